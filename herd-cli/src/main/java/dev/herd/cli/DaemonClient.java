@@ -1,0 +1,200 @@
+package dev.herd.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import dev.herd.daemon.Envelope;
+import dev.herd.daemon.HerdException;
+import dev.herd.daemon.HerdHome;
+import dev.herd.daemon.Protocol;
+import dev.herd.daemon.Request;
+import dev.herd.daemon.Response;
+import dev.herd.daemon.StreamItem;
+
+/**
+ * The CLI's side of the socket: connects to the daemon, starting it first when asked to, sends
+ * one request and reads the answer.
+ */
+final class DaemonClient {
+
+    private static final long START_TIMEOUT_MS = 15_000;
+    private static final long POLL_MS = 20;
+
+    private final HerdHome home;
+
+    DaemonClient(HerdHome home) {
+        this.home = home;
+    }
+
+    /** Whether a daemon answers on the socket. */
+    boolean isRunning() {
+        try (SocketChannel ignored = connect()) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Sends one request and returns the daemon's successful answer.
+     *
+     * @param autostart start the daemon if none runs
+     * @throws HerdException with the daemon's message when the command failed
+     */
+    Response call(Request request, boolean autostart) throws HerdException {
+        try (SocketChannel ch = open(autostart)) {
+            OutputStream out = Channels.newOutputStream(ch);
+            InputStream in = Channels.newInputStream(ch);
+            Protocol.write(out, new Envelope(Protocol.VERSION, Protocol.herdVersion(), request));
+            return readResponse(in);
+        } catch (IOException e) {
+            throw new HerdException("lost the daemon on " + home.socket() + ": " + e.getMessage());
+        }
+    }
+
+    /** Sends a streaming request, then hands each pushed item to {@code sink} until the daemon ends the stream. */
+    Response stream(Request request, Consumer<StreamItem> sink) throws HerdException {
+        try (SocketChannel ch = open(true)) {
+            OutputStream out = Channels.newOutputStream(ch);
+            InputStream in = Channels.newInputStream(ch);
+            Protocol.write(out, new Envelope(Protocol.VERSION, Protocol.herdVersion(), request));
+            Response response = readResponse(in);
+            byte[] frame;
+            while ((frame = Protocol.read(in)) != null) {
+                sink.accept(Protocol.json().readValue(frame, StreamItem.class));
+            }
+            return response;
+        } catch (IOException e) {
+            throw new HerdException("lost the daemon on " + home.socket() + ": " + e.getMessage());
+        }
+    }
+
+    private Response readResponse(InputStream in) throws IOException, HerdException {
+        byte[] frame = Protocol.read(in);
+        if (frame == null) {
+            throw new HerdException("the daemon closed the connection without an answer (see " + home.daemonLog() + ")");
+        }
+        Response response = Protocol.json().readValue(frame, Response.class);
+        if (response.daemon() != null && !response.daemon().equals(Protocol.herdVersion())) {
+            System.err.println("herd: the daemon runs herd " + response.daemon() + ", this is herd "
+                    + Protocol.herdVersion() + ": run 'herd update' to replace it (apps are kept)");
+        }
+        if (!response.ok()) {
+            throw new HerdException(response.error());
+        }
+        return response;
+    }
+
+    private SocketChannel open(boolean autostart) throws HerdException {
+        try {
+            return connect();
+        } catch (IOException e) {
+            if (!autostart) {
+                throw new HerdException("no herd daemon is running for " + home.dir());
+            }
+        }
+        startDaemon();
+        try {
+            return connect();
+        } catch (IOException e) {
+            throw new HerdException("cannot reach the daemon at " + home.socket() + ": " + e.getMessage());
+        }
+    }
+
+    private SocketChannel connect() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(home.socket()));
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts {@code herd daemon} in the background: its own session (no terminal's signals reach
+     * it), stdin from /dev/null, output to {@code daemon.log}; then waits until it answers.
+     */
+    void startDaemon() throws HerdException {
+        home.ensure();
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        argv.add(javaBinary());
+        argv.addAll(daemonJvmArgs());
+        argv.add("-cp");
+        argv.add(ownJar());
+        argv.add(Main.class.getName());
+        argv.add("daemon");
+        ProcessBuilder pb = new ProcessBuilder(argv)
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.daemonLog().toFile()))
+                .redirectErrorStream(true);
+        pb.environment().put("HERD_HOME", home.dir().toString());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new HerdException("cannot start the daemon: " + e.getMessage());
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (isRunning()) {
+                return;
+            }
+            if (!p.isAlive() && !isRunning()) {
+                throw new HerdException("the daemon exited at start (code " + p.exitValue() + "): " + lastLine(home.daemonLog()));
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HerdException("interrupted while starting the daemon");
+            }
+        }
+        throw new HerdException("the daemon did not answer within " + START_TIMEOUT_MS + " ms (see " + home.daemonLog() + ")");
+    }
+
+    private static String lastLine(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "(no output)";
+        }
+    }
+
+    /** Small, steady footprint: the daemon holds little, and a resident JVM should not hoard memory. */
+    static List<String> daemonJvmArgs() {
+        List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
+                "-Xmx128m", "-XX:MaxMetaspaceSize=96m"));
+        if (Runtime.version().feature() >= 22) {
+            args.add("--enable-native-access=ALL-UNNAMED");
+        }
+        return args;
+    }
+
+    static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    static String ownJar() {
+        try {
+            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate herd's own jar", e);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package dev.herd.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import dev.herd.daemon.Daemon;
+import dev.herd.daemon.Foreground;
+import dev.herd.daemon.HerdException;
+import dev.herd.daemon.HerdHome;
+import dev.herd.daemon.InstanceView;
+import dev.herd.daemon.Protocol;
+import dev.herd.daemon.Request;
+import dev.herd.daemon.Response;
+import dev.herd.daemon.StreamItem;
+
+/**
+ * The {@code herd} command: a thin client of the daemon. It parses arguments, sends one request
+ * and prints the answer; the daemon reads ecosystem files and runs everything.
+ */
+@Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Runs and supervises your servers: start, list, logs, restart, stop.",
+        subcommands = {Main.Start.class, Main.ListCmd.class, Main.Stop.class, Main.Restart.class, Main.Delete.class,
+                Main.Describe.class, Main.Logs.class, Main.Flush.class, Main.SignalCmd.class, Main.Save.class,
+                Main.Resurrect.class, Main.Ping.class, Main.Kill.class, Main.Startup.class, Main.Run.class,
+                Main.Update.class, Main.DaemonCmd.class})
+public final class Main {
+
+    private static final TypeReference<List<InstanceView>> VIEWS = new TypeReference<>() {
+    };
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof HerdException) {
+                cmd.getErr().println("herd: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    static HerdHome home() {
+        return HerdHome.of(System.getenv());
+    }
+
+    static DaemonClient client() throws HerdException {
+        return new DaemonClient(home().ensure());
+    }
+
+    static List<InstanceView> list(DaemonClient client) throws HerdException {
+        return Protocol.json().convertValue(client.call(new Request.ListAll(), true).body(), VIEWS);
+    }
+
+    /** Reads the version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"herd " + Protocol.herdVersion()};
+        }
+    }
+
+    @Command(name = "start", description = "Start a script, a jar, a command, an ecosystem file, or a stopped app.")
+    static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<file|jar|cmd|ecosystem|app>")
+        String target;
+        @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --).")
+        List<String> args = new ArrayList<>();
+        @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run (fork mode).")
+        String instances;
+        @Option(names = {"-n", "--name"}, description = "The app's name.")
+        String name;
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
+        String envName;
+        @Option(names = "--interpreter", description = "Program that runs the script (default: by extension).")
+        String interpreter;
+        @Option(names = "--interpreter-args", split = " ", description = "Arguments for the interpreter.")
+        List<String> interpreterArgs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    name, instances, args, interpreter, interpreterArgs, envName), true);
+            for (JsonNode w : r.body().path("warnings")) {
+                System.err.println("herd: warning: " + w.asText());
+            }
+            System.out.println("herd: started " + String.join(", ", texts(r.body().path("started"))));
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
+        }
+    }
+
+    @Command(name = "list", aliases = {"ls", "status"}, description = "List every instance.")
+    static final class ListCmd implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<InstanceView> views = list(client());
+            if (json) {
+                System.out.println(Protocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(views));
+            } else {
+                Tables.printList(new PrintWriter(System.out, true), views);
+            }
+            return 0;
+        }
+    }
+
+    /** Runs a target command and prints the list after it. */
+    abstract static class TargetCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<id|name|all>")
+        String target;
+
+        abstract Request request();
+
+        abstract String done();
+
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            client.call(request(), false);
+            System.out.println("herd: " + done() + " " + target);
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop instances (kill_signal, then SIGKILL after kill_timeout).")
+    static final class Stop extends TargetCommand {
+        Request request() {
+            return new Request.Stop(target);
+        }
+
+        String done() {
+            return "stopped";
+        }
+    }
+
+    @Command(name = "restart", description = "Stop, then start instances.")
+    static final class Restart extends TargetCommand {
+        Request request() {
+            return new Request.Restart(target);
+        }
+
+        String done() {
+            return "restarted";
+        }
+    }
+
+    @Command(name = "delete", aliases = "del", description = "Stop instances and forget them.")
+    static final class Delete extends TargetCommand {
+        Request request() {
+            return new Request.Delete(target);
+        }
+
+        String done() {
+            return "deleted";
+        }
+    }
+
+    @Command(name = "describe", aliases = {"show", "info"}, description = "Everything about an app's instances.")
+    static final class Describe implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<id|name|all>")
+        String target;
+
+        @Override
+        public Integer call() throws HerdException {
+            Response r = client().call(new Request.Describe(target), false);
+            Tables.printDescribe(new PrintWriter(System.out, true), Protocol.json().convertValue(r.body(), VIEWS));
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", description = "Show the last lines of the logs, then follow them (Ctrl-C ends).")
+    static final class Logs implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<id|name|all>")
+        String target = "all";
+        @Option(names = "--lines", defaultValue = "15", description = "Past lines per file (default ${DEFAULT-VALUE}).")
+        int lines;
+        @Option(names = "--out", description = "Only stdout.")
+        boolean out;
+        @Option(names = "--err", description = "Only stderr.")
+        boolean err;
+        @Option(names = "--nostream", description = "Print the past lines and exit.")
+        boolean noStream;
+
+        @Override
+        public Integer call() throws HerdException {
+            boolean both = out == err;
+            PrintWriter pw = new PrintWriter(System.out, true);
+            client().stream(new Request.Logs(target, lines, both || out, both || err, !noStream),
+                    item -> Tables.printStreamItem(pw, item));
+            return 0;
+        }
+    }
+
+    @Command(name = "flush", description = "Empty log files (and remove their rotated copies).")
+    static final class Flush implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<id|name|all>")
+        String target = "all";
+
+        @Override
+        public Integer call() throws HerdException {
+            Response r = client().call(new Request.Flush(target), false);
+            for (String f : texts(r.body())) {
+                System.out.println("herd: flushed " + f);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "signal", description = "Send a signal to instances' process groups.")
+    static final class SignalCmd implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<SIG>")
+        String signal;
+        @Parameters(index = "1", paramLabel = "<id|name|all>")
+        String target;
+
+        @Override
+        public Integer call() throws HerdException {
+            client().call(new Request.SendSignal(signal, target), false);
+            System.out.println("herd: sent " + signal + " to " + target);
+            return 0;
+        }
+    }
+
+    @Command(name = "save", aliases = "dump", description = "Save the process list for resurrect.")
+    static final class Save implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            Response r = client().call(new Request.Save(), false);
+            System.out.println("herd: saved " + r.body().path("apps").asInt() + " app(s) to " + r.body().path("file").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "resurrect", description = "Start the apps of the saved process list.")
+    static final class Resurrect implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            Response r = client.call(new Request.Resurrect(false), true);
+            System.out.println("herd: resurrected " + String.join(", ", texts(r.body().path("restored"))));
+            List<String> skipped = texts(r.body().path("skipped"));
+            if (!skipped.isEmpty()) {
+                System.out.println("herd: already running, left alone: " + String.join(", ", skipped));
+            }
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
+        }
+    }
+
+    @Command(name = "ping", description = "Start the daemon if needed and check that it answers.")
+    static final class Ping implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            Response r = client().call(new Request.Ping(), true);
+            System.out.println("herd: daemon " + r.daemon() + " (pid " + r.body().path("pid").asLong() + ") answers");
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", description = "Stop every app and the daemon.")
+    static final class Kill implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            if (!client.isRunning()) {
+                System.out.println("herd: no daemon is running");
+                return 0;
+            }
+            waitGone(client.call(new Request.Kill(false), false));
+            System.out.println("herd: daemon stopped");
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Replace the daemon by this version of herd, keeping the apps.")
+    static final class Update implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            if (client.isRunning()) {
+                waitGone(client.call(new Request.Kill(true), false));
+                client.startDaemon();
+                client.call(new Request.Resurrect(true), true);
+            } else {
+                client.startDaemon();
+            }
+            System.out.println("herd: daemon is now herd " + Protocol.herdVersion());
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
+        }
+    }
+
+    @Command(name = "startup", description = "Print a systemd unit that resurrects the saved apps at boot.")
+    static final class Startup implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.print(Tables.systemdUnit(home(), System.getProperty("user.name"), DaemonClient.javaBinary(),
+                    DaemonClient.ownJar()));
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Run an ecosystem file in the foreground (containers, systemd); SIGTERM stops all.")
+    static final class Run implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<ecosystem>")
+        Path file;
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
+        String envName;
+        @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances per app.")
+        String instances;
+
+        @Override
+        public Integer call() throws HerdException {
+            return Foreground.run(home(), file.toAbsolutePath(), System.getenv(), envName, instances);
+        }
+    }
+
+    @Command(name = "daemon", hidden = true, description = "Run the daemon in this process (herd starts it by itself).")
+    static final class DaemonCmd implements Callable<Integer> {
+        @Override
+        public Integer call() throws HerdException {
+            Daemon.run(home());
+            return 0;
+        }
+    }
+
+    /** Waits until the daemon that answered {@code kill} has exited: its apps are stopped by then. */
+    private static void waitGone(Response killed) throws HerdException {
+        long pid = killed.body().path("pid").asLong();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

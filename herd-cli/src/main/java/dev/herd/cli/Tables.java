@@ -1,0 +1,152 @@
+package dev.herd.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import dev.herd.daemon.HerdHome;
+import dev.herd.daemon.InstanceView;
+import dev.herd.daemon.StreamItem;
+import dev.herd.supervisor.ExitRecord;
+
+/** How the CLI prints what the daemon answers. */
+final class Tables {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+            .withZone(ZoneId.systemDefault());
+    private static final String[] HEADER = {"id", "name", "mode", "pid", "status", "restarts", "uptime", "cpu", "memory"};
+
+    private Tables() {
+    }
+
+    /** The {@code list} table, PM2's columns. */
+    static void printList(PrintWriter out, List<InstanceView> views) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (InstanceView v : views) {
+            boolean running = v.pid() > 0;
+            rows.add(new String[]{
+                    Integer.toString(v.id()), v.name(), v.mode(), running ? Long.toString(v.pid()) : "-", v.status(),
+                    Integer.toString(v.restarts()), running ? duration(v.uptimeMillis()) : "-",
+                    running ? String.format(Locale.ROOT, "%.0f%%", v.cpuPercent()) : "-",
+                    running ? bytes(v.memoryBytes()) : "-"});
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                widths[i] = Math.max(widths[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", r[i]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        if (views.isEmpty()) {
+            out.println("(no apps: herd start <script|ecosystem.yml>)");
+        }
+        out.flush();
+    }
+
+    /** The {@code describe} text: one block per instance. */
+    static void printDescribe(PrintWriter out, List<InstanceView> views) {
+        for (InstanceView v : views) {
+            out.printf("%s[%d] (id %d)%n", v.name(), v.index(), v.id());
+            field(out, "status", v.status() + " (" + v.lastReason() + ")");
+            field(out, "pid", v.pid() > 0 ? Long.toString(v.pid()) : "-");
+            field(out, "mode", v.mode());
+            field(out, "command", String.join(" ", v.command()));
+            field(out, "cwd", v.cwd());
+            field(out, "started", v.startedAt() > 0 ? TIME.format(Instant.ofEpochMilli(v.startedAt())) : "-");
+            field(out, "uptime", v.pid() > 0 ? duration(v.uptimeMillis()) : "-");
+            field(out, "restarts", v.restarts() + " (unstable in a row: " + v.unstableRestarts() + ")");
+            field(out, "cpu / memory", v.pid() > 0
+                    ? String.format(Locale.ROOT, "%.1f%% / %s", v.cpuPercent(), bytes(v.memoryBytes())) : "-");
+            field(out, "out log", v.outLog());
+            field(out, "error log", v.errLog());
+            if (v.droppedLogLines() > 0) {
+                field(out, "dropped log lines", Long.toString(v.droppedLogLines()));
+            }
+            if (v.lastExits().isEmpty()) {
+                field(out, "last exits", "none");
+            } else {
+                field(out, "last exits", "");
+                for (ExitRecord e : v.lastExits()) {
+                    out.printf("    %s  %-14s after %s%s%n", TIME.format(Instant.ofEpochMilli(e.epochMillis())),
+                            e.describe(), duration(e.uptimeMillis()), e.requested() ? " (asked)" : "");
+                }
+            }
+            out.println();
+        }
+        out.flush();
+    }
+
+    /** One streamed log line or event, prefixed PM2-style with {@code id|name}. */
+    static void printStreamItem(PrintWriter out, StreamItem item) {
+        String prefix = item.app() + "[" + item.instance() + "]";
+        if ("event".equals(item.type())) {
+            out.println("herd  | " + item.text());
+        } else {
+            out.println(prefix + ("err".equals(item.stream()) ? " err | " : "     | ") + item.text());
+        }
+        out.flush();
+    }
+
+    /** A systemd unit that starts the daemon at boot with the saved apps, and stops them at shutdown. */
+    static String systemdUnit(HerdHome home, String user, String java, String jar) {
+        String herd = java + " -jar " + jar;
+        return "# Save your apps first (herd save), then install this unit:\n"
+                + "#   herd startup > /etc/systemd/system/herd-" + user + ".service\n"
+                + "#   systemctl daemon-reload && systemctl enable --now herd-" + user + "\n"
+                + "[Unit]\n"
+                + "Description=herd process manager for " + user + "\n"
+                + "After=network.target\n\n"
+                + "[Service]\n"
+                + "Type=forking\n"
+                + "User=" + user + "\n"
+                + "Environment=HERD_HOME=" + home.dir() + "\n"
+                + "PIDFile=" + home.pidFile() + "\n"
+                + "ExecStart=" + herd + " resurrect\n"
+                + "ExecReload=" + herd + " update\n"
+                + "ExecStop=" + herd + " kill\n"
+                + "KillMode=process\n"
+                + "TimeoutStopSec=120\n"
+                + "Restart=on-failure\n\n"
+                + "[Install]\n"
+                + "WantedBy=multi-user.target\n";
+    }
+
+    private static void field(PrintWriter out, String name, String value) {
+        out.printf("  %-18s %s%n", name, value);
+    }
+
+    static String duration(long millis) {
+        long s = millis / 1000;
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h";
+        }
+        return s / 86400 + "D";
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + "b";
+        }
+        if (b < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1fkb", b / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1fmb", b / (1024.0 * 1024));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.herd.daemon;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.config.ConfigException;
+import dev.herd.config.EcosystemLoader;
+import dev.herd.config.LoadedApps;
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.OrphanReaper;
+import dev.herd.supervisor.ProcessState;
+import dev.herd.supervisor.SetsidLauncher;
+import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.Ticker;
+import dev.herd.supervisor.logs.LogListener;
+import dev.herd.supervisor.logs.LogRegistry;
+import dev.herd.supervisor.logs.LogWriter;
+
+/**
+ * {@code herd run}: the supervisor in the foreground, without a daemon, for containers and
+ * systemd. Apps' output is copied to stdout as well as to their log files; SIGTERM or SIGINT stops
+ * every app (kill_signal, then SIGKILL after kill_timeout) before the process exits. When every
+ * instance has ended for good (stopped or errored) it exits too, non-zero if any errored, so that
+ * the container's orchestrator sees it.
+ */
+public final class Foreground {
+
+    private static final Logger log = LoggerFactory.getLogger(Foreground.class);
+    private static final LogListener ECHO = line -> System.out.println(line.app() + "[" + line.instance() + "] | " + line.text());
+
+    private Foreground() {
+    }
+
+    /** Runs the apps of an ecosystem file until a signal or until none is left; returns the exit status. */
+    public static int run(HerdHome home, Path file, Map<String, String> env, String envName, String instances)
+            throws HerdException {
+        home.ensure();
+        LoadedApps loaded;
+        try {
+            loaded = new EcosystemLoader(home.dir(), Runtime.getRuntime().availableProcessors())
+                    .load(file, env, envName, instances);
+        } catch (ConfigException e) {
+            throw new HerdException(e.getMessage());
+        }
+        loaded.warnings().forEach(w -> System.err.println("herd: warning: " + w));
+        CountDownLatch ended = new CountDownLatch(1);
+        LogRegistry logs = new LogRegistry();
+        OrphanReaper reaper = new OrphanReaper(1000);
+        Supervisor[] holder = new Supervisor[1];
+        Supervisor supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
+                Math::random, e -> {
+                    if (e.to() == ProcessState.STOPPED || e.to() == ProcessState.ERRORED) {
+                        // On the supervisor's loop: list() would wait for this very thread, so check after it.
+                        new Thread(() -> {
+                            if (holder[0].list().stream().noneMatch(Foreground::alive)) {
+                                ended.countDown();
+                            }
+                        }, "herd-run-check").start();
+                    }
+                });
+        holder[0] = supervisor;
+        Thread hook = new Thread(() -> {
+            log.info("signal received: stopping every app");
+            supervisor.close();
+            logs.close();
+            reaper.close();
+        }, "herd-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (AppSpec spec : loaded.apps()) {
+            supervisor.add(spec).join();
+            for (Map.Entry<Path, LogWriter> open : logs.open().entrySet()) {
+                open.getValue().removeListener(ECHO);
+                open.getValue().addListener(ECHO);
+            }
+        }
+        try {
+            ended.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boolean errored = supervisor.list().stream().anyMatch(i -> i.state() == ProcessState.ERRORED);
+        log.info("every app has ended{}", errored ? "; some errored" : "");
+        return errored ? 1 : 0;
+    }
+
+    private static boolean alive(InstanceInfo i) {
+        return i.state() != ProcessState.STOPPED && i.state() != ProcessState.ERRORED;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.herd.daemon;
+
+import java.util.List;
+
+import dev.herd.supervisor.ExitRecord;
+
+/**
+ * One instance as {@code list} and {@code describe} show it.
+ *
+ * @param id               the instance's id
+ * @param name             its app's name
+ * @param index            its index in the app
+ * @param mode             {@code fork} (cluster mode comes with the balancer)
+ * @param pid              its pid, 0 when not running
+ * @param status           the state, in PM2's words
+ * @param restarts         restarts so far
+ * @param unstableRestarts consecutive restarts after exits before min_uptime
+ * @param uptimeMillis     length of the current run
+ * @param startedAt        epoch milliseconds of the current run's start, 0 when not running
+ * @param cpuPercent       CPU of its whole process group over the last sample (100 = one core)
+ * @param memoryBytes      resident memory of its whole process group
+ * @param command          the command line
+ * @param cwd              the working directory
+ * @param outLog           stdout log file
+ * @param errLog           stderr log file
+ * @param droppedLogLines  lines lost because the log files could not keep up
+ * @param lastReason       why it is in its state
+ * @param lastExits        the last exits, newest first
+ */
+public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
+                           int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
+                           List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
+                           String lastReason, List<ExitRecord> lastExits) {
+}

@@ -1,0 +1,106 @@
+package dev.herd.daemon;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * Every command the daemon accepts: the allow-list. A {@code cmd} not named here is refused
+ * when the frame is parsed, before anything runs.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "cmd")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Request.Ping.class, name = "ping"),
+        @JsonSubTypes.Type(value = Request.Start.class, name = "start"),
+        @JsonSubTypes.Type(value = Request.ListAll.class, name = "list"),
+        @JsonSubTypes.Type(value = Request.Stop.class, name = "stop"),
+        @JsonSubTypes.Type(value = Request.Restart.class, name = "restart"),
+        @JsonSubTypes.Type(value = Request.Delete.class, name = "delete"),
+        @JsonSubTypes.Type(value = Request.Describe.class, name = "describe"),
+        @JsonSubTypes.Type(value = Request.SendSignal.class, name = "signal"),
+        @JsonSubTypes.Type(value = Request.Logs.class, name = "logs"),
+        @JsonSubTypes.Type(value = Request.Flush.class, name = "flush"),
+        @JsonSubTypes.Type(value = Request.Save.class, name = "save"),
+        @JsonSubTypes.Type(value = Request.Resurrect.class, name = "resurrect"),
+        @JsonSubTypes.Type(value = Request.Kill.class, name = "kill"),
+})
+public sealed interface Request {
+
+    /** Is the daemon there, and which version is it. */
+    record Ping() implements Request {
+    }
+
+    /**
+     * Start a script, command, ecosystem file, or existing app.
+     *
+     * @param target          what the user typed
+     * @param cwd             the client's working directory
+     * @param env             the client's environment: the base of the app's
+     * @param name            {@code --name}, or null
+     * @param instances       {@code -i}, or null
+     * @param args            arguments after {@code --}
+     * @param interpreter     {@code --interpreter}, or null
+     * @param interpreterArgs {@code --interpreter-args}
+     * @param envName         {@code --env}, or null
+     */
+    record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
+                 String interpreter, List<String> interpreterArgs, String envName) implements Request {
+    }
+
+    /** Every instance. */
+    record ListAll() implements Request {
+    }
+
+    /** @param target an id, an app name or {@code all} */
+    record Stop(String target) implements Request {
+    }
+
+    /** @param target an id, an app name or {@code all} */
+    record Restart(String target) implements Request {
+    }
+
+    /** @param target an id, an app name or {@code all} */
+    record Delete(String target) implements Request {
+    }
+
+    /** @param target an id, an app name or {@code all} */
+    record Describe(String target) implements Request {
+    }
+
+    /**
+     * @param signal a signal name or number
+     * @param target an id, an app name or {@code all}
+     */
+    record SendSignal(String signal, String target) implements Request {
+    }
+
+    /**
+     * The last lines of the log files, then (with {@code follow}) new lines and state changes as they come.
+     *
+     * @param target an id, an app name, or {@code all}
+     * @param lines  how many past lines per file
+     * @param out    include stdout
+     * @param err    include stderr
+     * @param follow keep streaming
+     */
+    record Logs(String target, int lines, boolean out, boolean err, boolean follow) implements Request {
+    }
+
+    /** @param target an id, an app name or {@code all}: empty their log files */
+    record Flush(String target) implements Request {
+    }
+
+    /** Write the process list to the dump file. */
+    record Save() implements Request {
+    }
+
+    /** @param fromUpdate read the list {@code update} carried over instead of the user's dump */
+    record Resurrect(boolean fromUpdate) implements Request {
+    }
+
+    /** @param forUpdate first write the process list for the next daemon to resurrect */
+    record Kill(boolean forUpdate) implements Request {
+    }
+}

@@ -1,0 +1,59 @@
+package dev.herd.daemon;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.herd.supervisor.Posix;
+import dev.herd.supervisor.ProcessTree;
+
+/**
+ * CPU and memory of each instance's whole process group, from {@code /proc}, sampled at a fixed
+ * period so that {@code list} reads a recent figure instead of measuring on the spot.
+ */
+final class ResourceSampler {
+
+    /** CPU in percent of one core, resident memory in bytes. */
+    record Usage(double cpuPercent, long memoryBytes) {
+        static final Usage NONE = new Usage(0, 0);
+    }
+
+    private record Sample(long nanos, long cpuTicks) {
+    }
+
+    private final long ticksPerSecond = Posix.clockTicksPerSecond();
+    private final long pageSize = Posix.pageSize();
+    private final Map<Long, Sample> last = new HashMap<>();
+    private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
+
+    /** Takes one sample of the given group leaders; called from one thread. */
+    void sample(List<Long> pids, long nanos) {
+        Map<Long, long[]> totals = new HashMap<>();
+        for (long pid : pids) {
+            totals.put(pid, new long[2]);
+        }
+        for (ProcessTree.Stat s : ProcessTree.all()) {
+            long[] t = totals.get(s.pgid());
+            if (t != null && !s.isZombie()) {
+                t[0] += s.cpuTicks();
+                t[1] += s.rssPages();
+            }
+        }
+        last.keySet().retainAll(totals.keySet());
+        usage.keySet().retainAll(totals.keySet());
+        totals.forEach((pid, t) -> {
+            Sample prev = last.put(pid, new Sample(nanos, t[0]));
+            double cpu = 0;
+            if (prev != null && nanos > prev.nanos()) {
+                cpu = (t[0] - prev.cpuTicks()) * 1e9 / ticksPerSecond / (nanos - prev.nanos()) * 100;
+            }
+            usage.put(pid, new Usage(Math.max(0, cpu), t[1] * pageSize));
+        });
+    }
+
+    /** The latest figures for a group leader. */
+    Usage of(long pid) {
+        return usage.getOrDefault(pid, Usage.NONE);
+    }
+}

@@ -1,0 +1,253 @@
+package dev.herd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herd.daemon.Protocol;
+import dev.herd.daemon.Response;
+
+/** The real herd jar and daemon, each test in its own HERD_HOME. */
+class DaemonIT {
+
+    @TempDir
+    Path tmp;
+
+    private Herd herd;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        herd = new Herd(tmp);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        herd.close();
+    }
+
+    private static final String SLEEPER = "echo \"up $HERD_APP_INSTANCE\"; exec sleep 300\n";
+
+    @Test
+    void startListStopDelete() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        Herd.Result started = herd.run("start", "app.sh", "-i", "2", "--name", "sleepy").ok();
+        assertThat(started.out()).contains("sleepy").contains("online");
+
+        JsonNode list = herd.list();
+        assertThat(list).hasSize(2);
+        for (JsonNode i : list) {
+            assertThat(i.path("status").asText()).isEqualTo("online");
+            assertThat(i.path("pid").asLong()).isPositive();
+            assertThat(i.path("mode").asText()).isEqualTo("fork");
+        }
+        assertThat(Files.getPosixFilePermissions(herd.home)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(herd.home.resolve("herd.sock")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+
+        herd.run("stop", "sleepy").ok();
+        assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("status").asText()).isEqualTo("stopped"));
+        herd.run("delete", "sleepy").ok();
+        assertThat(herd.list()).isEmpty();
+    }
+
+    @Test
+    void unknownAppNameListsTheKnownOnes() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        herd.run("start", "app.sh", "--name", "alpha").ok();
+        Herd.Result r = herd.run("stop", "beta");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).isEqualTo("herd: no app or id 'beta' (known apps: alpha; ids: 0; or all)");
+    }
+
+    @Test
+    void missingScriptIsOneLineAndNothingStarts() throws Exception {
+        Herd.Result r = herd.run("start", "nope.js");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).startsWith("herd: ").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(herd.list()).isEmpty();
+    }
+
+    @Test
+    void saveKillResurrectBringsTheListBack() throws Exception {
+        herd.script("a.sh", SLEEPER);
+        herd.script("b.sh", SLEEPER);
+        herd.run("start", "a.sh").ok();
+        herd.run("start", "b.sh", "-i", "2").ok();
+        herd.run("save").ok();
+        long oldDaemon = herd.daemonPid();
+        herd.run("kill").ok();
+        assertThat(ProcessHandle.of(oldDaemon).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+
+        herd.run("resurrect").ok();
+        JsonNode list = herd.list();
+        assertThat(list).extracting(i -> i.path("name").asText()).containsExactly("a", "b", "b");
+        assertThat(list).allSatisfy(i -> assertThat(i.path("status").asText()).isEqualTo("online"));
+        // resurrect does not overwrite the dump
+        assertThat(Files.readString(herd.home.resolve("dump.json"))).contains("\"a\"").contains("\"b\"");
+    }
+
+    @Test
+    void aSecondDaemonIsRefused() throws Exception {
+        herd.run("ping").ok();
+        Herd.Result second = herd.run("daemon");
+        assertThat(second.code()).isNotZero();
+        assertThat(second.err()).contains("a herd daemon is already running for " + herd.home)
+                .contains("pid " + herd.daemonPid());
+    }
+
+    @Test
+    void aStaleSocketOfACrashedDaemonIsReplaced() throws Exception {
+        herd.run("ping").ok();
+        long pid = herd.daemonPid();
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+        h.destroyForcibly();
+        h.onExit().join();
+        assertThat(herd.home.resolve("herd.sock")).exists();
+
+        herd.run("ping").ok();
+        assertThat(herd.daemonPid()).isNotEqualTo(pid);
+    }
+
+    @Test
+    void homeWithWrongPermissionsIsRefused() throws Exception {
+        Files.createDirectory(herd.home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Herd.Result r = herd.run("list");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).isEqualTo("herd: HERD_HOME " + herd.home
+                + " has mode rwxr-xr-x; it must be rwx------ so no one else can reach the daemon (chmod 700 " + herd.home + ")");
+    }
+
+    @Test
+    void garbageAndOversizedRequestsGetAnErrorAndTheDaemonSurvives() throws Exception {
+        herd.run("ping").ok();
+        Path socket = herd.home.resolve("herd.sock");
+
+        Response garbage = exchange(socket, frame("this is not json".getBytes(StandardCharsets.UTF_8)));
+        assertThat(garbage.ok()).isFalse();
+        assertThat(garbage.error()).startsWith("bad request: ");
+
+        Response unknown = exchange(socket, frame("{\"v\":1,\"client\":\"x\",\"request\":{\"cmd\":\"rm-rf\"}}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.error()).startsWith("bad request: ").contains("rm-rf");
+
+        byte[] huge = new byte[4];
+        huge[0] = 0x7f;
+        Response oversized = exchange(socket, huge);
+        assertThat(oversized.ok()).isFalse();
+        assertThat(oversized.error()).contains("bad frame length");
+
+        Response oldClient = exchange(socket, frame("{\"v\":99,\"client\":\"9.9\",\"request\":{\"cmd\":\"ping\"}}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(oldClient.ok()).isFalse();
+        assertThat(oldClient.error()).contains("herd update");
+
+        herd.run("ping").ok();
+    }
+
+    @Test
+    void anotherUserIsRefusedByThePeerCheck() throws Exception {
+        herd.run("ping").ok();
+        // Open the way for this test only, so that the peer check itself is what refuses.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(herd.home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(herd.home.resolve("herd.sock"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Path socket = herd.home.resolve("herd.sock");
+        // A raw client as nobody (the CLI would rightly stop at the directory's owner first), run
+        // through Java's source launcher: it sends a well-formed ping and prints the answer.
+        Path client = tmp.resolve("RawPing.java");
+        Files.writeString(client, RAW_PING);
+        Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rw-r--r--"));
+        Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), client.toString(), socket.toString())
+                .redirectErrorStream(true).start();
+        String answer = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(answer).isZero();
+        assertThat(answer).contains("\"ok\":false").contains("refused: this herd daemon belongs to root, and you are nobody");
+        Files.setPosixFilePermissions(herd.home, PosixFilePermissions.fromString("rwx------"));
+        herd.run("ping").ok();
+    }
+
+    @Test
+    void logsShowsPastLines() throws Exception {
+        herd.script("talk.sh", "for i in 1 2 3; do echo line-$i; done; echo oops >&2; exec sleep 300\n");
+        herd.run("start", "talk.sh").ok();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Herd.Result r = herd.run("logs", "talk", "--nostream", "--lines", "2").ok();
+            assertThat(r.out()).contains("talk[0]     | line-2").contains("talk[0]     | line-3")
+                    .doesNotContain("line-1").contains("talk[0] err | oops");
+        });
+    }
+
+    @Test
+    void logsRotateAtMaxSize() throws Exception {
+        Path eco = herd.work.resolve("eco.yml");
+        herd.script("chatty.sh", "for i in $(seq 1 2000); do echo \"line $i of chatter to fill the log\"; done; exec sleep 300\n");
+        Files.writeString(eco, "apps:\n  - name: chatty\n    script: chatty.sh\n    max_size: 10K\n    retain: 2\n");
+        herd.run("start", "eco.yml").ok();
+        Path log = herd.home.resolve("logs/chatty-out.log");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(Path.of(log + ".1")).exists();
+            assertThat(Path.of(log + ".2")).exists();
+            assertThat(Path.of(log + ".3")).doesNotExist();
+            assertThat(Files.readString(log)).contains("line 2000 of chatter");
+        });
+        assertThat(Files.size(log)).isLessThanOrEqualTo(10 * 1024);
+    }
+
+    private static final String RAW_PING = """
+            import java.io.*;
+            import java.net.*;
+            import java.nio.channels.*;
+            public class RawPing {
+                public static void main(String[] a) throws Exception {
+                    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        ch.connect(UnixDomainSocketAddress.of(a[0]));
+                        byte[] body = "{\\"v\\":1,\\"client\\":\\"x\\",\\"request\\":{\\"cmd\\":\\"ping\\"}}".getBytes();
+                        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+                        out.writeInt(body.length);
+                        out.write(body);
+                        DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
+                        byte[] answer = new byte[in.readInt()];
+                        in.readFully(answer);
+                        System.out.println(new String(answer));
+                    }
+                }
+            }
+            """;
+
+    private static byte[] frame(byte[] body) throws Exception {
+        var bytes = new java.io.ByteArrayOutputStream();
+        var out = new DataOutputStream(bytes);
+        out.writeInt(body.length);
+        out.write(body);
+        return bytes.toByteArray();
+    }
+
+    private static Response exchange(Path socket, byte[] raw) throws Exception {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            Channels.newOutputStream(ch).write(raw);
+            InputStream in = Channels.newInputStream(ch);
+            return Protocol.json().readValue(Protocol.read(in), Response.class);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.herd.supervisor;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+import dev.herd.supervisor.logs.LogWriter;
+import dev.herd.supervisor.logs.OutputPump;
+
+/**
+ * One supervised process slot of an app. Confined to the supervisor's loop thread: every field is
+ * read and written there only, so none needs a lock.
+ */
+final class Instance {
+
+    private static final int EXITS_KEPT = 10;
+
+    final int id;
+    final int index;
+    AppSpec spec;
+    final RestartTracker tracker;
+    final LogWriter out;
+    final LogWriter err;
+
+    ProcessState state = ProcessState.STOPPED;
+    String reason = "created";
+    ProcessLauncher.Launched process;
+    /** Bumped on every spawn so that a late exit callback of an earlier run is ignored. */
+    int generation;
+    long startedNanos;
+    long startedEpochMillis;
+    int restarts;
+    final Deque<ExitRecord> exits = new ArrayDeque<>();
+    ScheduledFuture<?> restartTimer;
+    ScheduledFuture<?> killTimer;
+    /** Every process of the tree when the stop began, to catch those that left the group. */
+    List<ProcessTree.Stat> treeAtStop = List.of();
+    CompletableFuture<Void> stopped;
+    OutputPump outPump;
+    OutputPump errPump;
+
+    Instance(int id, int index, AppSpec spec, RestartTracker tracker, LogWriter out, LogWriter err) {
+        this.id = id;
+        this.index = index;
+        this.spec = spec;
+        this.tracker = tracker;
+        this.out = out;
+        this.err = err;
+    }
+
+    long pid() {
+        return process == null ? 0 : process.pid();
+    }
+
+    void recordExit(ExitRecord exit) {
+        exits.addFirst(exit);
+        while (exits.size() > EXITS_KEPT) {
+            exits.removeLast();
+        }
+    }
+}

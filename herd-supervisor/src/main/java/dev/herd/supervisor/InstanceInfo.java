@@ -1,0 +1,27 @@
+package dev.herd.supervisor;
+
+import java.util.List;
+
+/**
+ * A snapshot of one instance, for {@code list}, {@code describe} and the dump file.
+ *
+ * @param id               unique id in this supervisor
+ * @param app              app name
+ * @param index            index within the app, 0-based
+ * @param state            current state
+ * @param pid              process id, 0 when not running
+ * @param restarts         how many times herd restarted it (automatic and asked)
+ * @param unstableRestarts consecutive restarts after exits before min_uptime
+ * @param startedAtMillis  wall-clock start of the current run, 0 when not running
+ * @param uptimeMillis     length of the current run, 0 when not running
+ * @param lastExits        the last exits, newest first
+ * @param lastReason       the reason of the last change of state
+ * @param outLog           the stdout log file
+ * @param errLog           the stderr log file
+ * @param droppedLogLines  lines dropped because the log files could not keep up
+ * @param spec             the app it belongs to
+ */
+public record InstanceInfo(int id, String app, int index, ProcessState state, long pid, int restarts,
+                           int unstableRestarts, long startedAtMillis, long uptimeMillis, List<ExitRecord> lastExits,
+                           String lastReason, String outLog, String errLog, long droppedLogLines, AppSpec spec) {
+}

@@ -1,0 +1,449 @@
+package dev.herd.supervisor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.supervisor.logs.LogRegistry;
+import dev.herd.supervisor.logs.LogWriter;
+import dev.herd.supervisor.logs.OutputPump;
+import dev.herd.supervisor.logs.Stream;
+
+/**
+ * Runs apps' instances and keeps them running: spawns them, restarts them by their
+ * {@link RestartPolicy}, stops their whole process tree by their {@link StopPolicy}, and sends
+ * their output to log files.
+ *
+ * <p>Threading: every decision and change of state happens on one loop thread, so the state
+ * machine needs no locks; the public methods post work there and return futures. Process exits
+ * arrive from the JDK's reaper threads and are posted to the loop as well.
+ */
+public final class Supervisor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+    /** How often a stopping instance's leftover processes are looked for. */
+    private static final Duration LEFTOVER_POLL = Duration.ofMillis(20);
+    /** After SIGKILL, how long leftovers may take to disappear before we report them. */
+    private static final Duration AFTER_KILL = Duration.ofSeconds(2);
+
+    private final ProcessLauncher launcher;
+    private final LogRegistry logs;
+    private final Ticker ticker;
+    private final LongSupplier wallClock;
+    private final DoubleSupplier random;
+    private final Consumer<InstanceEvent> listener;
+    private final ScheduledExecutorService loop;
+
+    private final Map<String, AppSpec> apps = new LinkedHashMap<>();
+    private final Map<Integer, Instance> instances = new LinkedHashMap<>();
+    private int nextId;
+
+    /**
+     * @param launcher  spawns processes
+     * @param logs      the log files, shared by instances that write to the same file
+     * @param ticker    monotonic time for uptime and restart decisions
+     * @param wallClock epoch milliseconds for what the user reads (start times, exit times)
+     * @param random    uniform values in [0, 1) for backoff jitter
+     * @param listener  told of every change of state, on the loop thread; must not block
+     */
+    public Supervisor(ProcessLauncher launcher, LogRegistry logs, Ticker ticker, LongSupplier wallClock,
+                      DoubleSupplier random, Consumer<InstanceEvent> listener) {
+        this.launcher = launcher;
+        this.logs = logs;
+        this.ticker = ticker;
+        this.wallClock = wallClock;
+        this.random = random;
+        this.listener = listener;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herd-supervisor");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Adds an app and starts its instances.
+     *
+     * @return the ids of the new instances; fails with {@link IllegalArgumentException} if an app
+     *         of that name exists
+     */
+    public CompletableFuture<List<Integer>> add(AppSpec spec) {
+        return call(() -> {
+            if (apps.containsKey(spec.name())) {
+                throw new IllegalArgumentException("an app named '" + spec.name() + "' exists already");
+            }
+            apps.put(spec.name(), spec);
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < spec.instances(); i++) {
+                Instance inst = create(spec, i);
+                ids.add(inst.id);
+                spawn(inst, "started");
+            }
+            return ids;
+        });
+    }
+
+    /** Starts the given instances that are not running (stopped or errored); running ones are left alone. */
+    public CompletableFuture<Void> start(Collection<Integer> ids) {
+        return call(() -> {
+            for (Instance inst : resolve(ids)) {
+                if (inst.state == ProcessState.STOPPED || inst.state == ProcessState.ERRORED) {
+                    inst.tracker.reset();
+                    spawn(inst, "started by request");
+                } else if (inst.state == ProcessState.WAITING_RESTART) {
+                    inst.restartTimer.cancel(false);
+                    inst.tracker.reset();
+                    spawn(inst, "started by request");
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Stops the given instances; completes when every process of their trees is gone. */
+    public CompletableFuture<Void> stop(Collection<Integer> ids) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, this::stopOnLoop), loop);
+    }
+
+    /** Stops then starts the given instances (all of them at once). */
+    public CompletableFuture<Void> restart(Collection<Integer> ids) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenRunAsync(() -> {
+            inst.restarts++;
+            inst.tracker.reset();
+            spawn(inst, "restarted by request");
+        }, loop)), loop);
+    }
+
+    /** Stops and forgets the given instances; an app with no instance left is forgotten too. */
+    public CompletableFuture<Void> delete(Collection<Integer> ids) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenRunAsync(() -> {
+            instances.remove(inst.id);
+            releaseLogs(inst);
+            if (instances.values().stream().noneMatch(i -> i.spec.name().equals(inst.spec.name()))) {
+                apps.remove(inst.spec.name());
+            }
+            log.info("{}[{}] (id {}) deleted", inst.spec.name(), inst.index, inst.id);
+        }, loop)), loop);
+    }
+
+    /** Sends a signal to the process group of each given running instance. */
+    public CompletableFuture<Void> signal(Collection<Integer> ids, Signal signal) {
+        return call(() -> {
+            for (Instance inst : resolve(ids)) {
+                if (inst.process != null && inst.state.isRunning()) {
+                    Posix.killGroup(inst.pid(), signal);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** A snapshot of every instance, in id order. */
+    public List<InstanceInfo> list() {
+        return call(() -> instances.values().stream().map(this::info).toList()).join();
+    }
+
+    /** The apps, in the order they were added. */
+    public List<AppSpec> apps() {
+        return call(() -> List.copyOf(apps.values())).join();
+    }
+
+    /** Stops every instance; completes when all trees are gone. */
+    public CompletableFuture<Void> stopAll() {
+        return call(() -> List.copyOf(instances.values())).thenComposeAsync(list -> all(list, this::stopOnLoop), loop);
+    }
+
+    /** Stops everything, waits for it, closes the log files and ends the loop thread. */
+    @Override
+    public void close() {
+        stopAll().join();
+        call(() -> {
+            instances.values().forEach(this::releaseLogs);
+            instances.clear();
+            apps.clear();
+            return null;
+        }).join();
+        loop.shutdown();
+    }
+
+    private Instance create(AppSpec spec, int index) throws IOException {
+        LogPolicy lp = spec.logs();
+        Path outPath = lp.outFileOf(index, spec.instances());
+        Path errPath = lp.errorFileOf(index, spec.instances());
+        LogWriter out = logs.acquire(outPath, lp.dateFormat(), lp.maxSize(), lp.retain());
+        LogWriter err;
+        try {
+            err = logs.acquire(errPath, lp.dateFormat(), lp.maxSize(), lp.retain());
+        } catch (IOException e) {
+            logs.release(outPath);
+            throw e;
+        }
+        Instance inst = new Instance(nextId++, index, spec, new RestartTracker(spec.restart(), random), out, err);
+        instances.put(inst.id, inst);
+        return inst;
+    }
+
+    private void releaseLogs(Instance inst) {
+        LogPolicy lp = inst.spec.logs();
+        logs.release(lp.outFileOf(inst.index, inst.spec.instances()));
+        logs.release(lp.errorFileOf(inst.index, inst.spec.instances()));
+    }
+
+    private void spawn(Instance inst, String why) {
+        transition(inst, ProcessState.STARTING, why);
+        Map<String, String> env = new HashMap<>(inst.spec.env());
+        env.put("HERD_APP_INSTANCE", Integer.toString(inst.index));
+        env.put("HERD_APP_NAME", inst.spec.name());
+        if (inst.spec.isNode()) {
+            env.put("NODE_APP_INSTANCE", Integer.toString(inst.index));
+        }
+        ProcessLauncher.Launched p;
+        try {
+            p = launcher.launch(inst.spec.command(), inst.spec.cwd(), env);
+        } catch (IOException | RuntimeException e) {
+            inst.process = null;
+            transition(inst, ProcessState.ERRORED, "cannot start: " + e.getMessage());
+            return;
+        }
+        inst.process = p;
+        int generation = ++inst.generation;
+        inst.startedNanos = ticker.nanos();
+        inst.startedEpochMillis = wallClock.getAsLong();
+        inst.outPump = OutputPump.start(p.stdout(), inst.spec.name(), inst.index, Stream.OUT, inst.out, wallClock);
+        inst.errPump = OutputPump.start(p.stderr(), inst.spec.name(), inst.index, Stream.ERR, inst.err, wallClock);
+        p.exit().whenCompleteAsync((code, failure) -> {
+            if (inst.generation == generation) {
+                onExit(inst, failure == null ? code : -1);
+            }
+        }, loop);
+        transition(inst, ProcessState.ONLINE, "pid " + p.pid());
+    }
+
+    private void onExit(Instance inst, int code) {
+        long uptimeNanos = ticker.nanos() - inst.startedNanos;
+        Duration uptime = Duration.ofNanos(uptimeNanos);
+        boolean requested = inst.state == ProcessState.STOPPING;
+        ExitRecord exit = ExitRecord.of(wallClock.getAsLong(), code, uptime.toMillis(), requested);
+        inst.recordExit(exit);
+        long pgid = inst.pid();
+        if (requested) {
+            finishStop(inst, pgid, exit);
+            return;
+        }
+        // The leader is gone; anything left in its group is an orphan that may hold its port.
+        cleanUpGroup(inst, pgid);
+        RestartDecision d = inst.tracker.onExit(code, uptime);
+        String what = "exited with " + exit.describe() + " after " + uptime.toMillis() + " ms";
+        inst.process = null;
+        if (d.next() == ProcessState.WAITING_RESTART) {
+            transition(inst, ProcessState.WAITING_RESTART, what + "; restart in " + d.delay().toMillis() + " ms");
+            inst.restartTimer = loop.schedule(() -> {
+                if (inst.state == ProcessState.WAITING_RESTART) {
+                    inst.restarts++;
+                    spawn(inst, "automatic restart");
+                }
+            }, d.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            transition(inst, d.next(), what + "; " + d.reason());
+        }
+    }
+
+    private CompletableFuture<Void> stopOnLoop(Instance inst) {
+        switch (inst.state) {
+            case STOPPING:
+                return inst.stopped;
+            case WAITING_RESTART:
+                inst.restartTimer.cancel(false);
+                transition(inst, ProcessState.STOPPED, "stopped by request while waiting to restart");
+                return CompletableFuture.completedFuture(null);
+            case ERRORED:
+                transition(inst, ProcessState.STOPPED, "stopped by request");
+                return CompletableFuture.completedFuture(null);
+            case ONLINE:
+                break;
+            default:
+                return CompletableFuture.completedFuture(null);
+        }
+        long pid = inst.pid();
+        StopPolicy sp = inst.spec.stop();
+        inst.stopped = new CompletableFuture<>();
+        inst.treeAtStop = ProcessTree.treeOf(pid);
+        transition(inst, ProcessState.STOPPING, "sending " + sp.killSignal().name()
+                + ", SIGKILL after " + sp.killTimeout().toMillis() + " ms");
+        signalTree(pid, inst.treeAtStop, sp.killSignal());
+        inst.killTimer = loop.schedule(() -> {
+            log.warn("{}[{}] (pid {}) still running {} ms after {}: sending SIGKILL", inst.spec.name(), inst.index,
+                    pid, sp.killTimeout().toMillis(), sp.killSignal().name());
+            signalTree(pid, inst.treeAtStop, Signal.SIGKILL);
+        }, sp.killTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        return inst.stopped;
+    }
+
+    /** The leader exited while stopping: wait for the rest of its tree (SIGKILL at the deadline), then STOPPED. */
+    private void finishStop(Instance inst, long pgid, ExitRecord exit) {
+        long deadline = ticker.nanos();
+        if (inst.killTimer != null && !inst.killTimer.isDone()) {
+            deadline += inst.killTimer.getDelay(TimeUnit.NANOSECONDS);
+        }
+        awaitLeftovers(inst, pgid, deadline, false, () -> {
+            if (inst.killTimer != null) {
+                inst.killTimer.cancel(false);
+            }
+            inst.process = null;
+            transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after " + exit.uptimeMillis() + " ms");
+            inst.stopped.complete(null);
+        });
+    }
+
+    private void awaitLeftovers(Instance inst, long pgid, long deadlineNanos, boolean killed, Runnable then) {
+        List<ProcessTree.Stat> left = leftovers(inst, pgid);
+        if (left.isEmpty()) {
+            then.run();
+            return;
+        }
+        long now = ticker.nanos();
+        if (now >= deadlineNanos) {
+            if (killed) {
+                log.error("{}[{}]: processes {} survived SIGKILL; giving up on them", inst.spec.name(), inst.index,
+                        left.stream().map(ProcessTree.Stat::pid).toList());
+                then.run();
+                return;
+            }
+            log.warn("{}[{}]: {} leftover process(es) of pid {} still running: sending SIGKILL", inst.spec.name(),
+                    inst.index, left.size(), pgid);
+            signalTree(pgid, left, Signal.SIGKILL);
+            awaitLeftovers(inst, pgid, now + AFTER_KILL.toNanos(), true, then);
+            return;
+        }
+        loop.schedule(() -> awaitLeftovers(inst, pgid, deadlineNanos, killed, then),
+                LEFTOVER_POLL.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** After a crash: ask what is left of the group to stop, and kill it at the deadline, without holding up the restart. */
+    private void cleanUpGroup(Instance inst, long pgid) {
+        List<ProcessTree.Stat> left = leftovers(inst, pgid);
+        if (left.isEmpty()) {
+            return;
+        }
+        log.warn("{}[{}]: pid {} exited leaving {} process(es) in its group: sending {}", inst.spec.name(), inst.index,
+                pgid, left.size(), inst.spec.stop().killSignal().name());
+        signalTree(pgid, left, inst.spec.stop().killSignal());
+        loop.schedule(() -> {
+            List<ProcessTree.Stat> still = ProcessTree.groupMembers(pgid);
+            if (!still.isEmpty()) {
+                signalTree(pgid, still, Signal.SIGKILL);
+            }
+        }, inst.spec.stop().killTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static List<ProcessTree.Stat> leftovers(Instance inst, long pgid) {
+        List<ProcessTree.Stat> left = new ArrayList<>(ProcessTree.groupMembers(pgid));
+        for (ProcessTree.Stat s : inst.treeAtStop) {
+            if (s.pgid() != pgid && ProcessTree.isAlive(s)) {
+                left.add(s);
+            }
+        }
+        return left;
+    }
+
+    /** Signals the group, and each process of the tree that left the group (setsid, setpgid). */
+    private static void signalTree(long pgid, List<ProcessTree.Stat> tree, Signal signal) {
+        Posix.killGroup(pgid, signal);
+        for (ProcessTree.Stat s : tree) {
+            if (s.pgid() != pgid && ProcessTree.isAlive(s)) {
+                Posix.kill(s.pid(), signal);
+            }
+        }
+    }
+
+    private void transition(Instance inst, ProcessState next, String reason) {
+        ProcessState from = inst.state;
+        if (!from.canMoveTo(next)) {
+            throw new IllegalStateException(inst.spec.name() + "[" + inst.index + "]: " + from + " -> " + next
+                    + " is not an allowed transition (" + reason + ")");
+        }
+        inst.state = next;
+        inst.reason = reason;
+        InstanceEvent e = new InstanceEvent(wallClock.getAsLong(), inst.id, inst.spec.name(), inst.index, from, next,
+                inst.pid(), reason);
+        if (next == ProcessState.ERRORED) {
+            log.error("{}", e);
+        } else {
+            log.info("{}", e);
+        }
+        try {
+            listener.accept(e);
+        } catch (RuntimeException ex) {
+            log.error("state listener failed on {}", e, ex);
+        }
+    }
+
+    private InstanceInfo info(Instance inst) {
+        boolean running = inst.process != null && inst.state.isRunning();
+        LogPolicy lp = inst.spec.logs();
+        return new InstanceInfo(inst.id, inst.spec.name(), inst.index, inst.state, running ? inst.pid() : 0,
+                inst.restarts, inst.tracker.unstableRestarts(),
+                running ? inst.startedEpochMillis : 0,
+                running ? Duration.ofNanos(ticker.nanos() - inst.startedNanos).toMillis() : 0,
+                List.copyOf(inst.exits), inst.reason,
+                lp.outFileOf(inst.index, inst.spec.instances()).toString(),
+                lp.errorFileOf(inst.index, inst.spec.instances()).toString(),
+                inst.out.droppedLines() + inst.err.droppedLines(), inst.spec);
+    }
+
+    private List<Instance> resolve(Collection<Integer> ids) {
+        List<Instance> out = new ArrayList<>();
+        for (int id : ids) {
+            Instance inst = instances.get(id);
+            if (inst == null) {
+                throw new NoSuchElementException("no instance with id " + id);
+            }
+            out.add(inst);
+        }
+        return out;
+    }
+
+    private static CompletableFuture<Void> all(List<Instance> list,
+                                               java.util.function.Function<Instance, CompletableFuture<Void>> action) {
+        return CompletableFuture.allOf(list.stream().map(action).toArray(CompletableFuture[]::new));
+    }
+
+    private interface Task<T> {
+        T run() throws Exception;
+    }
+
+    private <T> CompletableFuture<T> call(Task<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(task.run());
+            } catch (Exception e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** Unwraps the cause of a failed supervisor future, for a message to the user. */
+    public static Throwable cause(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

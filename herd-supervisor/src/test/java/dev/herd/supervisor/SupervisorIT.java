@@ -1,0 +1,158 @@
+package dev.herd.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herd.supervisor.logs.LogRegistry;
+
+/** The supervisor with real processes: crash loops, stubborn processes, forking children. */
+class SupervisorIT {
+
+    @TempDir
+    Path dir;
+
+    private LogRegistry logs;
+    private Supervisor supervisor;
+    private final List<InstanceEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        logs = new LogRegistry();
+        supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
+                () -> 0.5, events::add);
+    }
+
+    @AfterEach
+    void tearDown() {
+        supervisor.close();
+        logs.close();
+    }
+
+    private AppSpec bash(String name, String script, RestartPolicy restart, StopPolicy stop, int instances) throws IOException {
+        Path file = dir.resolve(name + ".sh");
+        Files.writeString(file, script);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        return new AppSpec(name, file, Path.of("/bin/bash"), List.of(), List.of(), dir, env, instances, restart, stop,
+                new LogPolicy(dir.resolve(name + "-out.log"), dir.resolve(name + "-error.log"), false, null, 0, 0));
+    }
+
+    private InstanceInfo only(String app) {
+        return supervisor.list().stream().filter(i -> i.app().equals(app)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void crashLoopEndsInErroredAfterMaxRestarts() throws Exception {
+        RestartPolicy p = new RestartPolicy(true, 3, Duration.ofMillis(1000), Duration.ZERO, Duration.ZERO, Set.of());
+        supervisor.add(bash("crash", "echo boom >&2; exit 3\n", p, StopPolicy.DEFAULT, 1)).join();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> only("crash").state() == ProcessState.ERRORED);
+        InstanceInfo info = only("crash");
+        assertThat(info.restarts()).isEqualTo(3);
+        assertThat(info.lastExits()).hasSize(4).allSatisfy(e -> assertThat(e.exitCode()).isEqualTo(3));
+        assertThat(info.lastReason()).contains("max_restarts is 3");
+        assertThat(events).filteredOn(e -> e.to() == ProcessState.WAITING_RESTART).hasSize(3);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(Files.readString(dir.resolve("crash-error.log"))).contains("boom"));
+    }
+
+    @Test
+    void processIgnoringSigtermIsKilledAfterKillTimeout() throws Exception {
+        StopPolicy stop = new StopPolicy(Signal.SIGTERM, Duration.ofMillis(1500));
+        supervisor.add(bash("stubborn", "trap '' TERM; echo ready; while true; do sleep 0.1; done\n",
+                RestartPolicy.DEFAULT, stop, 1)).join();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Files.exists(dir.resolve("stubborn-out.log")) && Files.readString(dir.resolve("stubborn-out.log")).contains("ready"));
+        long pid = only("stubborn").pid();
+
+        long t0 = System.nanoTime();
+        supervisor.stop(List.of(only("stubborn").id())).join();
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+        InstanceInfo info = only("stubborn");
+        assertThat(info.state()).isEqualTo(ProcessState.STOPPED);
+        assertThat(info.lastExits().get(0).signal()).isEqualTo(Signal.SIGKILL);
+        assertThat(info.lastExits().get(0).requested()).isTrue();
+        assertThat(tookMs).as("stop waited for kill_timeout").isGreaterThanOrEqualTo(1400);
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void grandchildrenAreGoneAfterStopEvenOneThatLeftTheGroup() throws Exception {
+        // One child stays in the group; one starts its own session, as a daemonising program would.
+        String script = "sleep 300 & echo child $! >> pids\n"
+                + "setsid sleep 301 & echo escaped $! >> pids\n"
+                + "echo ready\nwait\n";
+        supervisor.add(bash("forker", script, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1)).join();
+        Path pids = dir.resolve("pids");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pids) && Files.readAllLines(pids).size() == 2);
+        List<Long> children = new ArrayList<>();
+        for (String line : Files.readAllLines(pids)) {
+            children.add(Long.parseLong(line.split(" ")[1]));
+        }
+        assertThat(children).allSatisfy(c -> assertThat(ProcessHandle.of(c)).isPresent());
+
+        supervisor.stop(List.of(only("forker").id())).join();
+
+        for (long c : children) {
+            assertThat(ProcessTree.stat(c).filter(s -> !s.isZombie())).as("pid %d", c).isEmpty();
+        }
+    }
+
+    @Test
+    void instancesGetTheirIndexAndOnlyStandardDescriptors() throws Exception {
+        String script = "echo \"index=$HERD_APP_INSTANCE name=$HERD_APP_NAME\"; ls /proc/$$/fd | sort -n | tr '\\n' ' '; echo; sleep 300\n";
+        supervisor.add(bash("env", script, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 2)).join();
+        Path out0 = dir.resolve("env-out-0.log");
+        Path out1 = dir.resolve("env-out-1.log");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(out0) && Files.exists(out1)
+                && Files.readAllLines(out0).size() >= 2 && Files.readAllLines(out1).size() >= 2);
+        assertThat(Files.readAllLines(out0).get(0)).isEqualTo("index=0 name=env");
+        assertThat(Files.readAllLines(out1).get(0)).isEqualTo("index=1 name=env");
+        // bash opens 255 for itself; apart from it, the child has 0, 1 and 2 only: nothing of ours leaked.
+        assertThat(Files.readAllLines(out0).get(1).trim().split(" ")).containsExactly("0", "1", "2", "255");
+    }
+
+    @Test
+    void instancePidIsItsProcessGroup() throws Exception {
+        supervisor.add(bash("group", "sleep 300\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1)).join();
+        long pid = only("group").pid();
+        assertThat(ProcessTree.stat(pid)).get().extracting(ProcessTree.Stat::pgid).isEqualTo(pid);
+    }
+
+    @Test
+    void restartAfterAStableRunResetsTheUnstableCount() throws Exception {
+        RestartPolicy p = new RestartPolicy(true, 1, Duration.ofMillis(300), Duration.ZERO, Duration.ZERO, Set.of());
+        Path marker = dir.resolve("runs");
+        // Odd runs crash at once, even runs live past min_uptime, then crash: never two unstable exits in a row.
+        String script = "echo x >> runs; n=$(wc -l < runs); if [ $((n % 2)) -eq 0 ]; then sleep 0.6; fi; exit 1\n";
+        supervisor.add(bash("late", script, p, StopPolicy.DEFAULT, 1)).join();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(marker) && Files.readAllLines(marker).size() >= 6);
+        assertThat(only("late").state()).isNotEqualTo(ProcessState.ERRORED);
+    }
+
+    @Test
+    void missingScriptEndsInErroredWithAReason() throws Exception {
+        AppSpec spec = bash("gone", "exit 0\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1);
+        AppSpec missing = new AppSpec("gone", dir.resolve("nope"), null, List.of(), List.of(), dir, Map.of(), 1,
+                spec.restart(), spec.stop(), spec.logs());
+        supervisor.add(missing).join();
+        assertThat(only("gone").state()).isEqualTo(ProcessState.ERRORED);
+        assertThat(only("gone").lastReason()).contains("not found");
+    }
+}
