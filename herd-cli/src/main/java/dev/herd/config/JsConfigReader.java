@@ -1,0 +1,94 @@
+package dev.herd.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a PM2 {@code ecosystem.config.js} (or {@code .cjs}, {@code .mjs}) by asking the user's own
+ * {@code node} to evaluate it and write it out as JSON. It runs with the client's environment and
+ * in the file's folder, so {@code process.env} and relative {@code require}s mean what they mean
+ * to PM2.
+ */
+final class JsConfigReader {
+
+    /** A config that takes longer than this to evaluate is stuck (waiting on input, a server, a loop). */
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /** The most of node's stderr an error message quotes. */
+    private static final int MAX_STDERR = 2000;
+
+    /*
+     * import() reads CommonJS and ES modules alike; an ES module's config is its default export.
+     * The JSON goes to a file named in argv rather than stdout, which the config may print to.
+     */
+    private static final String SCRIPT = String.join("\n",
+            "const { pathToFileURL } = require('url');",
+            "import(pathToFileURL(process.argv[1]).href)",
+            "  .then(m => (m.default !== undefined ? m.default : m))",
+            "  .then(c => require('fs').writeFileSync(process.argv[2], JSON.stringify(c) ?? 'null'))",
+            "  .catch(e => { process.stderr.write(String((e && e.stack) || e) + '\\n'); process.exitCode = 1; });");
+
+    private JsConfigReader() {
+    }
+
+    /** The file's exported config as JSON text. */
+    static String read(Path file, Map<String, String> clientEnv) throws ConfigException {
+        String fileName = file.getFileName().toString();
+        Path node = Executables.onPath("node", clientEnv).orElseThrow(() ->
+                ConfigException.at(file, null, "", "node not found on PATH: cannot read " + fileName));
+        Path json = null;
+        Path stderr = null;
+        try {
+            json = Files.createTempFile("herd-config-", ".json");
+            stderr = Files.createTempFile("herd-config-", ".err");
+            ProcessBuilder builder = new ProcessBuilder(node.toString(), "-e", SCRIPT, file.toString(), json.toString())
+                    .directory(file.getParent().toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr.toFile());
+            builder.environment().clear();
+            builder.environment().putAll(clientEnv);
+            Process process = builder.start();
+            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw ConfigException.at(file, null, "", "node did not finish reading " + fileName + " within "
+                        + TIMEOUT.toSeconds() + " s");
+            }
+            if (process.exitValue() != 0) {
+                String errors = Files.readString(stderr, StandardCharsets.UTF_8).strip();
+                if (errors.length() > MAX_STDERR) {
+                    errors = errors.substring(0, MAX_STDERR) + "…";
+                }
+                throw ConfigException.at(file, null, "", "node could not read " + fileName + " (exit "
+                        + process.exitValue() + "):\n" + errors);
+            }
+            return Files.readString(json, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ConfigException.at(file, null, "", "cannot run node (" + node + ") to read " + fileName + ": "
+                    + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ConfigException.at(file, null, "", "interrupted while node read " + fileName);
+        } finally {
+            deleteQuietly(json);
+            deleteQuietly(stderr);
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        if (temp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            // A leftover file in the temp folder is harmless; the config result matters more.
+        }
+    }
+}
