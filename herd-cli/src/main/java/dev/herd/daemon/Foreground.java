@@ -1,6 +1,7 @@
 package dev.herd.daemon;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -11,7 +12,6 @@ import dev.herd.config.ConfigException;
 import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
 import dev.herd.supervisor.AppSpec;
-import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.OrphanReaper;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.SetsidLauncher;
@@ -51,19 +51,15 @@ public final class Foreground {
         CountDownLatch ended = new CountDownLatch(1);
         LogRegistry logs = new LogRegistry();
         OrphanReaper reaper = new OrphanReaper(1000);
-        Supervisor[] holder = new Supervisor[1];
+        // Called on the supervisor's loop, one event at a time: the last state of each instance.
+        Map<Integer, ProcessState> states = new HashMap<>();
         Supervisor supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
                 Math::random, e -> {
-                    if (e.to() == ProcessState.STOPPED || e.to() == ProcessState.ERRORED) {
-                        // On the supervisor's loop: list() would wait for this very thread, so check after it.
-                        new Thread(() -> {
-                            if (holder[0].list().stream().noneMatch(Foreground::alive)) {
-                                ended.countDown();
-                            }
-                        }, "herd-run-check").start();
+                    states.put(e.id(), e.to());
+                    if (states.values().stream().allMatch(Foreground::ended)) {
+                        ended.countDown();
                     }
                 });
-        holder[0] = supervisor;
         Thread hook = new Thread(() -> {
             log.info("signal received: stopping every app");
             supervisor.close();
@@ -84,11 +80,12 @@ public final class Foreground {
             Thread.currentThread().interrupt();
         }
         boolean errored = supervisor.list().stream().anyMatch(i -> i.state() == ProcessState.ERRORED);
+        supervisor.close();
         log.info("every app has ended{}", errored ? "; some errored" : "");
         return errored ? 1 : 0;
     }
 
-    private static boolean alive(InstanceInfo i) {
-        return i.state() != ProcessState.STOPPED && i.state() != ProcessState.ERRORED;
+    private static boolean ended(ProcessState s) {
+        return s == ProcessState.STOPPED || s == ProcessState.ERRORED;
     }
 }
