@@ -1,6 +1,7 @@
 package dev.herd.config;
 
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
@@ -156,9 +157,22 @@ final class AppParser {
                 f.text("out_file"),
                 f.text("error_file"),
                 f.has("merge_logs") && bool(f.value("merge_logs"), f.label("merge_logs")),
-                f.text("log_date_format"),
+                dateFormat(f),
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN);
+    }
+
+    /** Checked here so that a bad pattern is a config error naming its place, not a failed start. */
+    private String dateFormat(Fields f) throws ConfigException {
+        String pattern = f.text("log_date_format");
+        if (pattern != null) {
+            try {
+                LogDateFormat.parse(pattern);
+            } catch (IllegalArgumentException e) {
+                throw fail(f.value("log_date_format"), f.label("log_date_format"), e.getMessage());
+            }
+        }
+        return pattern;
     }
 
     private void execMode(Fields f, String path) throws ConfigException {

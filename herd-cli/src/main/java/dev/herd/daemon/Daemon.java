@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -32,9 +33,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -87,6 +91,14 @@ public final class Daemon {
     private final Map<Class<? extends Request>, Handler> commands = new LinkedHashMap<>();
     private final CountDownLatch killed = new CountDownLatch(1);
     private final ObjectMapper json = Protocol.json();
+    /**
+     * The dump holds AppSpecs, whose durations need java.time support that the CLI's mapper goes
+     * without. Derived properties (AppSpec.isNode) are written too and ignored when read back.
+     */
+    private final ObjectMapper dumpJson = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final String owner;
     private volatile boolean keepForUpdate;
 
@@ -170,12 +182,12 @@ public final class Daemon {
             if (keepForUpdate) {
                 save(home.updateDumpFile());
             }
+            timer.shutdownNow();
             server.close();
             Files.deleteIfExists(home.socket());
             supervisor.close();
             logs.close();
             reaper.close();
-            timer.shutdownNow();
             Files.deleteIfExists(home.pidFile());
             log.info("herd daemon stopped");
         } catch (IOException e) {
@@ -229,7 +241,7 @@ public final class Daemon {
                 return;
             }
             if (envelope.request() instanceof Request.Logs logsRequest) {
-                streamLogs(logsRequest, in, out);
+                streamLogs(logsRequest, ch, out);
                 return;
             }
             reply(out, handle(envelope.request()));
@@ -337,7 +349,7 @@ public final class Daemon {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps)));
+        Files.write(tmp, dumpJson.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps)));
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ObjectNode body = json.createObjectNode();
         body.put("file", file.toString());
@@ -352,7 +364,7 @@ public final class Daemon {
         }
         Dump dump;
         try {
-            dump = json.readValue(file.toFile(), Dump.class);
+            dump = dumpJson.readValue(file.toFile(), Dump.class);
         } catch (IOException e) {
             throw new HerdException("cannot read " + file + ": " + e.getMessage());
         }
@@ -379,7 +391,7 @@ public final class Daemon {
         return body;
     }
 
-    private void streamLogs(Request.Logs r, InputStream in, OutputStream out) throws IOException {
+    private void streamLogs(Request.Logs r, SocketChannel ch, OutputStream out) throws IOException {
         List<InstanceInfo> selected;
         try {
             selected = select(r.target());
@@ -414,7 +426,7 @@ public final class Daemon {
         Map<LogWriter, LogListener> listening = new LinkedHashMap<>();
         Map<Path, LogWriter> open = logs.open();
         for (Map.Entry<Path, InstanceInfo> f : files.entrySet()) {
-            LogWriter writer = open.get(f.getKey());
+            LogWriter writer = open.get(f.getKey().toAbsolutePath().normalize());
             if (writer != null) {
                 // Called on the log writer's thread: offer, never wait, so a slow client cannot stall the logs.
                 LogListener l = line -> queue.offer(new StreamItem("line", line.app(), line.instance(), -1,
@@ -440,8 +452,12 @@ public final class Daemon {
         }, "herd-logs-stream");
         sender.start();
         try {
-            while (in.read() >= 0) {
-                // The client sends nothing more; reading only tells when it goes away.
+            // The client sends nothing more; reading only tells when it goes away. Read the channel
+            // itself: a stream from Channels.newInputStream would hold the channel's blocking lock
+            // while it waits, and the sender's writes need that lock.
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (ch.read(one) >= 0) {
+                one.clear();
             }
         } finally {
             subscribers.remove(events);

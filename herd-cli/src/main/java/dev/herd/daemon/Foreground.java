@@ -19,7 +19,6 @@ import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
 import dev.herd.supervisor.logs.LogListener;
 import dev.herd.supervisor.logs.LogRegistry;
-import dev.herd.supervisor.logs.LogWriter;
 
 /**
  * {@code herd run}: the supervisor in the foreground, without a daemon, for containers and
@@ -67,12 +66,9 @@ public final class Foreground {
             reaper.close();
         }, "herd-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        logs.addListener(ECHO);
         for (AppSpec spec : loaded.apps()) {
             supervisor.add(spec).join();
-            for (Map.Entry<Path, LogWriter> open : logs.open().entrySet()) {
-                open.getValue().removeListener(ECHO);
-                open.getValue().addListener(ECHO);
-            }
         }
         try {
             ended.await();

@@ -9,8 +9,6 @@ import java.io.OutputStream;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The wire format between {@code herd} and its daemon: frames of a 4-byte big-endian length and
@@ -25,9 +23,8 @@ public final class Protocol {
     /** No frame may be larger: a request carries at most an environment and some paths. */
     public static final int MAX_FRAME = 1 << 20;
 
+    // Plain: the CLI pays for every class this loads on each command.
     private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private Protocol() {

@@ -198,6 +198,29 @@ class DaemonIT {
     }
 
     @Test
+    void logsFollowNewLinesAndStateChanges() throws Exception {
+        herd.script("tick.sh", "i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done\n");
+        herd.run("start", "tick.sh").ok();
+        java.util.List<String> argv = new java.util.ArrayList<>(Herd.javaCommand());
+        argv.addAll(java.util.List.of("logs", "tick", "--lines", "0"));
+        Path out = tmp.resolve("follow.out");
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectErrorStream(true);
+        pb.environment().put("HERD_HOME", herd.home.toString());
+        Process follow = pb.start();
+        try {
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(Files.readString(out)).containsPattern("tick\\[0\\]     \\| tick-\\d+"));
+            herd.run("restart", "tick").ok();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(Files.readString(out)).contains("herd  | tick[0]").contains("online -> stopping")
+                            .contains("starting -> online"));
+        } finally {
+            follow.destroy();
+            follow.waitFor();
+        }
+    }
+
+    @Test
     void logsRotateAtMaxSize() throws Exception {
         Path eco = herd.work.resolve("eco.yml");
         herd.script("chatty.sh", "for i in $(seq 1 2000); do echo \"line $i of chatter to fill the log\"; done; exec sleep 300\n");

@@ -43,6 +43,8 @@ public final class Supervisor implements AutoCloseable {
     private static final Duration LEFTOVER_POLL = Duration.ofMillis(20);
     /** After SIGKILL, how long leftovers may take to disappear before we report them. */
     private static final Duration AFTER_KILL = Duration.ofSeconds(2);
+    /** How long a delete waits for the last output of a stopped instance before closing its logs. */
+    private static final Duration DRAIN_OUTPUT = Duration.ofSeconds(2);
 
     private final ProcessLauncher launcher;
     private final LogRegistry logs;
@@ -134,14 +136,14 @@ public final class Supervisor implements AutoCloseable {
 
     /** Stops and forgets the given instances; an app with no instance left is forgotten too. */
     public CompletableFuture<Void> delete(Collection<Integer> ids) {
-        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenRunAsync(() -> {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenComposeAsync(v -> {
             instances.remove(inst.id);
-            releaseLogs(inst);
             if (instances.values().stream().noneMatch(i -> i.spec.name().equals(inst.spec.name()))) {
                 apps.remove(inst.spec.name());
             }
             log.info("{}[{}] (id {}) deleted", inst.spec.name(), inst.index, inst.id);
-        }, loop)), loop);
+            return outputDrained(inst);
+        }, loop).thenRun(() -> releaseLogs(inst))), loop);
     }
 
     /** Sends a signal to the process group of each given running instance. */
@@ -192,7 +194,7 @@ public final class Supervisor implements AutoCloseable {
         LogWriter err;
         try {
             err = logs.acquire(errPath, lp.dateFormat(), lp.maxSize(), lp.retain());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             logs.release(outPath);
             throw e;
         }
@@ -201,6 +203,19 @@ public final class Supervisor implements AutoCloseable {
         return inst;
     }
 
+    /**
+     * Completes when the pumps have read the last output of the instance's run, or after
+     * {@link #DRAIN_OUTPUT}: a grandchild that escaped with the pipe must not hold up a delete.
+     */
+    private static CompletableFuture<Void> outputDrained(Instance inst) {
+        if (inst.outPump == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(inst.outPump.done(), inst.errPump.done())
+                .completeOnTimeout(null, DRAIN_OUTPUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Called off the loop: closing a writer drains its buffer, which may take a moment. */
     private void releaseLogs(Instance inst) {
         LogPolicy lp = inst.spec.logs();
         logs.release(lp.outFileOf(inst.index, inst.spec.instances()));

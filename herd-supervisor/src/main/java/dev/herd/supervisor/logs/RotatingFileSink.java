@@ -1,0 +1,201 @@
+package dev.herd.supervisor.logs;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * A log file that rotates by size: {@code path} is written, {@code path.1} is the newest rotated
+ * file, {@code path.<retain>} the oldest kept.
+ *
+ * <p>Each line is written as {@code "<timestamp> <text>\n"} when a date format is set and
+ * {@code "<text>\n"} otherwise. Rotation happens before a write that would make the file exceed
+ * {@code maxSize}; a single line longer than {@code maxSize} still goes, alone, into a fresh file.
+ * With {@code retain} 0 the file is truncated instead of renamed.
+ *
+ * <p>Writes are buffered and reach the file on {@link #flush()}. All methods are thread-safe, so
+ * {@link #truncate()} may be called while a {@link LogWriter} writes. The sink keeps its file
+ * open: a file renamed or deleted behind its back keeps receiving the lines.
+ */
+public final class RotatingFileSink implements LogSink {
+
+    private static final int BUFFER_SIZE = 64 * 1024;
+
+    private final Path path;
+    private final LogDateFormat dateFormat;
+    private final long maxSize;
+    private final int retain;
+
+    private FileChannel channel;
+    private OutputStream out;
+    private long size;
+    private boolean closed;
+    // Lines read in the same millisecond share a timestamp; formatting each is the costly part.
+    private long stampMillis = Long.MIN_VALUE;
+    private byte[] stamp;
+
+    /**
+     * Opens (creating it and its parent directories if needed) {@code path} for appending.
+     *
+     * @param dateFormat prefix for each line, or {@code null} for none
+     * @param maxSize    bytes a file may reach before it rotates; 0 never rotates
+     * @param retain     rotated files to keep; 0 truncates instead
+     */
+    public RotatingFileSink(Path path, LogDateFormat dateFormat, long maxSize, int retain) throws IOException {
+        this.path = Objects.requireNonNull(path, "path");
+        if (maxSize < 0) {
+            throw new IllegalArgumentException("maxSize must not be negative, was " + maxSize);
+        }
+        if (retain < 0) {
+            throw new IllegalArgumentException("retain must not be negative, was " + retain);
+        }
+        this.dateFormat = dateFormat;
+        this.maxSize = maxSize;
+        this.retain = retain;
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        open();
+    }
+
+    /** The current (not rotated) file. */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public synchronized void write(LogLine line) throws IOException {
+        ensureOpen();
+        byte[] prefix = dateFormat == null ? null : stamp(line.epochMillis());
+        byte[] text = line.text().getBytes(StandardCharsets.UTF_8);
+        long length = (prefix == null ? 0 : prefix.length + 1) + text.length + 1;
+        if (maxSize > 0 && size > 0 && size + length > maxSize) {
+            rotate();
+        }
+        if (prefix != null) {
+            out.write(prefix);
+            out.write(' ');
+        }
+        out.write(text);
+        out.write('\n');
+        size += length;
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+        ensureOpen();
+        out.flush();
+    }
+
+    /** Empties the file, including lines written but not yet flushed ({@code herd flush}). */
+    public synchronized void truncate() throws IOException {
+        ensureOpen();
+        out.flush();
+        channel.truncate(0);
+        size = 0;
+    }
+
+    /** Empties the file and deletes its rotated files, atomically with respect to writes. */
+    synchronized void clear() throws IOException {
+        truncate();
+        deleteRotated(path);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            out.flush();
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** Deletes {@code path.1}, {@code path.2}, ... whatever their number. */
+    static void deleteRotated(Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        String prefix = path.getFileName() + ".";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir,
+                p -> isRotatedName(p.getFileName().toString(), prefix))) {
+            for (Path p : files) {
+                Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException e) {
+            // No directory, so no rotated files either.
+        }
+    }
+
+    private static boolean isRotatedName(String name, String prefix) {
+        if (!name.startsWith(prefix) || name.length() == prefix.length()) {
+            return false;
+        }
+        for (int i = prefix.length(); i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void open() throws IOException {
+        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_SIZE);
+        size = channel.size();
+    }
+
+    private void rotate() throws IOException {
+        out.flush();
+        if (retain == 0) {
+            channel.truncate(0);
+            size = 0;
+            return;
+        }
+        channel.close();
+        try {
+            Files.deleteIfExists(rotated(retain));
+            for (int i = retain - 1; i >= 1; i--) {
+                Path from = rotated(i);
+                if (Files.exists(from)) {
+                    Files.move(from, rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.move(path, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            // Reopen even when a rename failed: an oversized file beats losing every later line.
+            open();
+        }
+    }
+
+    private Path rotated(int n) {
+        return path.resolveSibling(path.getFileName() + "." + n);
+    }
+
+    private byte[] stamp(long epochMillis) {
+        if (epochMillis != stampMillis) {
+            stamp = dateFormat.format(epochMillis).getBytes(StandardCharsets.UTF_8);
+            stampMillis = epochMillis;
+        }
+        return stamp;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("log file " + path + " is closed");
+        }
+    }
+}

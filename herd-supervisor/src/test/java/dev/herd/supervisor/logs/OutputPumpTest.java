@@ -1,0 +1,162 @@
+package dev.herd.supervisor.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class OutputPumpTest {
+
+    private static final int MAX = LineSplitter.MAX_LINE;
+
+    private static List<String> pump(InputStream in) throws Exception {
+        RecordingSink sink = RecordingSink.open();
+        LogWriter writer = new LogWriter("test-writer", sink, Integer.MAX_VALUE);
+        OutputPump pump = OutputPump.start(in, "api", 0, Stream.OUT, writer, () -> 0L);
+        pump.done().get(10, TimeUnit.SECONDS);
+        writer.close(Duration.ofSeconds(10));
+        assertThat(pump.lines()).isEqualTo(sink.size());
+        return sink.texts();
+    }
+
+    private static List<String> pump(String text) throws Exception {
+        return pump(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Splits with the bytes arriving in chunks of {@code chunk}, as reads from a pipe might. */
+    private static List<String> split(byte[] bytes, int chunk) {
+        List<String> lines = new ArrayList<>();
+        LineSplitter splitter = new LineSplitter(lines::add);
+        for (int off = 0; off < bytes.length; off += chunk) {
+            splitter.feed(bytes, off, Math.min(chunk, bytes.length - off));
+        }
+        splitter.finish();
+        return lines;
+    }
+
+    @Test
+    void splitsAtNewlineAndCrLf() throws Exception {
+        assertThat(pump("one\ntwo\r\nthree\n")).containsExactly("one", "two", "three");
+    }
+
+    @Test
+    void keepsEmptyLinesAndALastLineWithoutTerminator() throws Exception {
+        assertThat(pump("\n\r\nmiddle\n\nlast")).containsExactly("", "", "middle", "", "last");
+    }
+
+    @Test
+    void keepsCarriageReturnsThatDoNotEndALine() throws Exception {
+        assertThat(pump("10%\r50%\r100%\n\r\r\nend\r")).containsExactly("10%\r50%\r100%", "\r", "end\r");
+    }
+
+    @Test
+    void emptyStreamHasNoLines() throws Exception {
+        assertThat(pump("")).isEmpty();
+    }
+
+    @Test
+    void cutsA40KibLineIntoThreePieces() throws Exception {
+        String line = "a".repeat(MAX) + "b".repeat(MAX) + "c".repeat(8 * 1024);
+
+        assertThat(pump(line + "\nnext\n"))
+                .containsExactly("a".repeat(MAX), "b".repeat(MAX), "c".repeat(8 * 1024), "next");
+    }
+
+    @Test
+    void aLineOfExactly16KibIsNotCutEvenBeforeCrLf() throws Exception {
+        assertThat(pump("a".repeat(MAX) + "\r\nb\n")).containsExactly("a".repeat(MAX), "b");
+        assertThat(pump("a".repeat(MAX) + "\n")).containsExactly("a".repeat(MAX));
+    }
+
+    @Test
+    void aCutNeverSplitsAMultibyteCharacter() throws Exception {
+        String line = "a".repeat(MAX - 1) + "€rest";
+
+        assertThat(pump(line + "\n")).containsExactly("a".repeat(MAX - 1), "€rest");
+    }
+
+    @ParameterizedTest(name = "chunks of {0} bytes")
+    @ValueSource(ints = {1, 2, 3, 5, 7, 64 * 1024})
+    void decodesMultibyteCharactersSplitAcrossReads(int chunk) {
+        String text = "héllo wörld\r\n中文 😀\nend ½";
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+
+        assertThat(split(bytes, chunk)).containsExactly("héllo wörld", "中文 😀", "end ½");
+    }
+
+    @Test
+    void decodesThroughThePumpOneByteAtATime() throws Exception {
+        byte[] bytes = "ünïcödé 😀\nzwei\n".getBytes(StandardCharsets.UTF_8);
+        InputStream trickle = new InputStream() {
+            private int next;
+
+            @Override
+            public int read() {
+                return next < bytes.length ? bytes[next++] & 0xFF : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (next >= bytes.length) {
+                    return -1;
+                }
+                b[off] = bytes[next++];
+                return 1;
+            }
+        };
+
+        assertThat(pump(trickle)).containsExactly("ünïcödé 😀", "zwei");
+    }
+
+    @Test
+    void replacesMalformedUtf8() throws Exception {
+        byte[] bytes = {'o', 'k', (byte) 0xFF, (byte) 0xC3, '\n'};
+
+        assertThat(pump(new ByteArrayInputStream(bytes))).containsExactly("ok\uFFFD\uFFFD");
+    }
+
+    @Test
+    void aReadErrorEndsThePumpAfterOfferingThePartialLine() throws Exception {
+        InputStream broken = new InputStream() {
+            private final InputStream start = new ByteArrayInputStream("first\npart".getBytes(StandardCharsets.UTF_8));
+
+            @Override
+            public int read() throws IOException {
+                int b = start.read();
+                if (b < 0) {
+                    throw new IOException("pipe broke");
+                }
+                return b;
+            }
+        };
+
+        assertThat(pump(broken)).containsExactly("first", "part");
+    }
+
+    @Test
+    void stampsEachLineWithTheSuppliedClockAndItsOrigin() throws Exception {
+        RecordingSink sink = RecordingSink.open();
+        AtomicLong clock = new AtomicLong(1_000);
+        try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
+            OutputPump pump = OutputPump.start(new ByteArrayInputStream("a\nb\n".getBytes(StandardCharsets.UTF_8)),
+                    "worker", 3, Stream.ERR, writer, clock::getAndIncrement);
+            pump.done().get(10, TimeUnit.SECONDS);
+            writer.close(Duration.ofSeconds(10));
+
+            assertThat(pump.lines()).isEqualTo(2);
+            assertThat(sink.lines()).containsExactly(
+                    new LogLine("worker", 3, Stream.ERR, 1_000, "a"),
+                    new LogLine("worker", 3, Stream.ERR, 1_001, "b"));
+        }
+    }
+}

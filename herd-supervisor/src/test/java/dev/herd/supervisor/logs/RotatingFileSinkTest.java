@@ -1,0 +1,200 @@
+package dev.herd.supervisor.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RotatingFileSinkTest {
+
+    @TempDir
+    Path dir;
+
+    /** A line of exactly 19 characters, 20 bytes in the file. */
+    private static LogLine line(int i) {
+        return new LogLine("api", 0, Stream.OUT, 0, String.format("line-%014d", i));
+    }
+
+    private static List<String> read(Path file) throws IOException {
+        return Files.readAllLines(file, StandardCharsets.UTF_8);
+    }
+
+    private static List<String> texts(int from, int toExclusive) {
+        return IntStream.range(from, toExclusive).mapToObj(i -> line(i).text()).toList();
+    }
+
+    private List<String> fileNames() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void rotatesBeforeExceedingMaxSizeAndKeepsExactlyRetainFiles() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 3)) {
+            for (int i = 0; i < 40; i++) {
+                sink.write(line(i));
+            }
+            sink.flush();
+        }
+
+        // Five 20-byte lines fill a 100-byte file exactly; the sixth rotates it.
+        assertThat(fileNames()).containsExactly("api-out.log", "api-out.log.1", "api-out.log.2", "api-out.log.3");
+        assertThat(read(log)).isEqualTo(texts(35, 40));
+        assertThat(read(dir.resolve("api-out.log.1"))).isEqualTo(texts(30, 35));
+        assertThat(read(dir.resolve("api-out.log.2"))).isEqualTo(texts(25, 30));
+        assertThat(read(dir.resolve("api-out.log.3"))).isEqualTo(texts(20, 25));
+    }
+
+    @Test
+    void retainZeroTruncatesInsteadOfKeepingFiles() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 0)) {
+            for (int i = 0; i < 12; i++) {
+                sink.write(line(i));
+            }
+            sink.flush();
+        }
+
+        assertThat(fileNames()).containsExactly("api-out.log");
+        assertThat(read(log)).isEqualTo(texts(10, 12));
+    }
+
+    @Test
+    void maxSizeZeroNeverRotates() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 3)) {
+            for (int i = 0; i < 100; i++) {
+                sink.write(line(i));
+            }
+        }
+
+        assertThat(fileNames()).containsExactly("api-out.log");
+        assertThat(read(log)).isEqualTo(texts(0, 100));
+    }
+
+    @Test
+    void countsAnExistingFileTowardsTheLimit() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        Files.writeString(log, "x".repeat(89) + "\n");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 2)) {
+            sink.write(line(0));
+        }
+
+        assertThat(read(dir.resolve("api-out.log.1"))).containsExactly("x".repeat(89));
+        assertThat(read(log)).isEqualTo(texts(0, 1));
+    }
+
+    @Test
+    void aLineLongerThanMaxSizeGoesAloneIntoAFreshFile() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        String longText = "y".repeat(250);
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 2)) {
+            sink.write(line(0));
+            sink.write(new LogLine("api", 0, Stream.OUT, 0, longText));
+            sink.write(line(1));
+        }
+
+        assertThat(read(dir.resolve("api-out.log.2"))).isEqualTo(texts(0, 1));
+        assertThat(read(dir.resolve("api-out.log.1"))).containsExactly(longText);
+        assertThat(read(log)).isEqualTo(texts(1, 2));
+    }
+
+    @Test
+    void prefixesTimestampsWhenADateFormatIsSet() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        LogDateFormat format = LogDateFormat.parse("YYYY-MM-DD HH:mm:ss.SSS Z", ZoneOffset.UTC);
+        long t = Instant.parse("2024-03-05T09:04:05.007Z").toEpochMilli();
+        try (RotatingFileSink sink = new RotatingFileSink(log, format, 0, 0)) {
+            sink.write(new LogLine("api", 0, Stream.OUT, t, "hello"));
+            sink.write(new LogLine("api", 0, Stream.OUT, t, "same millisecond"));
+            sink.write(new LogLine("api", 0, Stream.OUT, t + 1001, "héllo wörld"));
+        }
+
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).isEqualTo(
+                "2024-03-05 09:04:05.007 +00:00 hello\n"
+                        + "2024-03-05 09:04:05.007 +00:00 same millisecond\n"
+                        + "2024-03-05 09:04:06.008 +00:00 héllo wörld\n");
+    }
+
+    @Test
+    void rotationCountsBytesNotCharacters() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        // 9 two-byte characters + newline = 19 bytes; 5 of them make 95 bytes, the sixth rotates.
+        String text = "é".repeat(9);
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 1)) {
+            for (int i = 0; i < 6; i++) {
+                sink.write(new LogLine("api", 0, Stream.OUT, 0, text));
+            }
+        }
+
+        assertThat(Files.size(dir.resolve("api-out.log.1"))).isEqualTo(95);
+        assertThat(read(log)).containsExactly(text);
+    }
+
+    @Test
+    void truncateEmptiesTheFileAndLaterLinesStartOver() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 1)) {
+            for (int i = 0; i < 4; i++) {
+                sink.write(line(i));
+            }
+            sink.truncate();
+            assertThat(Files.size(log)).isZero();
+
+            for (int i = 4; i < 9; i++) {
+                sink.write(line(i));
+            }
+            sink.flush();
+        }
+
+        // After the truncate the size starts from 0 again: five lines fit without rotating.
+        assertThat(read(log)).isEqualTo(texts(4, 9));
+        assertThat(fileNames()).containsExactly("api-out.log");
+    }
+
+    @Test
+    void truncateWhileAnotherThreadWritesLeavesOnlyWholeLines() throws Exception {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 0)) {
+            CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 20_000; i++) {
+                        sink.write(line(i));
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                sink.truncate();
+            }
+            writing.join();
+            sink.flush();
+        }
+
+        assertThat(read(log)).allMatch(l -> l.matches("line-\\d{14}"));
+        assertThat(Files.size(log) % 20).isZero();
+    }
+
+    @Test
+    void createsParentDirectories() throws IOException {
+        Path log = dir.resolve("logs/deep/api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 0)) {
+            sink.write(line(1));
+            assertThat(sink.path()).isEqualTo(log);
+        }
+
+        assertThat(read(log)).isEqualTo(texts(1, 2));
+    }
+}
