@@ -176,14 +176,13 @@ final class DaemonClient {
         }
     }
 
-    /** Small, steady footprint: the daemon holds little, and a resident JVM should not hoard memory. */
+    /**
+     * Small, steady footprint: the daemon holds little, and a resident JVM should not hoard memory.
+     * JNA is native access, which JDK 22+ warns about unless allowed.
+     */
     static List<String> daemonJvmArgs() {
-        List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
-                "-Xmx128m", "-XX:MaxMetaspaceSize=96m"));
-        if (Runtime.version().feature() >= 22) {
-            args.add("--enable-native-access=ALL-UNNAMED");
-        }
-        return args;
+        return List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xmx128m",
+                "-XX:MaxMetaspaceSize=96m", "--enable-native-access=ALL-UNNAMED");
     }
 
     static String javaBinary() {

@@ -42,9 +42,7 @@ final class Herd implements AutoCloseable {
     static List<String> javaCommand() {
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (Runtime.version().feature() >= 22) {
-            argv.add("--enable-native-access=ALL-UNNAMED");
-        }
+        argv.add("--enable-native-access=ALL-UNNAMED");
         argv.add("-jar");
         argv.add(JAR.toString());
         return argv;
