@@ -178,11 +178,14 @@ final class DaemonClient {
 
     /**
      * Small, steady footprint: the daemon holds little, and a resident JVM should not hoard memory.
-     * JNA is native access, which JDK 22+ warns about unless allowed.
+     * Without -Xms the serial collector commits its whole initial heap (a 64th of the machine's
+     * memory, up to -Xmx) at once: 128 MB of RSS for nothing. JNA is native access, which JDK 22+
+     * warns about unless allowed.
      */
     static List<String> daemonJvmArgs() {
-        return List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xmx128m",
-                "-XX:MaxMetaspaceSize=96m", "--enable-native-access=ALL-UNNAMED");
+        return List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx128m",
+                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxMetaspaceSize=96m",
+                "--enable-native-access=ALL-UNNAMED");
     }
 
     static String javaBinary() {

@@ -29,19 +29,35 @@ import dev.herd.daemon.StreamItem;
  * and prints the answer; the daemon reads ecosystem files and runs everything.
  */
 @Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Runs and supervises your servers: start, list, logs, restart, stop.",
-        subcommands = {Main.Start.class, Main.ListCmd.class, Main.Stop.class, Main.Restart.class, Main.Delete.class,
-                Main.Describe.class, Main.Logs.class, Main.Flush.class, Main.SignalCmd.class, Main.Save.class,
-                Main.Resurrect.class, Main.Ping.class, Main.Kill.class, Main.Startup.class, Main.Run.class,
-                Main.Update.class, Main.DaemonCmd.class})
+        description = "Runs and supervises your servers: start, list, logs, restart, stop.")
 public final class Main {
 
     private static final TypeReference<List<InstanceView>> VIEWS = new TypeReference<>() {
     };
 
+    /** Every subcommand, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
+            Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
+            Ping.class, Kill.class, Startup.class, Run.class, Update.class, DaemonCmd.class, CdsTraining.class);
+
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        System.exit(commandLine(args).execute(args));
+    }
+
+    /**
+     * The parser, with only the subcommand that {@code args} names when it names one: picocli
+     * builds a model of every subcommand it is given by reflection, and a command as short as
+     * {@code list} should not pay for seventeen.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        List<Class<?>> wanted = args.length == 0 ? COMMANDS
+                : COMMANDS.stream().filter(c -> names(c).contains(args[0])).findFirst().<List<Class<?>>>map(List::of)
+                        .orElse(COMMANDS);
+        for (Class<?> c : wanted) {
+            cl.addSubcommand(instantiate(c));
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof HerdException) {
                 cmd.getErr().println("herd: " + e.getMessage());
@@ -49,7 +65,24 @@ public final class Main {
             }
             throw e;
         });
-        System.exit(cl.execute(args));
+        return cl;
+    }
+
+    private static List<String> names(Class<?> command) {
+        Command c = command.getAnnotation(Command.class);
+        List<String> names = new ArrayList<>(List.of(c.aliases()));
+        names.add(c.name());
+        return names;
+    }
+
+    private static Object instantiate(Class<?> command) {
+        try {
+            var ctor = command.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            return ctor.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + command, e);
+        }
     }
 
     static HerdHome home() {
@@ -329,6 +362,39 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             return Foreground.run(home(), file.toAbsolutePath(), System.getenv(), envName, instances);
+        }
+    }
+
+    /**
+     * Loads the classes every command needs, without a daemon, so that the launcher can dump them
+     * into an AppCDS archive once ({@code -XX:ArchiveClassesAtExit}) and later starts map them in.
+     */
+    @Command(name = "cds-training", hidden = true, description = "Load the client's classes for an AppCDS archive.")
+    static final class CdsTraining implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            String[] first = {"list"};
+            CommandLine all = commandLine(new String[0]);
+            all.getUsageMessage();
+            commandLine(first).parseArgs(first);
+            var json = Protocol.json();
+            for (Request r : List.of(new Request.ListAll(), new Request.Ping(), new Request.Stop("x"),
+                    new Request.Logs("all", 1, true, true, false))) {
+                json.readValue(json.writeValueAsBytes(new dev.herd.daemon.Envelope(Protocol.VERSION, "x", r)),
+                        dev.herd.daemon.Envelope.class);
+            }
+            InstanceView view = new InstanceView(0, "app", 0, "fork", 1, "online", 0, 0, 1000, 1, 0.5, 1024,
+                    List.of("a"), "/", "/o", "/e", 0, "started",
+                    List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)));
+            Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
+                    json.valueToTree(List.of(view)))), Response.class);
+            List<InstanceView> views = json.convertValue(response.body(), VIEWS);
+            PrintWriter sink = new PrintWriter(java.io.OutputStream.nullOutputStream());
+            Tables.printList(sink, views);
+            Tables.printDescribe(sink, views);
+            Tables.printStreamItem(sink, json.readValue(json.writeValueAsBytes(
+                    new StreamItem("line", "a", 0, 0, "out", 1, "x")), StreamItem.class));
+            return 0;
         }
     }
 

@@ -110,7 +110,7 @@ public final class Daemon {
                 Math::random, e -> subscribers.forEach(s -> s.accept(e)));
         commands.put(Request.Ping.class, r -> json.createObjectNode().put("pid", ProcessHandle.current().pid()));
         commands.put(Request.Start.class, r -> start((Request.Start) r));
-        commands.put(Request.ListAll.class, r -> json.valueToTree(views(supervisor.list())));
+        commands.put(Request.ListAll.class, r -> json.valueToTree(views(sampledList())));
         commands.put(Request.Stop.class, r -> run(((Request.Stop) r).target(), supervisor::stop));
         commands.put(Request.Restart.class, r -> run(((Request.Restart) r).target(), supervisor::restart));
         commands.put(Request.Delete.class, r -> run(((Request.Delete) r).target(), supervisor::delete));
@@ -468,11 +468,24 @@ public final class Daemon {
 
     private void sample() {
         try {
-            sampler.sample(supervisor.list().stream().filter(i -> i.pid() > 0).map(InstanceInfo::pid).toList(),
-                    System.nanoTime());
+            sampler.sample(runningPids(supervisor.list()), System.nanoTime());
         } catch (RuntimeException e) {
             log.error("sampling failed", e);
         }
+    }
+
+    /** The list, with memory figures even for instances started since the last periodic sample. */
+    private List<InstanceInfo> sampledList() {
+        List<InstanceInfo> list = supervisor.list();
+        List<Long> pids = runningPids(list);
+        if (!sampler.knows(pids)) {
+            sampler.sample(pids, System.nanoTime());
+        }
+        return list;
+    }
+
+    private static List<Long> runningPids(List<InstanceInfo> list) {
+        return list.stream().filter(i -> i.pid() > 0).map(InstanceInfo::pid).toList();
     }
 
     private List<InstanceView> views(List<InstanceInfo> infos) {

@@ -27,8 +27,8 @@ final class ResourceSampler {
     private final Map<Long, Sample> last = new HashMap<>();
     private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
 
-    /** Takes one sample of the given group leaders; called from one thread. */
-    void sample(List<Long> pids, long nanos) {
+    /** Takes one sample of the given group leaders. */
+    synchronized void sample(List<Long> pids, long nanos) {
         Map<Long, long[]> totals = new HashMap<>();
         for (long pid : pids) {
             totals.put(pid, new long[2]);
@@ -55,5 +55,10 @@ final class ResourceSampler {
     /** The latest figures for a group leader. */
     Usage of(long pid) {
         return usage.getOrDefault(pid, Usage.NONE);
+    }
+
+    /** Whether every one of these group leaders has been sampled at least once. */
+    boolean knows(List<Long> pids) {
+        return usage.keySet().containsAll(pids);
     }
 }
