@@ -1,0 +1,178 @@
+package dev.herd.balancer;
+
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Recorder;
+
+/**
+ * One server behind the balancer: where it is, its weight, its two independent states (health
+ * and admin, as HAProxy), and the load and counters the algorithms and {@code list} read.
+ *
+ * <p>Thread-safe: event loops update the counters concurrently; states are volatile.
+ */
+public final class Backend {
+
+    private final String id;
+    private final InetSocketAddress address;
+    private final int weight;
+    private final long joinedAtNanos;
+
+    private volatile Health health = Health.UNKNOWN;
+    private volatile AdminState admin = AdminState.READY;
+    /** Until when (ticker nanos) a passive failure keeps it unhealthy; 0 when none. */
+    private volatile long coolDownUntilNanos;
+
+    private final AtomicInteger active = new AtomicInteger();
+    private final LongAdder requests = new LongAdder();
+    private final Map<ErrorKind, LongAdder> errors = new EnumMap<>(ErrorKind.class);
+    private final Recorder latency = new Recorder(3);
+    private final PeakEwma ewma;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+
+    /**
+     * @param id            a name unique among the balancer's backends (e.g. {@code 127.0.0.1:9001})
+     * @param address       where to connect
+     * @param weight        relative share for weighted algorithms, at least 1
+     * @param joinedAtNanos ticker time it joined, for slow start
+     * @param ewmaDecayNanos time constant of the peak-EWMA latency
+     */
+    public Backend(String id, InetSocketAddress address, int weight, long joinedAtNanos, long ewmaDecayNanos) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.address = Objects.requireNonNull(address, "address");
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight must be at least 1, was " + weight);
+        }
+        this.weight = weight;
+        this.joinedAtNanos = joinedAtNanos;
+        this.ewma = new PeakEwma(ewmaDecayNanos);
+        for (ErrorKind k : ErrorKind.values()) {
+            errors.put(k, new LongAdder());
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public long joinedAtNanos() {
+        return joinedAtNanos;
+    }
+
+    public Health health() {
+        return health;
+    }
+
+    public AdminState admin() {
+        return admin;
+    }
+
+    /** Whether new traffic may go here: ready, and not known unhealthy nor cooling down. */
+    public boolean isAvailable(long nowNanos) {
+        return admin == AdminState.READY && health != Health.UNHEALTHY && nowNanos - coolDownUntilNanos >= 0;
+    }
+
+    /** Sets the health, as an active check decides. */
+    public void setHealth(Health health) {
+        this.health = Objects.requireNonNull(health);
+    }
+
+    /**
+     * A connection to it failed (passive health): no new traffic until {@code untilNanos}.
+     */
+    public void coolDownUntil(long untilNanos) {
+        this.coolDownUntilNanos = untilNanos;
+    }
+
+    /** Sets the admin state; draining completes {@link #drained()} once nothing is in flight. */
+    public void setAdmin(AdminState admin) {
+        this.admin = Objects.requireNonNull(admin);
+        completeDrainIfIdle();
+    }
+
+    /**
+     * Completes when the backend is draining (or in maintenance) and has nothing in flight. A
+     * reload waits on it before stopping the instance.
+     */
+    public CompletableFuture<Void> drained() {
+        return drained;
+    }
+
+    /** Requests in flight (http mode) or open connections (tcp mode). */
+    public int active() {
+        return active.get();
+    }
+
+    /** A request (or connection) starts on this backend. */
+    public void onStart() {
+        active.incrementAndGet();
+        requests.increment();
+    }
+
+    /**
+     * A request (or connection) ended.
+     *
+     * @param latencyNanos time to the response (http) or the connection's life (tcp)
+     * @param nowNanos     ticker time, for the EWMA
+     * @param error        why it failed, or null when it succeeded
+     */
+    public void onEnd(long latencyNanos, long nowNanos, ErrorKind error) {
+        active.decrementAndGet();
+        if (error != null) {
+            errors.get(error).increment();
+        } else {
+            latency.recordValue(Math.max(0, latencyNanos / 1000));
+        }
+        ewma.observe(latencyNanos, nowNanos);
+        completeDrainIfIdle();
+    }
+
+    /** A failure that happened before any request started here (connect refused, say). */
+    public void onError(ErrorKind error) {
+        errors.get(error).increment();
+    }
+
+    /** Peak-EWMA latency in nanoseconds at {@code nowNanos}, weighted by the load in flight. */
+    public double cost(long nowNanos) {
+        return ewma.value(nowNanos) * (active.get() + 1);
+    }
+
+    /** Requests started so far. */
+    public long requests() {
+        return requests.sum();
+    }
+
+    /** Errors of one kind so far. */
+    public long errors(ErrorKind kind) {
+        return errors.get(kind).sum();
+    }
+
+    /** The latency recorder (microseconds), for snapshots by the owner. */
+    public Recorder latencyMicros() {
+        return latency;
+    }
+
+    private void completeDrainIfIdle() {
+        if (admin != AdminState.READY && active.get() == 0) {
+            drained.complete(null);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id + "(" + admin.name().toLowerCase() + ", " + health.name().toLowerCase() + ", active " + active.get() + ")";
+    }
+}
