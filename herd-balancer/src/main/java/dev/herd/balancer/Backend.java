@@ -18,6 +18,8 @@ import org.HdrHistogram.Recorder;
  */
 public final class Backend {
 
+    private static final double UNMEASURED_PENALTY_NANOS = 1e9;
+
     private final String id;
     private final InetSocketAddress address;
     private final int weight;
@@ -145,9 +147,19 @@ public final class Backend {
         errors.get(error).increment();
     }
 
-    /** Peak-EWMA latency in nanoseconds at {@code nowNanos}, weighted by the load in flight. */
+    /**
+     * Peak-EWMA latency in nanoseconds at {@code nowNanos}, weighted by the load in flight. A
+     * backend with requests in flight but no latency measured yet (a new instance) costs a
+     * second per request, as Finagle's penalty: else it would look free and win every pick until
+     * its first answer.
+     */
     public double cost(long nowNanos) {
-        return ewma.value(nowNanos) * (active.get() + 1);
+        double latency = ewma.value(nowNanos);
+        int inFlight = active.get();
+        if (latency == 0 && inFlight > 0) {
+            return UNMEASURED_PENALTY_NANOS * inFlight;
+        }
+        return latency * (inFlight + 1);
     }
 
     /** Requests started so far. */

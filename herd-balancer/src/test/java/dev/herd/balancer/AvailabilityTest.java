@@ -1,0 +1,92 @@
+package dev.herd.balancer;
+
+import static dev.herd.balancer.Fixtures.backends;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** What every algorithm, with and without slow start, must do about unavailable backends. */
+class AvailabilityTest {
+
+    private static final long NOW = 5_000;
+
+    private final AtomicLong now = new AtomicLong(NOW);
+
+    static Stream<Arguments> algorithmsAndWaysToBeUnavailable() {
+        List<Arguments> all = new ArrayList<>();
+        for (Algorithm a : Algorithm.values()) {
+            all.add(Arguments.of(a, "unhealthy", (Consumer<Backend>) b -> b.setHealth(Health.UNHEALTHY)));
+            all.add(Arguments.of(a, "draining", (Consumer<Backend>) b -> b.setAdmin(AdminState.DRAINING)));
+            all.add(Arguments.of(a, "maintenance", (Consumer<Backend>) b -> b.setAdmin(AdminState.MAINTENANCE)));
+            all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDownUntil(NOW + 1)));
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} never picks a backend {1}")
+    @MethodSource("algorithmsAndWaysToBeUnavailable")
+    void neverPicksAnUnavailableBackend(Algorithm algorithm, String state, Consumer<Backend> makeUnavailable) {
+        for (boolean slowStart : new boolean[] {false, true}) {
+            List<Backend> backends = backends(16);
+            for (int i = 0; i < 16; i += 2) {
+                makeUnavailable.accept(backends.get(i));
+            }
+            LoadBalancer lb = balancer(algorithm, backends, slowStart);
+
+            for (int i = 0; i < 2_000; i++) {
+                Backend b = lb.pick(new RequestInfo("10.1.0." + i));
+                assertThat(b).isNotNull();
+                assertThat(b.isAvailable(NOW)).as("%s picked with slow start %s", b, slowStart).isTrue();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} picks null when every backend is {1}")
+    @MethodSource("algorithmsAndWaysToBeUnavailable")
+    void nullWhenNoneIsAvailable(Algorithm algorithm, String state, Consumer<Backend> makeUnavailable) {
+        for (boolean slowStart : new boolean[] {false, true}) {
+            List<Backend> backends = backends(3);
+            backends.forEach(makeUnavailable);
+
+            assertThat(balancer(algorithm, backends, slowStart).pick(new RequestInfo("k"))).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void nullWithoutBackends(Algorithm algorithm) {
+        assertThat(balancer(algorithm, List.of(), false).pick(new RequestInfo("k"))).isNull();
+        assertThat(balancer(algorithm, List.of(), true).pick(new RequestInfo("k"))).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void aCooledDownBackendComesBack(Algorithm algorithm) {
+        List<Backend> backends = backends(1);
+        backends.get(0).coolDownUntil(NOW + 1);
+        LoadBalancer lb = balancer(algorithm, backends, false);
+        assertThat(lb.pick(new RequestInfo("k"))).isNull();
+
+        now.set(NOW + 1);
+
+        assertThat(lb.pick(new RequestInfo("k"))).isSameAs(backends.get(0));
+    }
+
+    private LoadBalancer balancer(Algorithm algorithm, List<Backend> backends, boolean slowStart) {
+        SplittableRandom random = new SplittableRandom(5);
+        LoadBalancer lb = LoadBalancers.of(algorithm, backends, now::get, random);
+        // Joined at 0 and a window far longer than NOW: every backend is ramping.
+        return slowStart ? LoadBalancers.slowStart(lb, Duration.ofHours(1), now::get, random) : lb;
+    }
+}
