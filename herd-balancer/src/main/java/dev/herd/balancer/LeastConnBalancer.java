@@ -5,8 +5,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * The available backend with the fewest requests in flight ({@link Backend#active()}); its
- * weight is not used.
+ * The available backend with the fewest requests in flight ({@link Backend#active()}) for its
+ * weight: load is {@code (active + 1) / weight}, as HAProxy's leastconn, so a backend of weight 3
+ * carries three times the requests of one of weight 1. With equal weights this is plain
+ * least-connections.
  *
  * <p>Ties go to each tied backend in turn: the j-th of the k tied, j from a counter modulo k. Giving
  * a tie to the first in the list would favour a backend by its place; giving it to the first after
@@ -67,9 +69,7 @@ final class LeastConnBalancer implements LoadBalancer, WeightRamping {
     }
 
     private double load(Backend b, long now) {
-        if (slowStartNanos <= 0) {
-            return b.active();
-        }
-        return (b.active() + 1) / SlowStart.ramp(b, now, slowStartNanos);
+        double share = slowStartNanos <= 0 ? b.weight() : b.weight() * SlowStart.ramp(b, now, slowStartNanos);
+        return (b.active() + 1) / share;
     }
 }

@@ -35,6 +35,18 @@ class LeastConnTest {
     }
 
     @Test
+    void weightScalesTheLoadABackendMayCarry() {
+        Backend heavy = backend("heavy", 3, 0);
+        Backend light = backend("light", 1, 0);
+        // heavy carries more, yet less for its weight: (5 + 1) / 3 = 2 against (2 + 1) / 1 = 3.
+        load(heavy, 5);
+        load(light, 2);
+        for (List<Backend> order : List.of(List.of(heavy, light), List.of(light, heavy))) {
+            assertThat(LoadBalancers.leastConn(order, () -> 0).pick(new RequestInfo("k"))).isSameAs(heavy);
+        }
+    }
+
+    @Test
     void givesTiesToEachTiedBackendEquallyInEveryInputOrder() {
         for (List<String> order : permutations(IDS)) {
             Map<String, Backend> byId = backendsIn(order);

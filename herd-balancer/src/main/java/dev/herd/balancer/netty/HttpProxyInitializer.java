@@ -1,0 +1,69 @@
+package dev.herd.balancer.netty;
+
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import dev.herd.balancer.LoadBalancer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+
+/**
+ * Sets up an accepted client channel as an HTTP/1.1 reverse proxy (http mode): strict request
+ * framing checked on the raw bytes, then per request a backend picked from the current
+ * {@link LoadBalancer}, the request streamed to it and the response streamed back, with
+ * keep-alive on both sides, retries, passive health, timeouts and WebSocket-style upgrades
+ * tunnelled after a {@code 101}.
+ *
+ * <p>Use it as a {@code ServerBootstrap} child handler; it is sharable. It turns auto-read off and
+ * half-closure on for the channel itself. Backend connections are made on the client channel's
+ * event loop with the same transport ({@code EpollSocketChannel} for an epoll client channel,
+ * {@code NioSocketChannel} otherwise), so the loop group must be able to run that transport, and
+ * are pooled per event loop and backend address. Closing the event loop group closes them.
+ *
+ * <p>Per backend, {@code onStart} is called when a request is sent and {@code onEnd} exactly once
+ * for it: with no error when the response completed, else with the error kind (a client that
+ * went away, or whose body turned out malformed, counts as {@code RESET}). For an upgraded
+ * connection {@code onEnd} comes when the tunnel closes and its latency is the tunnel's life.
+ */
+public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
+
+    private final Supplier<LoadBalancer> balancer;
+    private final HttpProxySettings settings;
+    private final LongSupplier nanoTime;
+    private final HttpBackendPool pool;
+
+    /**
+     * @param balancer the current balancer, read on every request (the owner swaps it on
+     *                 membership changes); it must never supply null
+     * @param settings limits and timeouts
+     * @param nanoTime monotonic ticker in nanoseconds for latencies, cool-downs and timeouts
+     */
+    public HttpProxyInitializer(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime) {
+        this.balancer = Objects.requireNonNull(balancer, "balancer");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.pool = new HttpBackendPool(settings);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ch.config().setAutoRead(false);
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        HttpRequestGuard guard = new HttpRequestGuard(settings);
+        // The guard already enforced the limits; the decoder's must only not be lower.
+        HttpDecoderConfig config = new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxHeaderBytes())
+                .setMaxHeaderSize(settings.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024);
+        ch.pipeline().addLast("guard", guard);
+        ch.pipeline().addLast("decoder", new HttpRequestDecoder(config));
+        ch.pipeline().addLast("encoder", new HttpResponseEncoder());
+        ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, pool, guard));
+    }
+}

@@ -1,0 +1,90 @@
+package dev.herd.balancer.netty;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits and timeouts of the http-mode reverse proxy ({@link HttpProxyInitializer}).
+ *
+ * @param connectTimeout       how long a backend connect may take; a timeout counts as
+ *                             {@link dev.herd.balancer.ErrorKind#CONNECT_TIMEOUT}. Default 5 s.
+ * @param headerReadTimeout    how long a client may take to send a request head once its first
+ *                             byte arrived (and a fresh connection to send that byte); then
+ *                             {@code 408} and close. Default 30 s.
+ * @param responseTimeout      backend inactivity (no byte read or written) while a request is
+ *                             in flight; {@code 504} if no response began, else the client
+ *                             connection is aborted. Default 60 s.
+ * @param idleTimeout          how long a kept-alive client connection may wait for its next
+ *                             request, and a pooled backend connection for reuse. Default 60 s.
+ * @param maxRetries           how many other backends a request may be retried on. Default 2.
+ * @param maxHeaderBytes       request line plus header section (and trailers) limit; above it
+ *                             {@code 431}. Default 64 KiB.
+ * @param maxTargetBytes       request-target limit; above it {@code 414}. Default 8 KiB.
+ * @param replayBufferBytes    how much of an idempotent request's body is kept to replay it on
+ *                             a retry; a longer body is not retried. Default 64 KiB.
+ * @param passiveCoolDown      how long a backend that refused a connection gets no traffic.
+ *                             Default 10 s.
+ * @param trustedForwardHeader a header set by a trusted proxy in front (e.g.
+ *                             {@code X-Forwarded-For}) whose last element is the client key, and
+ *                             whose forwarding headers are then kept and appended to; null (the
+ *                             default) to use the peer address and replace every client-supplied
+ *                             {@code X-Forwarded-*} and {@code Forwarded} header
+ */
+public record HttpProxySettings(
+        Duration connectTimeout,
+        Duration headerReadTimeout,
+        Duration responseTimeout,
+        Duration idleTimeout,
+        int maxRetries,
+        int maxHeaderBytes,
+        int maxTargetBytes,
+        int replayBufferBytes,
+        Duration passiveCoolDown,
+        String trustedForwardHeader) {
+
+    /** Every default listed above. */
+    public static final HttpProxySettings DEFAULT = new HttpProxySettings(
+            Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60),
+            2, 64 * 1024, 8 * 1024, 64 * 1024, Duration.ofSeconds(10), null);
+
+    /** Checks every value; durations must be positive, sizes at least 1 (retries at least 0). */
+    public HttpProxySettings {
+        positive(connectTimeout, "connectTimeout");
+        positive(headerReadTimeout, "headerReadTimeout");
+        positive(responseTimeout, "responseTimeout");
+        positive(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(passiveCoolDown, "passiveCoolDown");
+        if (passiveCoolDown.isNegative()) {
+            throw new IllegalArgumentException("passiveCoolDown must not be negative");
+        }
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
+        }
+        if (maxHeaderBytes < 64 || maxTargetBytes < 1 || replayBufferBytes < 0) {
+            throw new IllegalArgumentException("limits too small: header " + maxHeaderBytes
+                    + ", target " + maxTargetBytes + ", replay " + replayBufferBytes);
+        }
+        if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("connectTimeout too long: " + connectTimeout);
+        }
+    }
+
+    private static void positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+    }
+
+    /** A copy with other timeouts, for tests and tuning. */
+    public HttpProxySettings withTimeouts(Duration connect, Duration headerRead, Duration response, Duration idle) {
+        return new HttpProxySettings(connect, headerRead, response, idle, maxRetries, maxHeaderBytes,
+                maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader);
+    }
+
+    /** A copy with another trusted forwarding header (null for none). */
+    public HttpProxySettings withTrustedForwardHeader(String header) {
+        return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, header);
+    }
+}

@@ -1,0 +1,643 @@
+package dev.herd.balancer.netty;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * Strict HTTP/1.1 request framing (RFC 9112 sections 2 to 7) checked on the raw bytes, in front
+ * of Netty's {@code HttpRequestDecoder}, which normalises what it tolerates (it drops a
+ * Content-Length beside chunked, unfolds obs-fold) and so would hide request-smuggling attempts.
+ *
+ * <p>It forwards exactly one request at a time, byte for byte: the head once complete and valid,
+ * then the body as it arrives (chunked framing validated as it streams). After the request's last
+ * byte it holds whatever the client pipelined and swallows {@code read()} until the proxy calls
+ * {@link #nextRequest()} once the response is done; so requests are answered in order and a
+ * rejected request never reaches a backend.
+ *
+ * <p>A bad head is answered here ({@code 400}, {@code 414}, {@code 431}, {@code 501},
+ * {@code 505}) and the connection closed; a bad body (chunk framing) fires {@link #BODY_REJECTED}
+ * to the proxy, which knows whether a response already began. Line endings must be CRLF: a bare
+ * LF or a bare CR anywhere in a head, chunk line or trailer is rejected, never normalised.
+ * Transfer-Encoding must be exactly {@code chunked} (another coding before it is {@code 501},
+ * since the proxy re-frames the body). Up to a few empty lines before a request line are skipped,
+ * as section 2.2 allows.
+ *
+ * <p>Timers: waiting for a head, the connection is closed silently after the idle timeout (the
+ * header-read timeout for a fresh connection); once a head's first byte arrived, {@code 408} and
+ * close after the header-read timeout.
+ *
+ * <p>Threading: one instance per client channel; every method runs on its event loop.
+ */
+final class HttpRequestGuard extends ChannelDuplexHandler {
+
+    /** Fired downstream when a request body's framing is invalid; nothing more is forwarded. */
+    static final Object BODY_REJECTED = new Object() {
+        @Override
+        public String toString() {
+            return "BODY_REJECTED";
+        }
+    };
+
+    private static final int MAX_CHUNK_LINE = 4096;
+    private static final int MAX_LEADING_EMPTY_LINES = 4;
+
+    private enum State { HEAD, FIXED_BODY, CHUNK_LINE, CHUNK_DATA, CHUNK_END, TRAILERS, HOLDING, REJECTED }
+
+    /** A rejection: the status line's code and reason. */
+    private static final class Reject extends Exception {
+        final int status;
+        final String reason;
+
+        Reject(int status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+            this.reason = reason;
+        }
+    }
+
+    private final int maxHeaderBytes;
+    private final int maxTargetBytes;
+    private final long headerReadTimeoutNanos;
+    private final long idleTimeoutNanos;
+
+    private ChannelHandlerContext ctx;
+    private ByteBuf cumulation;
+    private State state = State.HEAD;
+    private long remaining;
+    private int trailerBytes;
+    private int scanned;
+    private boolean firstRequest = true;
+    private boolean headStarted;
+    private int emptyLinesSkipped;
+    private ScheduledFuture<?> timer;
+
+    HttpRequestGuard(HttpProxySettings settings) {
+        this.maxHeaderBytes = settings.maxHeaderBytes();
+        this.maxTargetBytes = settings.maxTargetBytes();
+        this.headerReadTimeoutNanos = settings.headerReadTimeout().toNanos();
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+    }
+
+    /** The proxy finished the previous exchange: parse (and read) the next request. */
+    void nextRequest() {
+        if (state != State.HOLDING) {
+            return;
+        }
+        state = State.HEAD;
+        firstRequest = false;
+        headStarted = false;
+        emptyLinesSkipped = 0;
+        scanned = 0;
+        armTimer();
+        process();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        armTimer();
+        ctx.fireChannelActive();
+        ctx.read();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        releaseCumulation();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+        // Removed for a tunnel: whatever the client sent after the upgrade request is tunnel data.
+        ByteBuf held = cumulation;
+        cumulation = null;
+        if (held != null && held.isReadable()) {
+            ctx.fireChannelRead(held);
+            ctx.fireChannelReadComplete();
+        } else if (held != null) {
+            held.release();
+        }
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        // While a request is in flight the client is not read: pipelined requests wait in the
+        // socket (HAProxy's behaviour), which is also the back-pressure on a pipelining client.
+        if (state != State.HOLDING && state != State.REJECTED) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (state == State.REJECTED) {
+            in.release();
+            return;
+        }
+        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        if (state != State.HOLDING) {
+            process();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.fireChannelReadComplete();
+    }
+
+    private void process() {
+        boolean forwarded = false;
+        try {
+            boolean progress = true;
+            while (progress && cumulation != null && cumulation.isReadable()) {
+                progress = switch (state) {
+                    case HEAD -> head();
+                    case FIXED_BODY -> fixedBody();
+                    case CHUNK_LINE -> chunkLine();
+                    case CHUNK_DATA -> chunkData();
+                    case CHUNK_END -> chunkEnd();
+                    case TRAILERS -> trailer();
+                    case HOLDING, REJECTED -> false;
+                };
+                forwarded |= progress && state != State.REJECTED;
+            }
+        } catch (Reject r) {
+            reject(r);
+            return;
+        }
+        if (cumulation != null && !cumulation.isReadable()) {
+            releaseCumulation();
+        }
+        if (forwarded) {
+            ctx.fireChannelReadComplete();
+        } else if (state != State.HOLDING && state != State.REJECTED) {
+            ctx.read();
+        }
+    }
+
+    // ---- head ----
+
+    private boolean head() throws Reject {
+        ByteBuf buf = cumulation;
+        int start = buf.readerIndex();
+        if (!headStarted) {
+            headStarted = true;
+            armTimer();
+        }
+        // Empty lines before the request line are skipped (RFC 9112 section 2.2), a few only.
+        while (scanned == 0 && buf.readableBytes() >= 2 && buf.getByte(buf.readerIndex()) == '\r'
+                && buf.getByte(buf.readerIndex() + 1) == '\n') {
+            if (++emptyLinesSkipped > MAX_LEADING_EMPTY_LINES) {
+                throw new Reject(400, "Bad Request");
+            }
+            buf.skipBytes(2);
+            start = buf.readerIndex();
+        }
+        if (scanned == 0 && buf.readableBytes() == 1 && buf.getByte(start) == '\r') {
+            return false;
+        }
+        int end = buf.writerIndex();
+        int firstLineEnd = -1;
+        int targetStart = -1;
+        for (int i = start; i < end; i++) {
+            byte b = buf.getByte(i);
+            if (firstLineEnd < 0) {
+                if (b == ' ' && targetStart < 0) {
+                    targetStart = i + 1;
+                } else if (b == '\r' || b == '\n') {
+                    firstLineEnd = i;
+                } else if (targetStart >= 0 && i - targetStart >= maxTargetBytes && b != ' ') {
+                    // Only the target can be that long before its closing SP.
+                    if (buf.indexOf(targetStart, i, (byte) ' ') < 0) {
+                        throw new Reject(414, "URI Too Long");
+                    }
+                }
+            }
+            if (b == '\n' && (i == start || buf.getByte(i - 1) != '\r')) {
+                throw new Reject(400, "Bad Request");
+            }
+            if (i > start && buf.getByte(i - 1) == '\r' && b != '\n') {
+                throw new Reject(400, "Bad Request");
+            }
+            if (i - start + 1 > maxHeaderBytes) {
+                throw new Reject(firstLineEnd < 0 ? 414 : 431,
+                        firstLineEnd < 0 ? "URI Too Long" : "Request Header Fields Too Large");
+            }
+            if (b == '\n' && i - start >= 3 && buf.getByte(i - 2) == '\n') {
+                int length = i - start + 1;
+                byte[] bytes = new byte[length];
+                buf.getBytes(start, bytes);
+                parseHead(bytes);
+                cancelTimer();
+                scanned = 0;
+                ctx.fireChannelRead(buf.readRetainedSlice(length));
+                return true;
+            }
+        }
+        scanned = end - start;
+        return false;
+    }
+
+    private void parseHead(byte[] h) throws Reject {
+        int lineEnd = indexOfCrlf(h, 0);
+        parseRequestLine(h, lineEnd);
+        int contentLengths = 0;
+        long contentLength = 0;
+        StringBuilder transferEncoding = null;
+        int hosts = 0;
+        boolean http10 = h[lineEnd - 1] == '0';
+        int pos = lineEnd + 2;
+        while (true) {
+            int eol = indexOfCrlf(h, pos);
+            if (eol == pos) {
+                break;
+            }
+            int colon = checkField(h, pos, eol);
+            String name = new String(h, pos, colon - pos, StandardCharsets.ISO_8859_1);
+            String value = trimmedValue(h, colon + 1, eol);
+            String raw = new String(h, colon + 1, eol - colon - 1, StandardCharsets.ISO_8859_1);
+            if (name.equalsIgnoreCase("content-length")) {
+                contentLengths++;
+                contentLength = parseContentLength(value);
+            } else if (name.equalsIgnoreCase("transfer-encoding")) {
+                transferEncoding = transferEncoding == null ? new StringBuilder(raw) : transferEncoding.append(',').append(raw);
+            } else if (name.equalsIgnoreCase("host")) {
+                hosts++;
+            }
+            pos = eol + 2;
+        }
+        if (contentLengths > 1 || hosts > 1 || (!http10 && hosts == 0)) {
+            throw new Reject(400, "Bad Request");
+        }
+        if (transferEncoding != null) {
+            if (contentLengths > 0 || http10) {
+                throw new Reject(400, "Bad Request");
+            }
+            checkTransferEncoding(transferEncoding.toString());
+            state = State.CHUNK_LINE;
+        } else if (contentLength > 0) {
+            remaining = contentLength;
+            state = State.FIXED_BODY;
+        } else {
+            state = State.HOLDING;
+        }
+    }
+
+    private void parseRequestLine(byte[] h, int lineEnd) throws Reject {
+        int sp1 = indexOf(h, (byte) ' ', 0, lineEnd);
+        int sp2 = sp1 < 0 ? -1 : indexOf(h, (byte) ' ', sp1 + 1, lineEnd);
+        if (sp1 <= 0 || sp2 < 0 || sp2 == sp1 + 1 || indexOf(h, (byte) ' ', sp2 + 1, lineEnd) >= 0) {
+            throw new Reject(400, "Bad Request");
+        }
+        for (int i = 0; i < sp1; i++) {
+            if (!isTchar(h[i])) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+        if (sp2 - sp1 - 1 > maxTargetBytes) {
+            throw new Reject(414, "URI Too Long");
+        }
+        for (int i = sp1 + 1; i < sp2; i++) {
+            if (h[i] < 0x21 || h[i] > 0x7e) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+        String version = new String(h, sp2 + 1, lineEnd - sp2 - 1, StandardCharsets.ISO_8859_1);
+        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+            throw version.matches("HTTP/[0-9]\\.[0-9]") ? new Reject(505, "HTTP Version Not Supported")
+                    : new Reject(400, "Bad Request");
+        }
+        if (sp1 == 7 && new String(h, 0, 7, StandardCharsets.ISO_8859_1).equals("CONNECT")) {
+            throw new Reject(405, "Method Not Allowed");
+        }
+    }
+
+    /** Checks one field line {@code [pos, eol)}; returns the colon's index. */
+    private static int checkField(byte[] h, int pos, int eol) throws Reject {
+        if (h[pos] == ' ' || h[pos] == '\t') {
+            throw new Reject(400, "Bad Request"); // obs-fold
+        }
+        int colon = indexOf(h, (byte) ':', pos, eol);
+        if (colon <= pos) {
+            throw new Reject(400, "Bad Request");
+        }
+        for (int i = pos; i < colon; i++) {
+            if (!isTchar(h[i])) {
+                throw new Reject(400, "Bad Request"); // includes whitespace before the colon
+            }
+        }
+        for (int i = colon + 1; i < eol; i++) {
+            if (!isFieldByte(h[i])) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+        return colon;
+    }
+
+    private static long parseContentLength(String value) throws Reject {
+        if (value.isEmpty() || value.length() > 18) {
+            throw new Reject(400, "Bad Request");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new Reject(400, "Bad Request"); // signs, lists ("5, 5"), spaces
+            }
+        }
+        return Long.parseLong(value);
+    }
+
+    /**
+     * Accepts only a list of tokens ending in {@code chunked}, with {@code chunked} nowhere else;
+     * stricter than the grammar on whitespace (a tab anywhere is refused, as HAProxy does),
+     * because lenient peers disagree on values like {@code "chunked\t"}.
+     */
+    private static void checkTransferEncoding(String value) throws Reject {
+        if (value.indexOf('\t') >= 0) {
+            throw new Reject(400, "Bad Request");
+        }
+        String[] codings = value.split(",", -1);
+        for (int i = 0; i < codings.length; i++) {
+            String coding = codings[i].strip();
+            if (coding.isEmpty() || !isToken(coding)) {
+                throw new Reject(400, "Bad Request");
+            }
+            boolean chunked = coding.equalsIgnoreCase("chunked");
+            boolean last = i == codings.length - 1;
+            if (chunked != last) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+        if (codings.length > 1) {
+            throw new Reject(501, "Not Implemented");
+        }
+    }
+
+    // ---- body ----
+
+    private boolean fixedBody() {
+        int n = (int) Math.min(remaining, cumulation.readableBytes());
+        remaining -= n;
+        ctx.fireChannelRead(cumulation.readRetainedSlice(n));
+        if (remaining == 0) {
+            state = State.HOLDING;
+        }
+        return true;
+    }
+
+    private boolean chunkLine() throws Reject {
+        int eol = findLineEnd(MAX_CHUNK_LINE);
+        if (eol < 0) {
+            return false;
+        }
+        int start = cumulation.readerIndex();
+        int i = start;
+        long size = 0;
+        while (i < eol && isHex(cumulation.getByte(i))) {
+            if (i - start >= 15) {
+                throw new Reject(400, "Bad Request");
+            }
+            size = size * 16 + Character.digit(cumulation.getByte(i), 16);
+            i++;
+        }
+        if (i == start) {
+            throw new Reject(400, "Bad Request");
+        }
+        checkChunkExtension(i, eol);
+        remaining = size;
+        state = size == 0 ? State.TRAILERS : State.CHUNK_DATA;
+        trailerBytes = 0;
+        ctx.fireChannelRead(cumulation.readRetainedSlice(eol + 2 - start));
+        return true;
+    }
+
+    private void checkChunkExtension(int from, int eol) throws Reject {
+        int i = from;
+        while (i < eol && (cumulation.getByte(i) == ' ' || cumulation.getByte(i) == '\t')) {
+            i++;
+        }
+        if (i == eol) {
+            if (i != from) {
+                throw new Reject(400, "Bad Request");
+            }
+            return;
+        }
+        if (cumulation.getByte(i) != ';') {
+            throw new Reject(400, "Bad Request");
+        }
+        for (; i < eol; i++) {
+            if (!isFieldByte(cumulation.getByte(i))) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+    }
+
+    private boolean chunkData() {
+        int n = (int) Math.min(remaining, cumulation.readableBytes());
+        remaining -= n;
+        ctx.fireChannelRead(cumulation.readRetainedSlice(n));
+        if (remaining == 0) {
+            state = State.CHUNK_END;
+        }
+        return true;
+    }
+
+    private boolean chunkEnd() throws Reject {
+        if (cumulation.readableBytes() < 2) {
+            if (cumulation.getByte(cumulation.readerIndex()) != '\r') {
+                throw new Reject(400, "Bad Request");
+            }
+            return false;
+        }
+        int i = cumulation.readerIndex();
+        if (cumulation.getByte(i) != '\r' || cumulation.getByte(i + 1) != '\n') {
+            throw new Reject(400, "Bad Request");
+        }
+        state = State.CHUNK_LINE;
+        ctx.fireChannelRead(cumulation.readRetainedSlice(2));
+        return true;
+    }
+
+    private boolean trailer() throws Reject {
+        int eol = findLineEnd(maxHeaderBytes - trailerBytes);
+        if (eol < 0) {
+            return false;
+        }
+        int start = cumulation.readerIndex();
+        int length = eol + 2 - start;
+        trailerBytes += length;
+        if (eol > start) {
+            byte[] line = new byte[eol - start];
+            cumulation.getBytes(start, line);
+            checkField(line, 0, line.length);
+        } else {
+            state = State.HOLDING;
+        }
+        ctx.fireChannelRead(cumulation.readRetainedSlice(length));
+        return true;
+    }
+
+    /**
+     * The index of the CR of the next CRLF, or -1 if the line is incomplete; rejects a bare CR or
+     * LF and a line longer than {@code limit}.
+     */
+    private int findLineEnd(int limit) throws Reject {
+        int start = cumulation.readerIndex();
+        int end = cumulation.writerIndex();
+        for (int i = start; i < end; i++) {
+            byte b = cumulation.getByte(i);
+            if (b == '\n') {
+                throw new Reject(400, "Bad Request");
+            }
+            if (b == '\r') {
+                if (i + 1 == end) {
+                    return -1;
+                }
+                if (cumulation.getByte(i + 1) != '\n') {
+                    throw new Reject(400, "Bad Request");
+                }
+                return i;
+            }
+            if (i - start >= limit) {
+                throw new Reject(400, "Bad Request");
+            }
+        }
+        return -1;
+    }
+
+    // ---- rejection and timers ----
+
+    private void reject(Reject r) {
+        boolean inHead = state == State.HEAD;
+        state = State.REJECTED;
+        cancelTimer();
+        releaseCumulation();
+        if (inHead) {
+            respondAndClose(r.status, r.reason);
+        } else {
+            ctx.fireUserEventTriggered(BODY_REJECTED);
+        }
+    }
+
+    private void respondAndClose(int status, String reason) {
+        byte[] body = (reason.toLowerCase() + "\n").getBytes(StandardCharsets.US_ASCII);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: "
+                + body.length + "\r\nconnection: close\r\n\r\n";
+        ByteBuf out = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+        ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void armTimer() {
+        cancelTimer();
+        long delay = headStarted || firstRequest ? headerReadTimeoutNanos : idleTimeoutNanos;
+        timer = ctx.executor().schedule(this::timedOut, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void timedOut() {
+        timer = null;
+        if (state != State.HEAD || !ctx.channel().isActive()) {
+            return;
+        }
+        boolean partial = headStarted && cumulation != null && cumulation.isReadable();
+        state = State.REJECTED;
+        releaseCumulation();
+        if (partial) {
+            respondAndClose(408, "Request Timeout");
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void releaseCumulation() {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    // ---- byte classes ----
+
+    private static boolean isTchar(byte b) {
+        if (b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
+            return true;
+        }
+        return b > 0 && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (!isTchar((byte) s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** field-vchar, SP, HTAB or obs-text: no CTL but HTAB, no DEL. */
+    private static boolean isFieldByte(byte b) {
+        return b == '\t' || (b >= 0x20 && b != 0x7f) || b < 0;
+    }
+
+    private static boolean isHex(byte b) {
+        return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F';
+    }
+
+    private static String stripOws(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static String trimmedValue(byte[] h, int from, int to) {
+        return stripOws(new String(h, from, to - from, StandardCharsets.ISO_8859_1));
+    }
+
+    private static int indexOfCrlf(byte[] h, int from) {
+        for (int i = from; i + 1 < h.length; i++) {
+            if (h[i] == '\r' && h[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return h.length;
+    }
+
+    private static int indexOf(byte[] h, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (h[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

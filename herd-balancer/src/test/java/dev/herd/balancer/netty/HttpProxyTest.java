@@ -1,0 +1,475 @@
+package dev.herd.balancer.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.herd.balancer.Backend;
+import dev.herd.balancer.ErrorKind;
+import dev.herd.balancer.LoadBalancer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+/** Black-box tests: fixture backends, the proxy on loopback, raw-socket clients. */
+class HttpProxyTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Backend> backends = new ArrayList<>();
+    private EventLoopGroup group;
+    private int port;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    // ---- fixtures ----
+
+    private HttpFixtureBackend fixture(String id, HttpFixtureBackend.Behaviour behaviour) throws IOException {
+        HttpFixtureBackend f = new HttpFixtureBackend(id, behaviour);
+        closeables.add(f);
+        backends.add(new Backend(id, f.address(), 1, 0, 1_000_000_000L));
+        return f;
+    }
+
+    /** A backend whose port has nothing listening. */
+    private void deadBackend(String id) throws IOException {
+        int free;
+        try (ServerSocket s = new ServerSocket(0)) {
+            free = s.getLocalPort();
+        }
+        backends.add(new Backend(id, new InetSocketAddress("127.0.0.1", free), 1, 0, 1_000_000_000L));
+    }
+
+    private Backend backend(String id) {
+        return backends.stream().filter(b -> b.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private void startProxy(HttpProxySettings settings) {
+        AtomicInteger next = new AtomicInteger();
+        List<Backend> list = List.copyOf(backends);
+        LoadBalancer roundRobin = r -> {
+            for (int i = 0; i < list.size(); i++) {
+                Backend b = list.get(Math.floorMod(next.getAndIncrement(), list.size()));
+                if (b.isAvailable(System.nanoTime())) {
+                    return b;
+                }
+            }
+            return null;
+        };
+        startProxy(settings, roundRobin);
+    }
+
+    private void startProxy(HttpProxySettings settings, LoadBalancer lb) {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new HttpProxyInitializer(() -> lb, settings, System::nanoTime))
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        port = ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    private Client client() throws IOException {
+        Client c = new Client(port);
+        closeables.add(c);
+        return c;
+    }
+
+    private void assertNothingInFlight() {
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (Backend b : backends) {
+                assertThat(b.active()).as(b.id()).isZero();
+            }
+        });
+    }
+
+    private static String forwarded(String method, String target, String headers) {
+        return method + " " + target + " HTTP/1.1\r\n" + headers
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n";
+    }
+
+    // ---- tests ----
+
+    @Test
+    void keepAliveOnBothSidesReusesOneBackendConnection() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        for (int i = 0; i < 3; i++) {
+            c.send("GET /" + i + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            Response r = c.read();
+            assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(r.body()).isEqualTo("b1");
+        }
+        assertThat(b1.received()).isEqualTo(forwarded("GET", "/0", "Host: h\r\n")
+                + forwarded("GET", "/1", "Host: h\r\n") + forwarded("GET", "/2", "Host: h\r\n"));
+        assertThat(b1.connections()).isEqualTo(1);
+        assertNothingInFlight();
+        assertThat(backend("b1").requests()).isEqualTo(3);
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        fixture("b2", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nGET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(c.read().body()).isEqualTo("b2");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void streamsAChunkedRequestBody() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        await().atMost(WAIT).until(() -> b1.received().endsWith("hello\r\n"));
+        c.send("6\r\n world\r\n0\r\n\r\n");
+        Response r = c.read();
+        assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(b1.received()).isEqualTo("POST /up HTTP/1.1\r\nHost: h\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n"
+                + "transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void streamsALargeResponse() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.BIG);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+        Response r = c.read();
+        assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(r.bytes().length).isEqualTo(HttpFixtureBackend.BIG_SIZE);
+        for (int i = 0; i < r.bytes().length; i += 4099) {
+            assertThat(r.bytes()[i]).isEqualTo((byte) ('a' + (i % (64 * 1024)) % 26));
+        }
+        assertNothingInFlight();
+    }
+
+    @Test
+    void answers503WhenNoBackendIsAvailableAndKeepsTheConnection() throws IOException {
+        startProxy(HttpProxySettings.DEFAULT, r -> null);
+        Client c = client();
+        for (int i = 0; i < 2; i++) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            Response r = c.read();
+            assertThat(r.status()).isEqualTo("HTTP/1.1 503 Service Unavailable");
+            assertThat(r.body()).isEqualTo("no backend available\n");
+        }
+    }
+
+    @Test
+    void retriesAGetOnAnotherBackendWhenOneIsDown() throws IOException {
+        deadBackend("dead");
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        Response r = c.read();
+        assertThat(r.body()).isEqualTo("b1");
+        assertThat(backend("dead").errors(ErrorKind.CONNECT)).isEqualTo(1);
+        assertThat(backend("dead").isAvailable(System.nanoTime())).isFalse();
+        assertThat(b1.received()).isEqualTo(forwarded("GET", "/", "Host: h\r\n"));
+        assertNothingInFlight();
+    }
+
+    @Test
+    void retriesAPostThatNeverReachedABackend() throws IOException {
+        deadBackend("dead");
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(b1.received()).isEqualTo("POST / HTTP/1.1\r\nHost: h\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\ncontent-length: 2\r\n\r\nhi");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void neverRetriesAPostWhoseBytesWentOut() throws IOException {
+        HttpFixtureBackend resetter = fixture("resetter", HttpFixtureBackend.Behaviour.RESET_AFTER_REQUEST);
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(c.read().status()).isEqualTo("HTTP/1.1 502 Bad Gateway");
+        assertThat(resetter.received()).endsWith("\r\n\r\nhi");
+        assertThat(b1.received()).isEmpty();
+        assertThat(backend("resetter").errors(ErrorKind.RESET)).isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void retriesAGetThatABackendReset() throws IOException {
+        HttpFixtureBackend resetter = fixture("resetter", HttpFixtureBackend.Behaviour.RESET_AFTER_REQUEST);
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(resetter.received()).isEqualTo(forwarded("GET", "/", "Host: h\r\n"));
+        assertThat(b1.received()).isEqualTo(forwarded("GET", "/", "Host: h\r\n"));
+        assertNothingInFlight();
+    }
+
+    @Test
+    void aPooledConnectionClosedByTheBackendIsNotAClientError() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.CLOSE_AFTER_RESPONSE);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        for (int i = 0; i < 20; i++) {
+            c.send("GET /" + i + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            Response r = c.read();
+            assertThat(r.status()).as("request %d", i).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(r.body()).isEqualTo("b1");
+        }
+        assertThat(backend("b1").errors(ErrorKind.RESET)).isZero();
+        assertNothingInFlight();
+    }
+
+    @Test
+    void abortsTheClientWhenTheBackendDiesMidResponse() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.DIE_MID_RESPONSE);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        String head = c.readHead();
+        assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("content-length: 1000000");
+        assertThat(c.readToEof().length).isLessThan(1_000_000);
+        assertThat(backend("b1").errors(ErrorKind.RESET)).isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void answers504WhenTheBackendIsSilent() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.SILENT);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(d.connectTimeout(), d.headerReadTimeout(), Duration.ofMillis(300), d.idleTimeout()));
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().status()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
+        assertThat(backend("b1").errors(ErrorKind.RESPONSE_TIMEOUT)).isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void answers408ToAClientThatSendsHalfAHead() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(d.connectTimeout(), Duration.ofMillis(300), d.responseTimeout(), d.idleTimeout()));
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHo");
+        String all = new String(c.readToEof(), StandardCharsets.ISO_8859_1);
+        assertThat(all).startsWith("HTTP/1.1 408 Request Timeout\r\n");
+        assertThat(b1.received()).isEmpty();
+    }
+
+    @Test
+    void closesAnIdleKeptAliveClientConnection() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(d.connectTimeout(), d.headerReadTimeout(), d.responseTimeout(), Duration.ofMillis(300)));
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(c.readToEof()).isEmpty();
+    }
+
+    @Test
+    void rejectsAnAmbiguousRequestBeforeAnyBackendSeesIt() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+        String all = new String(c.readToEof(), StandardCharsets.ISO_8859_1);
+        assertThat(all).startsWith("HTTP/1.1 400 Bad Request\r\n").doesNotContain("b1");
+        assertThat(b1.received()).isEmpty();
+        assertThat(backend("b1").requests()).isZero();
+    }
+
+    @Test
+    void removesHopByHopHeadersAndSetsForwardedOnesExactly() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET /p HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret, Content-Length\r\nKeep-Alive: timeout=5\r\n"
+                + "X-Secret: s\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: foo\r\n"
+                + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\nForwarded: for=6.6.6.6\r\nAccept: */*\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(b1.received()).isEqualTo("GET /p HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+    }
+
+    @Test
+    void appendsToATrustedForwardingChain() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT.withTrustedForwardHeader("X-Forwarded-For"));
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(b1.received()).isEqualTo("GET / HTTP/1.1\r\nHost: h\r\n"
+                + "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+    }
+
+    @Test
+    void answersAnHttp10ClientAndClosesWithoutKeepAlive() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.0\r\n\r\n");
+        String all = new String(c.readToEof(), StandardCharsets.ISO_8859_1);
+        assertThat(all).startsWith("HTTP/1.1 200 OK\r\n").contains("connection: close\r\n").endsWith("\r\n\r\nb1");
+        assertThat(b1.received()).startsWith("GET / HTTP/1.1\r\nX-Forwarded-For: 127.0.0.1\r\n");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void tunnelsAnUpgradeOnlyAfter101() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.UPGRADE);
+        startProxy(HttpProxySettings.DEFAULT);
+        Client plain = client();
+        plain.send("GET /no HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(plain.read().body()).isEqualTo("b1");
+
+        Client c = client();
+        c.send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
+        String head = c.readHead();
+        assertThat(head).startsWith("HTTP/1.1 101 Switching Protocols\r\n").containsIgnoringCase("upgrade: echo\r\n");
+        assertThat(b1.received()).endsWith("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: echo\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\nconnection: upgrade\r\n\r\n");
+        c.send("ping\r\n\r\nraw bytes");
+        assertThat(new String(c.in.readNBytes(17), StandardCharsets.ISO_8859_1)).isEqualTo("ping\r\n\r\nraw bytes");
+        assertThat(backend("b1").active()).isEqualTo(1);
+        c.close();
+        assertNothingInFlight();
+    }
+
+    // ---- raw-socket client ----
+
+    /** One HTTP response as the client saw it. */
+    record Response(String status, Map<String, String> headers, byte[] bytes) {
+        String body() {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static final class Client implements AutoCloseable {
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+
+        Client(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(15_000);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        void send(String s) throws IOException {
+            out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+
+        String readHead() throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                String s = head.toString(StandardCharsets.ISO_8859_1);
+                if (s.endsWith("\r\n\r\n")) {
+                    return s;
+                }
+            }
+            throw new IOException("eof in head: " + head.toString(StandardCharsets.ISO_8859_1));
+        }
+
+        Response read() throws IOException {
+            String head = readHead();
+            String[] lines = head.split("\r\n");
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(lines[i].substring(0, colon).toLowerCase(), lines[i].substring(colon + 1).strip());
+            }
+            byte[] body;
+            if (headers.containsKey("content-length")) {
+                int n = Integer.parseInt(headers.get("content-length"));
+                body = in.readNBytes(n);
+                if (body.length < n) {
+                    throw new IOException("eof in body");
+                }
+            } else if ("chunked".equals(headers.get("transfer-encoding"))) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                while (true) {
+                    int size = Integer.parseInt(line().split(";")[0], 16);
+                    if (size == 0) {
+                        while (!line().isEmpty()) {
+                            // trailers
+                        }
+                        break;
+                    }
+                    b.write(in.readNBytes(size));
+                    line();
+                }
+                body = b.toByteArray();
+            } else {
+                body = in.readAllBytes();
+            }
+            return new Response(lines[0], headers, body);
+        }
+
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') {
+                sb.append((char) b);
+            }
+            return sb.toString().strip();
+        }
+
+        byte[] readToEof() throws IOException {
+            return in.readAllBytes();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
