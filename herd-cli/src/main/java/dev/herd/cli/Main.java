@@ -38,7 +38,7 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
             Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
-            Ping.class, Kill.class, Startup.class, Run.class, Update.class, DaemonCmd.class, CdsTraining.class);
+            Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
@@ -362,6 +362,44 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             return Foreground.run(home(), file.toAbsolutePath(), System.getenv(), envName, instances);
+        }
+    }
+
+    @Command(name = "balance", description = {"Run a load balancer in the foreground (HTTP/1.1 per request, or TCP).",
+            "SIGTERM stops accepting, lets in-flight requests finish, then exits. HTTP/2 is not supported."})
+    static final class Balance implements Callable<Integer> {
+        @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Where to listen.")
+        String listen;
+        @Option(names = "--backend", required = true, paramLabel = "HOST:PORT[,weight=N]",
+                description = "A backend; repeat for more.")
+        List<String> backends = new ArrayList<>();
+        @Option(names = "--algorithm", defaultValue = "round-robin",
+                description = "round-robin, least-conn, ip-hash, weighted, random or p2c (default ${DEFAULT-VALUE}).")
+        String algorithm;
+        @Option(names = "--mode", defaultValue = "http", description = "http or tcp (default ${DEFAULT-VALUE}).")
+        String mode;
+        @Option(names = "--health-check", paramLabel = "PATH", arity = "0..1", fallbackValue = "",
+                description = "Check backends actively: GET PATH, or a TCP connect when no PATH is given.")
+        String healthCheck;
+        @Option(names = "--connect-timeout", defaultValue = "5s", description = "Default ${DEFAULT-VALUE}.")
+        String connectTimeout;
+        @Option(names = "--max-retries", defaultValue = "2", description = "Other backends to try (default ${DEFAULT-VALUE}).")
+        int maxRetries;
+        @Option(names = "--threads", description = "Event-loop threads (default: cores).")
+        Integer threads;
+        @Option(names = "--slow-start", defaultValue = "0", description = "Ramp-up time of a new backend's share.")
+        String slowStart;
+
+        @Override
+        public Integer call() throws HerdException {
+            List<dev.herd.balancer.netty.Balancer.BackendAddress> parsed = new ArrayList<>();
+            for (String b : backends) {
+                parsed.add(Addresses.backend(b));
+            }
+            return BalanceRunner.run(Addresses.listen(listen), parsed, algorithm, mode, healthCheck,
+                    Addresses.duration("--connect-timeout", connectTimeout), maxRetries,
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                    Addresses.duration("--slow-start", slowStart));
         }
     }
 

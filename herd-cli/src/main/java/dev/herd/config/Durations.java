@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
  * amounts with units {@code ms}, {@code s}, {@code m}, {@code h}, optionally combined
  * ({@code "1m30s"}) or with a fraction that comes to whole milliseconds ({@code "1.5s"}).
  */
-final class Durations {
+public final class Durations {
 
     /** The accepted forms, for error messages. */
-    static final String EXPECTED = "milliseconds or a duration such as '500ms', '1s', '2m' or '1h'";
+    public static final String EXPECTED = "milliseconds or a duration such as '500ms', '1s', '2m' or '1h'";
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     private static final Map<String, Long> MILLIS = Map.of("ms", 1L, "s", 1_000L, "m", 60_000L, "h", 3_600_000L);
@@ -25,7 +25,7 @@ final class Durations {
     }
 
     /** The duration, or empty when {@code text} is not one (negative, unknown unit, fraction of a millisecond). */
-    static Optional<Duration> parse(String text) {
+    public static Optional<Duration> parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.isEmpty()) {
             return Optional.empty();

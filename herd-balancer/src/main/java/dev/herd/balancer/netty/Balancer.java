@@ -1,0 +1,330 @@
+package dev.herd.balancer.netty;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.balancer.AdminState;
+import dev.herd.balancer.Algorithm;
+import dev.herd.balancer.Backend;
+import dev.herd.balancer.LoadBalancer;
+import dev.herd.balancer.LoadBalancers;
+
+/**
+ * A running load balancer: one listening socket, a set of backends that may change while it
+ * runs, an algorithm, and the http or tcp pipeline in between. Embed it with {@link #builder()};
+ * {@code herd balance} runs one from the command line.
+ *
+ * <p>Membership changes build a new {@link LoadBalancer} and publish it through a volatile
+ * field, so the per-request pick never takes a lock.
+ */
+public final class Balancer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Balancer.class);
+    private static final long EWMA_DECAY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** How requests are relayed. */
+    public enum Mode {
+        /** HTTP/1.1, balanced per request. */
+        HTTP,
+        /** Bytes, balanced per connection. */
+        TCP
+    }
+
+    /** One backend as configured: where, and its weight. */
+    public record BackendAddress(String host, int port, int weight) {
+        public BackendAddress {
+            Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1-65535, was " + port);
+            }
+            if (weight < 1) {
+                throw new IllegalArgumentException("weight must be at least 1, was " + weight);
+            }
+        }
+
+        String id() {
+            return host + ":" + port;
+        }
+    }
+
+    private final Builder config;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel server;
+    private final HealthChecker healthChecker;
+    private final List<Backend> backends = new CopyOnWriteArrayList<>();
+    private volatile LoadBalancer current;
+
+    private Balancer(Builder b) throws InterruptedException {
+        this.config = b;
+        // tcp mode stays on NIO: with Netty 4.2.18's epoll transport a half-closed socket is dropped
+        // from the watch list yet counted as registered, and the rest of that direction is lost.
+        boolean epoll = b.nativeTransport && b.mode == Mode.HTTP && Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.boss = new MultiThreadIoEventLoopGroup(1, io);
+        this.workers = new MultiThreadIoEventLoopGroup(b.threads, io);
+        for (BackendAddress a : b.backends) {
+            backends.add(newBackend(a));
+        }
+        rebuild();
+        Supplier<LoadBalancer> balancer = () -> current;
+        ServerBootstrap sb = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(serverClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(b.mode == Mode.HTTP
+                        ? new HttpProxyInitializer(balancer, b.http, b.nanoTime)
+                        : new TcpProxyInitializer(balancer, b.tcp, b.nanoTime));
+        try {
+            this.server = sb.bind(b.listen).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+        if (b.healthCheck != null) {
+            healthChecker = new HealthChecker(workers, new ReflectiveChannelFactory<>(clientClass), b.healthCheck, b.nanoTime);
+            healthChecker.start(() -> List.copyOf(backends));
+        } else {
+            healthChecker = null;
+        }
+        log.info("balancing {} ({}, {}, {} event loop(s), {}) over {}", server.localAddress(),
+                b.mode.name().toLowerCase(), b.algorithm.cliName(), b.threads, epoll ? "epoll" : "nio", backends);
+    }
+
+    /** A new configuration, with defaults for everything but the listening address and backends. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Where it listens (the real port when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The backends, live: their states and counters change as traffic flows. */
+    public List<Backend> backends() {
+        return List.copyOf(backends);
+    }
+
+    /** Adds a backend; it gets traffic at once (ramping up if slow start is configured). */
+    public synchronized Backend addBackend(BackendAddress address) {
+        if (find(address.id()).isPresent()) {
+            throw new IllegalArgumentException("backend " + address.id() + " exists already");
+        }
+        Backend backend = newBackend(address);
+        backends.add(backend);
+        rebuild();
+        return backend;
+    }
+
+    /**
+     * Stops sending new traffic to a backend and removes it once what it has in flight is done.
+     *
+     * @return completes when it is drained and removed
+     */
+    public synchronized CompletableFuture<Void> removeBackend(String id) {
+        Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
+        backend.setAdmin(AdminState.DRAINING);
+        return backend.drained().thenRun(() -> {
+            synchronized (this) {
+                backends.remove(backend);
+                rebuild();
+            }
+        });
+    }
+
+    /** Puts a backend in draining: no new requests; completes when its in-flight ones are done. */
+    public CompletableFuture<Void> drain(String id) {
+        Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
+        backend.setAdmin(AdminState.DRAINING);
+        return backend.drained();
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests (or connections) finish for at most {@code grace},
+     * then closes everything.
+     */
+    public void shutdownGracefully(Duration grace) {
+        server.close().syncUninterruptibly();
+        long deadline = config.nanoTime.getAsLong() + grace.toNanos();
+        CompletableFuture<Void> idle = new CompletableFuture<>();
+        pollIdle(idle, deadline);
+        idle.join();
+        close();
+    }
+
+    private void pollIdle(CompletableFuture<Void> idle, long deadline) {
+        int active = backends.stream().mapToInt(Backend::active).sum();
+        if (active == 0 || config.nanoTime.getAsLong() - deadline >= 0) {
+            if (active > 0) {
+                log.warn("{} request(s) still in flight after the grace period: closing them", active);
+            }
+            idle.complete(null);
+            return;
+        }
+        boss.schedule(() -> pollIdle(idle, deadline), 20, TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the listener and every connection at once. */
+    @Override
+    public void close() {
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
+        server.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private Optional<Backend> find(String id) {
+        return backends.stream().filter(b -> b.id().equals(id)).findFirst();
+    }
+
+    private Backend newBackend(BackendAddress a) {
+        return new Backend(a.id(), new InetSocketAddress(a.host(), a.port()), a.weight(), config.nanoTime.getAsLong(),
+                EWMA_DECAY_NANOS);
+    }
+
+    private void rebuild() {
+        List<Backend> members = new ArrayList<>(backends);
+        LoadBalancer lb = LoadBalancers.of(config.algorithm, members, config.nanoTime, config.seed);
+        if (!config.slowStart.isZero()) {
+            lb = LoadBalancers.slowStart(lb, config.slowStart, config.nanoTime, LoadBalancers.threadSafeRandom(config.seed));
+        }
+        current = lb;
+    }
+
+    /** The configuration of a {@link Balancer}; {@link #start()} binds it. */
+    public static final class Builder {
+        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8000);
+        private Mode mode = Mode.HTTP;
+        private Algorithm algorithm = Algorithm.ROUND_ROBIN;
+        private final List<BackendAddress> backends = new ArrayList<>();
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private boolean nativeTransport = true;
+        private HttpProxySettings http = HttpProxySettings.DEFAULT;
+        private TcpProxySettings tcp = TcpProxySettings.DEFAULT;
+        private HealthCheckSettings healthCheck;
+        private Duration slowStart = Duration.ZERO;
+        private LongSupplier nanoTime = System::nanoTime;
+        private long seed = ThreadLocalRandom.current().nextLong();
+
+        private Builder() {
+        }
+
+        /** Where to listen (default 127.0.0.1:8000; port 0 picks a free one). */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = Objects.requireNonNull(address);
+            return this;
+        }
+
+        /** http (default) or tcp. */
+        public Builder mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** How to pick a backend (default round-robin). */
+        public Builder algorithm(Algorithm algorithm) {
+            this.algorithm = Objects.requireNonNull(algorithm);
+            return this;
+        }
+
+        /** Adds a backend. */
+        public Builder backend(BackendAddress backend) {
+            this.backends.add(Objects.requireNonNull(backend));
+            return this;
+        }
+
+        /** Event-loop threads (default: the number of cores). */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Whether to use native epoll where available (default true; NIO otherwise). */
+        public Builder nativeTransport(boolean nativeTransport) {
+            this.nativeTransport = nativeTransport;
+            return this;
+        }
+
+        /** Settings of http mode. */
+        public Builder http(HttpProxySettings http) {
+            this.http = Objects.requireNonNull(http);
+            return this;
+        }
+
+        /** Settings of tcp mode. */
+        public Builder tcp(TcpProxySettings tcp) {
+            this.tcp = Objects.requireNonNull(tcp);
+            return this;
+        }
+
+        /** Active health checks, or null for none (passive checks always run). */
+        public Builder healthCheck(HealthCheckSettings healthCheck) {
+            this.healthCheck = healthCheck;
+            return this;
+        }
+
+        /** How long a new backend's share takes to ramp up to full (default zero: at once). */
+        public Builder slowStart(Duration slowStart) {
+            this.slowStart = Objects.requireNonNull(slowStart);
+            return this;
+        }
+
+        /** The monotonic clock (tests). */
+        public Builder nanoTime(LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime);
+            return this;
+        }
+
+        /** The seed of random algorithms (tests). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Binds and starts balancing. */
+        public Balancer start() throws InterruptedException {
+            return new Balancer(this);
+        }
+    }
+}

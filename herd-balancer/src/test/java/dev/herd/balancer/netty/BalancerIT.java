@@ -1,0 +1,153 @@
+package dev.herd.balancer.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.herd.balancer.Algorithm;
+
+/** The facade as a user embeds it: real fixture servers that answer with their id, real clients. */
+class BalancerIT {
+
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final List<Balancer> balancers = new ArrayList<>();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @AfterEach
+    void tearDown() {
+        balancers.forEach(Balancer::close);
+        servers.forEach(s -> s.stop(0));
+    }
+
+    private int fixture(String id, CountDownLatch hold) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.createContext("/", exchange -> {
+            if (hold != null && exchange.getRequestURI().getPath().equals("/slow")) {
+                try {
+                    hold.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = id.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.start();
+        servers.add(server);
+        return server.getAddress().getPort();
+    }
+
+    private Balancer start(Balancer.Builder b) throws InterruptedException {
+        Balancer balancer = b.listen(new InetSocketAddress("127.0.0.1", 0)).threads(2).start();
+        balancers.add(balancer);
+        return balancer;
+    }
+
+    private HttpResponse<String> get(Balancer balancer, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + balancer.localAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void roundRobinAnswersFromEachBackendInTurn() throws Exception {
+        Balancer.Builder b = Balancer.builder().algorithm(Algorithm.ROUND_ROBIN);
+        for (String id : List.of("a", "b", "c")) {
+            b.backend(new Balancer.BackendAddress("127.0.0.1", fixture(id, null), 1));
+        }
+        Balancer balancer = start(b);
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            HttpResponse<String> r = get(balancer, "/");
+            assertThat(r.statusCode()).isEqualTo(200);
+            answers.add(r.body());
+        }
+        assertThat(answers.subList(0, 3)).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(answers.subList(3, 6)).isEqualTo(answers.subList(0, 3));
+        assertThat(answers.subList(6, 9)).isEqualTo(answers.subList(0, 3));
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.backends().stream().allMatch(x -> x.active() == 0));
+        assertThat(balancer.backends()).allSatisfy(x -> assertThat(x.requests()).isEqualTo(3));
+    }
+
+    @Test
+    void noBackendAvailableIsAFast503() throws Exception {
+        Balancer balancer = start(Balancer.builder().backend(new Balancer.BackendAddress("127.0.0.1", fixture("a", null), 1)));
+        balancer.drain("127.0.0.1:" + servers.get(0).getAddress().getPort()).get(5, TimeUnit.SECONDS);
+        HttpResponse<String> r = get(balancer, "/");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).containsIgnoringCase("no backend");
+    }
+
+    @Test
+    void drainingWaitsForInFlightRequestsAndSendsNoNewOnes() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        int slowPort = fixture("slow", hold);
+        int otherPort = fixture("other", null);
+        Balancer balancer = start(Balancer.builder().algorithm(Algorithm.ROUND_ROBIN)
+                .backend(new Balancer.BackendAddress("127.0.0.1", slowPort, 1))
+                .backend(new Balancer.BackendAddress("127.0.0.1", otherPort, 1)));
+        String slowId = "127.0.0.1:" + slowPort;
+        CompletableFuture<HttpResponse<String>> inFlight = new CompletableFuture<>();
+        // Round-robin: keep asking /slow until one lands on the held backend.
+        for (int i = 0; i < 2 && !inFlight.isDone(); i++) {
+            CompletableFuture<HttpResponse<String>> f = client.sendAsync(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + balancer.localAddress().getPort() + "/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(5)).until(() -> f.isDone() || activeOf(balancer, slowId) == 1);
+            if (!f.isDone()) {
+                f.whenComplete((r, e) -> inFlight.complete(r));
+            }
+        }
+        CompletableFuture<Void> drained = balancer.drain(slowId);
+        assertThat(drained).isNotDone();
+        for (int i = 0; i < 4; i++) {
+            assertThat(get(balancer, "/").body()).isEqualTo("other");
+        }
+        hold.countDown();
+        drained.get(10, TimeUnit.SECONDS);
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("slow");
+    }
+
+    @Test
+    void tcpModeRelaysPerConnection() throws Exception {
+        Balancer balancer = start(Balancer.builder().mode(Balancer.Mode.TCP)
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("t1", null), 1))
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("t2", null), 1)));
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            // A new client per request: tcp mode balances connections, not requests.
+            HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            answers.add(fresh.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + balancer.localAddress().getPort() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        }
+        assertThat(answers).containsOnly("t1", "t2").contains("t1", "t2");
+    }
+
+    private static int activeOf(Balancer balancer, String id) {
+        return balancer.backends().stream().filter(b -> b.id().equals(id)).mapToInt(x -> x.active()).sum();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.herd.cli;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import dev.herd.balancer.Algorithm;
+import dev.herd.balancer.netty.Balancer;
+import dev.herd.balancer.netty.HealthCheckSettings;
+import dev.herd.balancer.netty.HttpProxySettings;
+import dev.herd.balancer.netty.TcpProxySettings;
+import dev.herd.daemon.HerdException;
+
+/**
+ * Runs {@code herd balance} in the foreground until SIGTERM or SIGINT, then stops accepting,
+ * lets in-flight requests finish and exits. Kept apart from {@link Main} so that no other
+ * command loads Netty.
+ */
+final class BalanceRunner {
+
+    /** How long in-flight requests may take to finish after SIGTERM. */
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private BalanceRunner() {
+    }
+
+    static int run(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
+                   String healthPath, Duration connectTimeout, int maxRetries, int threads, Duration slowStart)
+            throws HerdException {
+        Balancer.Builder b = Balancer.builder().listen(listen).threads(threads).slowStart(slowStart);
+        try {
+            b.algorithm(Algorithm.parse(algorithm));
+        } catch (IllegalArgumentException e) {
+            throw new HerdException("--algorithm: " + e.getMessage());
+        }
+        switch (mode) {
+            case "http" -> {
+                HttpProxySettings d = HttpProxySettings.DEFAULT;
+                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(connectTimeout, d.headerReadTimeout(),
+                        d.responseTimeout(), d.idleTimeout(), maxRetries, d.maxHeaderBytes(), d.maxTargetBytes(),
+                        d.replayBufferBytes(), d.passiveCoolDown(), d.trustedForwardHeader()));
+            }
+            case "tcp" -> b.mode(Balancer.Mode.TCP).tcp(new TcpProxySettings(connectTimeout, maxRetries,
+                    TcpProxySettings.DEFAULT.idleTimeout(), TcpProxySettings.DEFAULT.passiveCoolDown()));
+            default -> throw new HerdException("--mode: expected http or tcp, got '" + mode + "'");
+        }
+        if (healthPath != null) {
+            HealthCheckSettings d = HealthCheckSettings.DEFAULT;
+            b.healthCheck(new HealthCheckSettings(healthPath.isEmpty() ? null : healthPath, d.interval(), d.timeout(),
+                    d.rise(), d.fall()));
+        }
+        backends.forEach(b::backend);
+        Balancer balancer;
+        try {
+            balancer = b.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HerdException("interrupted while binding " + listen);
+        } catch (Exception e) {
+            // Netty rethrows bind failures unchecked: BindException on NIO, a native IOException on epoll.
+            String why = String.valueOf(e.getMessage());
+            if (e instanceof BindException || why.contains("Address already in use")) {
+                why = PortOwner.of(listen.getPort()).map(o -> "the port is held by " + o).orElse("the port is in use");
+            }
+            throw new HerdException("cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + why);
+        }
+        System.out.println("herd: balancing " + listen.getHostString() + ":" + balancer.localAddress().getPort()
+                + " over " + backends.size() + " backend(s); SIGTERM or Ctrl-C stops it gracefully");
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            balancer.shutdownGracefully(GRACE);
+            done.countDown();
+        }, "herd-balance-shutdown"));
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

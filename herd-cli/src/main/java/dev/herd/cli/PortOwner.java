@@ -1,0 +1,64 @@
+package dev.herd.cli;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Who listens on a TCP port, from {@code /proc/net/tcp*} and {@code /proc/<pid>/fd}, so that
+ * "address in use" can name the process that holds it.
+ */
+final class PortOwner {
+
+    private static final String LISTEN = "0A";
+
+    private PortOwner() {
+    }
+
+    /** "pid 1234 (node)", or empty when the listener is not visible to us. */
+    static Optional<String> of(int port) {
+        String hexPort = String.format(Locale.ROOT, ":%04X", port);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 9 && f[1].endsWith(hexPort) && LISTEN.equals(f[3])) {
+                        Optional<String> owner = ownerOfInode(f[9]);
+                        if (owner.isPresent()) {
+                            return owner;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // No such table (no IPv6): look in the other.
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> ownerOfInode(String inode) {
+        String target = "socket:[" + inode + "]";
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"),
+                p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path proc : procs) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        if (target.equals(Files.readSymbolicLink(fd).toString())) {
+                            String comm = Files.readString(proc.resolve("comm")).trim();
+                            return Optional.of("pid " + proc.getFileName() + " (" + comm + ")");
+                        }
+                    }
+                } catch (IOException e) {
+                    // Gone, or not ours to read: keep looking.
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+}

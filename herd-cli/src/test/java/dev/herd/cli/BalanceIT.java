@@ -1,0 +1,90 @@
+package dev.herd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code herd balance} as a user runs it. */
+class BalanceIT {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void balancesAndStopsGracefullyOnSigterm() throws Exception {
+        HttpServer backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        backend.createContext("/", ex -> {
+            byte[] body = "fixture".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        backend.start();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "127.0.0.1:" + port,
+                "--backend", "127.0.0.1:" + backend.getAddress().getPort()));
+        Path out = tmp.resolve("balance.out");
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .version(HttpClient.Version.HTTP_1_1).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.body()).isEqualTo("fixture");
+            });
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(out)).isIn(0, 143);
+        } finally {
+            p.destroyForcibly();
+            backend.stop(0);
+        }
+    }
+
+    @Test
+    void aTakenPortNamesTheProcessThatHoldsIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> argv = new ArrayList<>(Herd.javaCommand());
+            argv.addAll(List.of("balance", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--backend", "127.0.0.1:9"));
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).isEqualTo(1);
+            assertThat(text.strip()).isEqualTo("herd: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": the port is held by pid " + ProcessHandle.current().pid() + " (java)");
+        }
+    }
+
+    @Test
+    void badArgumentsAreOneLine() throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001,weight=zero"));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(1);
+        assertThat(text.strip()).isEqualTo("herd: --backend 127.0.0.1:9001,weight=zero: expected weight=N (a whole number from 1), got 'weight=zero'");
+    }
+}
