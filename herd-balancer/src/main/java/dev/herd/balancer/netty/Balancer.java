@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -83,6 +84,7 @@ public final class Balancer implements AutoCloseable {
     private final HealthChecker healthChecker;
     private final List<Backend> backends = new CopyOnWriteArrayList<>();
     private volatile LoadBalancer current;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Balancer(Builder b) throws InterruptedException {
         this.config = b;
@@ -200,9 +202,12 @@ public final class Balancer implements AutoCloseable {
         boss.schedule(() -> pollIdle(idle, deadline), 20, TimeUnit.MILLISECONDS);
     }
 
-    /** Closes the listener and every connection at once. */
+    /** Closes the listener and every connection at once; closing again does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (healthChecker != null) {
             healthChecker.close();
         }

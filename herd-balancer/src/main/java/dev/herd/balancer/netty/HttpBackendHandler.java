@@ -22,6 +22,9 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     interface Owner {
         void backendRead(ChannelHandlerContext ctx, Object msg);
 
+        /** The end of one socket read's messages: the moment to flush what they produced. */
+        void backendReadComplete(ChannelHandlerContext ctx);
+
         /** The connection failed or closed; {@code cause} may be null (a clean close). */
         void backendClosed(ChannelHandlerContext ctx, Throwable cause);
     }
@@ -30,6 +33,8 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Owner owner;
     private InetSocketAddress pooledAt;
+    private long pooledSinceNanos;
+    private long idleTimeoutNanos;
     private ScheduledFuture<?> idleClose;
 
     HttpBackendHandler(HttpBackendPool pool) {
@@ -45,18 +50,39 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         this.owner = null;
     }
 
-    void enterPool(InetSocketAddress address, long idleTimeout, TimeUnit unit) {
+    /**
+     * Starts the idle clock. A busy connection enters and leaves the pool once per request, so
+     * the close timer is not rescheduled each time: one stays pending and, when it fires, closes
+     * the connection only if it has sat in the pool for the whole timeout, else re-arms itself
+     * for the rest (or stops while the connection is in use). Times are the executor's ticker's.
+     */
+    void enterPool(InetSocketAddress address, long idleTimeoutNanos) {
         pooledAt = address;
-        idleClose = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, idleTimeout, unit);
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        pooledSinceNanos = ctx.executor().ticker().nanoTime();
+        if (idleClose == null) {
+            scheduleIdleCheck(idleTimeoutNanos);
+        }
     }
 
     void leavePool() {
         pooledAt = null;
-        if (idleClose != null) {
-            idleClose.cancel(false);
-            idleClose = null;
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleClose = ctx.executor().schedule(this::idleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        idleClose = null;
+        if (pooledAt == null) {
+            return;
+        }
+        long left = pooledSinceNanos + idleTimeoutNanos - ctx.executor().ticker().nanoTime();
+        if (left > 0) {
+            scheduleIdleCheck(left);
+        } else {
+            ctx.close();
         }
     }
 
@@ -77,6 +103,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (owner != null) {
+            owner.backendReadComplete(ctx);
+        }
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             // The codec before us already ended a read-until-close body; http mode has no use
@@ -91,6 +124,10 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
         if (pooledAt != null) {
             pool.remove(ctx.channel(), pooledAt);
             leavePool();
+        }
+        if (idleClose != null) {
+            idleClose.cancel(false);
+            idleClose = null;
         }
         Owner o = owner;
         owner = null;

@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -99,7 +98,7 @@ final class HttpBackendPool {
             return;
         }
         stack.addLast(ch);
-        handler.enterPool(address, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        handler.enterPool(address, settings.idleTimeout().toNanos());
         ch.read();
     }
 

@@ -105,6 +105,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean upgrading;
     private boolean backendReusable;
     private boolean persist;
+    private boolean clientUnflushed;
 
     HttpFrontendHandler(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime,
                         HttpBackendPool pool, HttpRequestGuard guard) {
@@ -153,7 +154,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         String peer = HttpForwardHeaders.peerAddress(client.remoteAddress());
         clientKey = HttpForwardHeaders.clientKey(req.headers(), settings.trustedForwardHeader(), peer);
 
-        HttpHeaders headers = req.headers().copy();
+        // Rewritten in place: everything above read the client's headers, nothing reads them after.
+        HttpHeaders headers = req.headers();
         HttpForwardHeaders.removeHopByHop(headers, upgrade);
         HttpForwardHeaders.setForwarded(headers, settings.trustedForwardHeader() != null, peer);
         if (chunked) {
@@ -285,14 +287,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         backendChannel = ch;
         reusedConnection = reused;
         ch.pipeline().get(HttpBackendHandler.class).attach(this);
+        long now = nanoTime.getAsLong();
         if (!started) {
             started = true;
-            attemptStartNanos = nanoTime.getAsLong();
+            attemptStartNanos = now;
             backend.onStart();
         }
         anySent = true;
-        lastActivityNanos = nanoTime.getAsLong();
-        armResponseTimer(settings.responseTimeout().toNanos());
+        lastActivityNanos = now;
+        ensureResponseTimer();
         if (!outbound.headers().contains(HttpHeaderNames.HOST)) {
             outbound.headers().set(HttpHeaderNames.HOST,
                     backend.address().getHostString() + ":" + backend.address().getPort());
@@ -373,7 +376,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     private void onResponseHead(Channel ch, HttpResponse resp) {
         int code = resp.status().code();
-        HttpHeaders h = resp.headers().copy();
+        // Rewritten in place; what the framing needs from the backend's headers is read before.
+        HttpHeaders h = resp.headers();
         if (code == 101 && upgrade) {
             upgrading = true;
             responseStarted = true;
@@ -433,7 +437,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseDone = true;
-        cancelResponseTimer();
         endStarted(null);
         HttpBackendHandler handler = ch.pipeline().get(HttpBackendHandler.class);
         handler.detach();
@@ -443,6 +446,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             ch.close();
         }
+        clientUnflushed = false;
         ChannelFuture written = client.writeAndFlush(content);
         if (persist && requestComplete) {
             endExchange();
@@ -455,9 +459,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    /** Relays a response part; reads the backend again once the client took it. */
+    /**
+     * Relays a response part, flushed once at the end of the backend read (so a head and body
+     * read together leave in one send); reads the backend again once the client took it.
+     */
     private void toClient(Channel ch, Object msg) {
-        client.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+        clientUnflushed = true;
+        client.write(msg).addListener((ChannelFutureListener) f -> {
             if (ch != backendChannel) {
                 return;
             }
@@ -468,6 +476,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 abort(ErrorKind.RESET);
             }
         });
+    }
+
+    @Override
+    public void backendReadComplete(ChannelHandlerContext ctx) {
+        if (clientUnflushed) {
+            clientUnflushed = false;
+            client.flush();
+        }
     }
 
     @Override
@@ -499,15 +515,25 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    private void armResponseTimer(long delayNanos) {
-        cancelResponseTimer();
-        Channel ch = backendChannel;
-        responseTimer = client.eventLoop().schedule(() -> checkResponseTimeout(ch), delayNanos, TimeUnit.NANOSECONDS);
+    /**
+     * One timer per client connection, not one per request (scheduling and cancelling a task per
+     * request costs more than the rest of the bookkeeping): it stays armed across exchanges and,
+     * when it fires early, re-arms itself for the time {@link #lastActivityNanos} still allows.
+     */
+    private void ensureResponseTimer() {
+        if (responseTimer == null) {
+            armResponseTimer(settings.responseTimeout().toNanos());
+        }
     }
 
-    private void checkResponseTimeout(Channel ch) {
+    private void armResponseTimer(long delayNanos) {
+        responseTimer = client.eventLoop().schedule(this::checkResponseTimeout, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkResponseTimeout() {
         responseTimer = null;
-        if (ch != backendChannel) {
+        if (backendChannel == null) {
+            // No request in flight on a backend: the next attach arms it again.
             return;
         }
         long timeout = settings.responseTimeout().toNanos();
@@ -536,6 +562,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     private void switchToTunnel(Channel be) {
         cancelResponseTimer();
+        clientUnflushed = false;
+        client.flush();
         backendChannel = null;
         be.pipeline().get(HttpBackendHandler.class).detach();
         long startedAt = attemptStartNanos;

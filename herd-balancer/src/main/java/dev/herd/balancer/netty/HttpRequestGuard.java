@@ -18,9 +18,9 @@ import io.netty.util.concurrent.ScheduledFuture;
  *
  * <p>It forwards exactly one request at a time, byte for byte: the head once complete and valid,
  * then the body as it arrives (chunked framing validated as it streams). After the request's last
- * byte it holds whatever the client pipelined and swallows {@code read()} until the proxy calls
- * {@link #nextRequest()} once the response is done; so requests are answered in order and a
- * rejected request never reaches a backend.
+ * byte it holds whatever the client pipelined (at most one socket read's worth) and swallows
+ * {@code read()} until the proxy calls {@link #nextRequest()} once the response is done; so
+ * requests are answered in order and a rejected request never reaches a backend.
  *
  * <p>A bad head is answered here ({@code 400}, {@code 414}, {@code 431}, {@code 501},
  * {@code 505}) and the connection closed; a bad body (chunk framing) fires {@link #BODY_REJECTED}
@@ -78,6 +78,9 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     private boolean headStarted;
     private int emptyLinesSkipped;
     private ScheduledFuture<?> timer;
+    private long timerFiresAt;
+    private boolean timerArmed;
+    private long deadline;
 
     HttpRequestGuard(HttpProxySettings settings) {
         this.maxHeaderBytes = settings.maxHeaderBytes();
@@ -191,6 +194,13 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         } else if (state != State.HOLDING && state != State.REJECTED) {
             ctx.read();
         }
+        if (state == State.HOLDING && cumulation == null) {
+            // Keeps the socket's read interest while a request is in flight: without it the
+            // transport drops read interest now and re-registers it at nextRequest(), two
+            // epoll_ctl calls per request. What arrives meanwhile (a pipelined request, at most
+            // one read's worth, or the client's FIN) is held, and then nothing more is read.
+            ctx.read();
+        }
     }
 
     // ---- head ----
@@ -246,7 +256,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
                 byte[] bytes = new byte[length];
                 buf.getBytes(start, bytes);
                 parseHead(bytes);
-                cancelTimer();
+                timerArmed = false;
                 scanned = 0;
                 ctx.fireChannelRead(buf.readRetainedSlice(length));
                 return true;
@@ -545,14 +555,41 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * Sets the deadline. The timer task is not rescheduled per request (two schedules and two
+     * cancels per request cost more than the guard's own parsing): a pending task is moved only
+     * when it would fire after the new deadline; otherwise, firing early, it re-arms itself for
+     * the rest. Times are the executor's ticker's, the scheduler's own clock.
+     */
     private void armTimer() {
-        cancelTimer();
         long delay = headStarted || firstRequest ? headerReadTimeoutNanos : idleTimeoutNanos;
+        deadline = ctx.executor().ticker().nanoTime() + delay;
+        timerArmed = true;
+        if (timer != null && deadline - timerFiresAt < 0) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (timer == null) {
+            scheduleTimer(delay);
+        }
+    }
+
+    private void scheduleTimer(long delay) {
+        timerFiresAt = deadline;
         timer = ctx.executor().schedule(this::timedOut, delay, TimeUnit.NANOSECONDS);
     }
 
     private void timedOut() {
         timer = null;
+        if (!timerArmed) {
+            return;
+        }
+        long left = deadline - ctx.executor().ticker().nanoTime();
+        if (left > 0) {
+            scheduleTimer(left);
+            return;
+        }
+        timerArmed = false;
         if (state != State.HEAD || !ctx.channel().isActive()) {
             return;
         }
@@ -567,6 +604,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     }
 
     private void cancelTimer() {
+        timerArmed = false;
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -132,6 +132,30 @@ class BalancerIT {
     }
 
     @Test
+    void gracefulShutdownFinishesInFlightRequestsAndRefusesNewConnections() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        Balancer balancer = Balancer.builder().listen(new InetSocketAddress("127.0.0.1", 0)).threads(1)
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("only", hold), 1)).start();
+        balancers.add(balancer);
+        int port = balancer.localAddress().getPort();
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/slow")).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.backends().get(0).active() == 1);
+
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> balancer.shutdownGracefully(Duration.ofSeconds(20)));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.connect(new InetSocketAddress("127.0.0.1", port), 500))
+                        .isInstanceOf(IOException.class);
+            }
+        });
+        assertThat(shutdown).isNotDone();
+        hold.countDown();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("only");
+        shutdown.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void tcpModeRelaysPerConnection() throws Exception {
         Balancer balancer = start(Balancer.builder().mode(Balancer.Mode.TCP)
                 .backend(new Balancer.BackendAddress("127.0.0.1", fixture("t1", null), 1))

@@ -29,6 +29,8 @@ final class HttpFixtureBackend implements AutoCloseable {
         RESET_AFTER_REQUEST,
         /** Reads the request and never answers. */
         SILENT,
+        /** As NORMAL for a connection's first request, then as SILENT. */
+        SILENT_AFTER_FIRST,
         /** Announces a long body, sends part of it and closes. */
         DIE_MID_RESPONSE,
         /** 20 MB body. */
@@ -89,6 +91,7 @@ final class HttpFixtureBackend implements AutoCloseable {
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
+            boolean first = true;
             while (true) {
                 String head = readHead(in);
                 if (head == null) {
@@ -96,7 +99,10 @@ final class HttpFixtureBackend implements AutoCloseable {
                 }
                 readBody(in, head);
                 String lower = head.toLowerCase();
-                switch (behaviour) {
+                Behaviour now = behaviour == Behaviour.SILENT_AFTER_FIRST
+                        ? (first ? Behaviour.NORMAL : Behaviour.SILENT) : behaviour;
+                first = false;
+                switch (now) {
                     case NORMAL -> respond(out, id);
                     case CLOSE_AFTER_RESPONSE -> {
                         respond(out, id);

@@ -289,6 +289,23 @@ class HttpProxyTest {
     }
 
     @Test
+    void timesOutALaterRequestOnAKeptAliveConnectionFromItsOwnStart() throws IOException {
+        fixture("b1", HttpFixtureBackend.Behaviour.SILENT_AFTER_FIRST);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(d.connectTimeout(), d.headerReadTimeout(), Duration.ofMillis(300), d.idleTimeout()));
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        long start = System.nanoTime();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.read().status()).isEqualTo("HTTP/1.1 504 Gateway Timeout");
+        // The timer armed by the first request must not end the second one early.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(backend("b1").errors(ErrorKind.RESPONSE_TIMEOUT)).isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
     void answers408ToAClientThatSendsHalfAHead() throws IOException {
         HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
         HttpProxySettings d = HttpProxySettings.DEFAULT;
