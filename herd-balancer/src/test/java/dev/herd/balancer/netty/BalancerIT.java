@@ -110,17 +110,18 @@ class BalancerIT {
                 .backend(new Balancer.BackendAddress("127.0.0.1", slowPort, 1))
                 .backend(new Balancer.BackendAddress("127.0.0.1", otherPort, 1)));
         String slowId = "127.0.0.1:" + slowPort;
-        CompletableFuture<HttpResponse<String>> inFlight = new CompletableFuture<>();
-        // Round-robin: keep asking /slow until one lands on the held backend.
-        for (int i = 0; i < 2 && !inFlight.isDone(); i++) {
+        // Round-robin: of two requests for /slow, one lands on the held backend and stays in flight.
+        CompletableFuture<HttpResponse<String>> inFlight = null;
+        for (int i = 0; i < 2 && inFlight == null; i++) {
             CompletableFuture<HttpResponse<String>> f = client.sendAsync(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + balancer.localAddress().getPort() + "/slow")).build(),
                     HttpResponse.BodyHandlers.ofString());
             await().atMost(Duration.ofSeconds(5)).until(() -> f.isDone() || activeOf(balancer, slowId) == 1);
             if (!f.isDone()) {
-                f.whenComplete((r, e) -> inFlight.complete(r));
+                inFlight = f;
             }
         }
+        assertThat(inFlight).as("a request held by the slow backend").isNotNull();
         CompletableFuture<Void> drained = balancer.drain(slowId);
         assertThat(drained).isNotDone();
         for (int i = 0; i < 4; i++) {
