@@ -70,8 +70,12 @@ final class BalanceRunner {
                 + " over " + backends.size() + " backend(s); SIGTERM or Ctrl-C stops it gracefully");
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("herd: stopping: no new connections, finishing requests in flight");
             balancer.shutdownGracefully(GRACE);
             done.countDown();
+            System.err.println("herd: balancer stopped");
+            // A stop asked for and carried out is a success: exit 0, not the JVM's 143 for SIGTERM.
+            Runtime.getRuntime().halt(0);
         }, "herd-balance-shutdown"));
         try {
             done.await();

@@ -58,6 +58,11 @@ public final class Main {
         for (Class<?> c : wanted) {
             cl.addSubcommand(instantiate(c));
         }
+        cl.setParameterExceptionHandler((e, parsed) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("herd: " + e.getMessage() + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof HerdException) {
                 cmd.getErr().println("herd: " + e.getMessage());
@@ -256,7 +261,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "signal", description = "Send a signal to instances' process groups.")
+    @Command(name = "signal", description = "Send a signal to instances' main processes.")
     static final class SignalCmd implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "<SIG>")
         String signal;
@@ -265,8 +270,8 @@ public final class Main {
 
         @Override
         public Integer call() throws HerdException {
-            client().call(new Request.SendSignal(signal, target), false);
-            System.out.println("herd: sent " + signal + " to " + target);
+            Response r = client().call(new Request.SendSignal(signal, target), false);
+            System.out.println("herd: sent " + signal + " to " + r.body().path("sent").asInt() + " instance(s) of " + target);
             return 0;
         }
     }

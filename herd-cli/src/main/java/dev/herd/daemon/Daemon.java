@@ -327,8 +327,11 @@ public final class Daemon {
             throw new HerdException(e.getMessage());
         }
         List<Integer> ids = targetIds(r.target());
-        supervisor.signal(ids, signal).join();
-        return json.valueToTree(ids);
+        int sent = supervisor.signal(ids, signal).join();
+        if (sent == 0) {
+            throw new HerdException("no running instance of '" + r.target() + "' to send " + signal.name() + " to");
+        }
+        return json.createObjectNode().put("sent", sent);
     }
 
     private JsonNode flush(Request.Flush r) throws HerdException, IOException {

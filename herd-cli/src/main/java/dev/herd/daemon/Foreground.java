@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,11 +60,19 @@ public final class Foreground {
                         ended.countDown();
                     }
                 });
+        // Whoever ends the run first (a signal's hook, or every app ending) does the stopping.
+        AtomicBoolean ending = new AtomicBoolean();
         Thread hook = new Thread(() -> {
+            if (!ending.compareAndSet(false, true)) {
+                return;
+            }
             log.info("signal received: stopping every app");
             supervisor.close();
             logs.close();
             reaper.close();
+            log.info("every app stopped");
+            // A stop asked for and carried out is a success: exit 0, not the JVM's 143 for SIGTERM.
+            Runtime.getRuntime().halt(0);
         }, "herd-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         logs.addListener(ECHO);
@@ -72,11 +81,18 @@ public final class Foreground {
         }
         try {
             ended.await();
+            if (!ending.compareAndSet(false, true)) {
+                // A signal came first: its hook stops everything and ends the process.
+                new CountDownLatch(1).await();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new HerdException("interrupted");
         }
         boolean errored = supervisor.list().stream().anyMatch(i -> i.state() == ProcessState.ERRORED);
         supervisor.close();
+        logs.close();
+        reaper.close();
         log.info("every app has ended{}", errored ? "; some errored" : "");
         return errored ? 1 : 0;
     }

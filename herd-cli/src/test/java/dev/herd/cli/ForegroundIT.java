@@ -40,6 +40,7 @@ class ForegroundIT {
 
                 run.destroy();
                 assertThat(run.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(run.exitValue()).as("a stop asked for by SIGTERM is a success").isZero();
                 assertThat(Files.readString(tmp.resolve("run.out"))).contains("fg[0] | bye").contains("fg[1] | bye");
                 for (long pid : pids) {
                     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d", pid).isFalse();

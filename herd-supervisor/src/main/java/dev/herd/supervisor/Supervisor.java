@@ -146,15 +146,21 @@ public final class Supervisor implements AutoCloseable {
         }, loop).thenRun(() -> releaseLogs(inst))), loop);
     }
 
-    /** Sends a signal to the process group of each given running instance. */
-    public CompletableFuture<Void> signal(Collection<Integer> ids, Signal signal) {
+    /**
+     * Sends a signal to the main process of each given running instance (as PM2: not to its
+     * children, which a wrapper such as {@code npm start} manages itself).
+     *
+     * @return how many instances were signalled
+     */
+    public CompletableFuture<Integer> signal(Collection<Integer> ids, Signal signal) {
         return call(() -> {
+            int sent = 0;
             for (Instance inst : resolve(ids)) {
-                if (inst.process != null && inst.state.isRunning()) {
-                    Posix.killGroup(inst.pid(), signal);
+                if (inst.process != null && inst.state.isRunning() && Posix.kill(inst.pid(), signal)) {
+                    sent++;
                 }
             }
-            return null;
+            return sent;
         });
     }
 
@@ -266,7 +272,7 @@ public final class Supervisor implements AutoCloseable {
         // The leader is gone; anything left in its group is an orphan that may hold its port.
         cleanUpGroup(inst, pgid);
         RestartDecision d = inst.tracker.onExit(code, uptime);
-        String what = "exited with " + exit.describe() + " after " + uptime.toMillis() + " ms";
+        String what = "exited with " + exit.describe() + " after running " + uptime.toMillis() + " ms";
         inst.process = null;
         if (d.next() == ProcessState.WAITING_RESTART) {
             transition(inst, ProcessState.WAITING_RESTART, what + "; restart in " + d.delay().toMillis() + " ms");
@@ -323,7 +329,8 @@ public final class Supervisor implements AutoCloseable {
                 inst.killTimer.cancel(false);
             }
             inst.process = null;
-            transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after " + exit.uptimeMillis() + " ms");
+            transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after running "
+                    + exit.uptimeMillis() + " ms");
             inst.stopped.complete(null);
         });
     }
