@@ -21,15 +21,19 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -54,6 +58,9 @@ import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.OrphanReaper;
+import dev.herd.supervisor.Posix;
+import dev.herd.supervisor.ProcessState;
+import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.SetsidLauncher;
 import dev.herd.supervisor.Supervisor;
@@ -101,13 +108,18 @@ public final class Daemon {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final String owner;
     private volatile boolean keepForUpdate;
+    private final ExecutorService persister = Executors.newSingleThreadExecutor(r -> daemonThread(r, "herd-persist"));
+    private final AtomicBoolean persistPending = new AtomicBoolean();
 
     private Daemon(HerdHome home) {
         this.home = home;
         this.loader = new EcosystemLoader(home.dir(), Runtime.getRuntime().availableProcessors());
         this.owner = System.getProperty("user.name");
         this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
-                Math::random, e -> subscribers.forEach(s -> s.accept(e)));
+                Math::random, e -> {
+                    subscribers.forEach(s -> s.accept(e));
+                    persistRunningSoon();
+                });
         commands.put(Request.Ping.class, r -> json.createObjectNode().put("pid", ProcessHandle.current().pid()));
         commands.put(Request.Start.class, r -> start((Request.Start) r));
         commands.put(Request.ListAll.class, r -> json.valueToTree(views(sampledList())));
@@ -161,6 +173,7 @@ public final class Daemon {
         Files.setPosixFilePermissions(home.socket(), PosixFilePermissions.fromString("rw-------"));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         OrphanReaper reaper = new OrphanReaper(1000);
+        recoverFromCrash();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "herd-sampler"));
         timer.scheduleWithFixedDelay(this::sample, 0, SAMPLE_PERIOD_MS, TimeUnit.MILLISECONDS);
         Thread hook = new Thread(() -> shutDown(server, reaper, timer), "herd-shutdown");
@@ -186,12 +199,17 @@ public final class Daemon {
             server.close();
             Files.deleteIfExists(home.socket());
             supervisor.close();
+            persister.shutdown();
+            persister.awaitTermination(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(home.runningFile());
             logs.close();
             reaper.close();
             Files.deleteIfExists(home.pidFile());
             log.info("herd daemon stopped");
         } catch (IOException e) {
             log.error("error while shutting down", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -349,11 +367,7 @@ public final class Daemon {
     /** Writes the process list atomically, readable by its owner only. */
     private JsonNode save(Path file) throws IOException {
         List<AppSpec> apps = supervisor.apps();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(tmp, dumpJson.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps)));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        writePrivately(file, dumpJson.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps)));
         ObjectNode body = json.createObjectNode();
         body.put("file", file.toString());
         body.put("apps", apps.size());
@@ -469,6 +483,84 @@ public final class Daemon {
         }
     }
 
+    /** Coalesces bursts of state changes into one write of the running file, off the supervisor's loop. */
+    private void persistRunningSoon() {
+        if (persistPending.compareAndSet(false, true)) {
+            persister.execute(() -> {
+                persistPending.set(false);
+                persistRunning();
+            });
+        }
+    }
+
+    private void persistRunning() {
+        try {
+            List<InstanceInfo> list = supervisor.list();
+            Set<String> running = new LinkedHashSet<>();
+            List<Running.Process> processes = new ArrayList<>();
+            Map<String, AppSpec> specs = new LinkedHashMap<>();
+            for (InstanceInfo i : list) {
+                specs.putIfAbsent(i.app(), i.spec());
+                if (i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART) {
+                    running.add(i.app());
+                }
+                if (i.pid() > 0) {
+                    ProcessTree.stat(i.pid()).ifPresent(st -> processes.add(new Running.Process(i.pid(), st.startTime(),
+                            i.spec().stop().killTimeout().toMillis())));
+                }
+            }
+            List<AppSpec> apps = running.stream().map(specs::get).toList();
+            writePrivately(home.runningFile(), dumpJson.writeValueAsBytes(new Running(apps, processes)));
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot record the running apps in {}", home.runningFile(), e);
+        }
+    }
+
+    /**
+     * A running file left behind means the previous daemon died with its apps still up and no one
+     * supervising them (they keep their ports, and nothing restarts them). Stop what is left of
+     * them, then start those apps again under this daemon.
+     */
+    private void recoverFromCrash() {
+        Path file = home.runningFile();
+        if (!Files.exists(file)) {
+            return;
+        }
+        Running previous;
+        try {
+            previous = dumpJson.readValue(file.toFile(), Running.class);
+        } catch (IOException e) {
+            log.error("cannot read {} left by a previous daemon; its apps may still run: {}", file, e.getMessage());
+            return;
+        }
+        int stopped = 0;
+        for (Running.Process p : previous.processes()) {
+            Optional<ProcessTree.Stat> st = ProcessTree.stat(p.pid());
+            if (st.isPresent() && st.get().startTime() == p.startTime() && !st.get().isZombie()) {
+                stopLeftover(p);
+                stopped++;
+            }
+        }
+        List<String> restarted = new ArrayList<>();
+        for (AppSpec spec : previous.apps()) {
+            supervisor.add(spec).join();
+            restarted.add(spec.name());
+        }
+        log.warn("the previous daemon ended without stopping its apps: stopped {} leftover process group(s), "
+                + "started again: {}", stopped, restarted);
+    }
+
+    private static void stopLeftover(Running.Process p) {
+        Posix.killGroup(p.pid(), Signal.SIGTERM);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.killTimeoutMillis());
+        while (System.nanoTime() < deadline && !ProcessTree.groupMembers(p.pid()).isEmpty()) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        if (!ProcessTree.groupMembers(p.pid()).isEmpty()) {
+            Posix.killGroup(p.pid(), Signal.SIGKILL);
+        }
+    }
+
     private void sample() {
         try {
             sampler.sample(runningPids(supervisor.list()), System.nanoTime());
@@ -549,7 +641,29 @@ public final class Daemon {
         return t;
     }
 
+    /** Replaces a file atomically with one only its owner can read: it holds the apps' environments. */
+    private static void writePrivately(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** The saved process list. */
     record Dump(int version, List<AppSpec> apps) {
+    }
+
+    /**
+     * What ran under this daemon: the apps with live instances, and their processes.
+     *
+     * @param apps      apps to start again after a crash
+     * @param processes group leaders to stop if they outlived the daemon
+     */
+    record Running(List<AppSpec> apps, List<Process> processes) {
+
+        /** A group leader, identified across pid reuse by its start time. */
+        record Process(long pid, long startTime, long killTimeoutMillis) {
+        }
     }
 }

@@ -89,6 +89,14 @@ public record HerdHome(Path dir) {
         return dir.resolve("dump.json");
     }
 
+    /**
+     * What runs right now, kept current by the daemon and removed when it stops cleanly: if it is
+     * there when a daemon starts, the previous one died and left its apps unsupervised.
+     */
+    public Path runningFile() {
+        return dir.resolve("running.json");
+    }
+
     /** The process list carried over by {@code update}, apart from the user's saved one. */
     public Path updateDumpFile() {
         return dir.resolve("update-dump.json");

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.herd.daemon.Protocol;
 import dev.herd.daemon.Response;
+import dev.herd.supervisor.ProcessTree;
 
 /** The real herd jar and daemon, each test in its own HERD_HOME. */
 class DaemonIT {
@@ -126,6 +127,27 @@ class DaemonIT {
 
         herd.run("ping").ok();
         assertThat(herd.daemonPid()).isNotEqualTo(pid);
+    }
+
+    @Test
+    void appsLeftRunningByACrashedDaemonAreStoppedAndStartedAgainUnderTheNewOne() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        herd.run("start", "app.sh", "--name", "survivor").ok();
+        long oldPid = herd.list().get(0).path("pid").asLong();
+        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+        assertThat(ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false))
+                .as("the app outlived its daemon").isTrue();
+
+        JsonNode list = herd.list();
+
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).path("name").asText()).isEqualTo("survivor");
+        assertThat(list.get(0).path("status").asText()).isEqualTo("online");
+        assertThat(list.get(0).path("pid").asLong()).isNotEqualTo(oldPid);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                ProcessTree.stat(oldPid).filter(st -> !st.isZombie()).isEmpty());
     }
 
     @Test
