@@ -46,6 +46,9 @@ class ForegroundIT {
                     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid %d", pid).isFalse();
                 }
             } finally {
+                // SIGTERM first even when the test failed: SIGKILL would leave the apps running.
+                run.destroy();
+                run.waitFor(20, TimeUnit.SECONDS);
                 run.destroyForcibly();
             }
         }
