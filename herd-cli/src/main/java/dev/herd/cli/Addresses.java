@@ -1,6 +1,8 @@
 package dev.herd.cli;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -48,7 +50,13 @@ final class Addresses {
         if (port == 0) {
             throw new HerdException("--backend: bad port in '" + text + "' (expected 1-65535)");
         }
-        return new Balancer.BackendAddress(unbracket(parts[0].substring(0, colon)), port, weight);
+        String host = unbracket(parts[0].substring(0, colon));
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new HerdException("--backend " + text + ": cannot resolve host '" + host + "'");
+        }
+        return new Balancer.BackendAddress(host, port, weight);
     }
 
     static Duration duration(String option, String text) throws HerdException {

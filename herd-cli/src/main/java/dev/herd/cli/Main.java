@@ -135,7 +135,14 @@ public final class Main {
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
-            System.out.println("herd: started " + String.join(", ", texts(r.body().path("started"))));
+            List<String> started = texts(r.body().path("started"));
+            List<String> running = texts(r.body().path("alreadyRunning"));
+            if (!started.isEmpty()) {
+                System.out.println("herd: started " + String.join(", ", started));
+            }
+            if (!running.isEmpty()) {
+                System.out.println("herd: already running, left alone (use restart): " + String.join(", ", running));
+            }
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
@@ -347,8 +354,14 @@ public final class Main {
 
     @Command(name = "startup", description = "Print a systemd unit that resurrects the saved apps at boot.")
     static final class Startup implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "systemd", description = "The init system (systemd only).")
+        String platform = "systemd";
+
         @Override
-        public Integer call() {
+        public Integer call() throws HerdException {
+            if (!platform.equals("systemd")) {
+                throw new HerdException("startup: only systemd is supported, not '" + platform + "'");
+            }
             System.out.print(Tables.systemdUnit(home(), System.getProperty("user.name"), DaemonClient.javaBinary(),
                     DaemonClient.ownJar()));
             return 0;

@@ -100,7 +100,7 @@ final class Tables {
 
     /** A systemd unit that starts the daemon at boot with the saved apps, and stops them at shutdown. */
     static String systemdUnit(HerdHome home, String user, String java, String jar) {
-        String herd = java + " -jar " + jar;
+        String herd = java + " --enable-native-access=ALL-UNNAMED -jar " + jar;
         return "# Save your apps first (herd save), then install this unit:\n"
                 + "#   herd startup > /etc/systemd/system/herd-" + user + ".service\n"
                 + "#   systemctl daemon-reload && systemctl enable --now herd-" + user + "\n"

@@ -298,6 +298,7 @@ public final class Daemon {
     private JsonNode start(Request.Start s) throws Exception {
         Path cwd = Path.of(s.cwd());
         List<String> started = new ArrayList<>();
+        List<String> alreadyRunning = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         if (EcosystemLoader.isEcosystemFile(s.target())) {
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
@@ -306,15 +307,16 @@ public final class Daemon {
                 List<Integer> existing = idsOfApp(spec.name());
                 if (existing.isEmpty()) {
                     supervisor.add(spec).join();
+                    started.add(spec.name());
                 } else {
-                    supervisor.start(existing).join();
+                    startExisting(spec.name(), existing, started, alreadyRunning);
                 }
-                started.add(spec.name());
             }
         } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
-            List<Integer> ids = targetIds(s.target());
-            supervisor.start(ids).join();
-            started.add(s.target());
+            // herd start a b c: every word names an app or id, as PM2 takes several.
+            for (String target : concat(s.target(), s.args())) {
+                startExisting(target, targetIds(target), started, alreadyRunning);
+            }
         } else {
             LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
                     s.args(), s.interpreter(), s.interpreterArgs(), s.env()));
@@ -326,8 +328,28 @@ public final class Daemon {
         }
         ObjectNode body = json.createObjectNode();
         body.set("started", json.valueToTree(started));
+        body.set("alreadyRunning", json.valueToTree(alreadyRunning));
         body.set("warnings", json.valueToTree(warnings));
         return body;
+    }
+
+    /** Starts the instances of a target that are not running; one that runs already is left alone and said so. */
+    private void startExisting(String target, List<Integer> ids, List<String> started, List<String> alreadyRunning) {
+        boolean allRunning = supervisor.list().stream().filter(i -> ids.contains(i.id()))
+                .allMatch(i -> i.state().isRunning());
+        if (allRunning) {
+            alreadyRunning.add(target);
+        } else {
+            supervisor.start(ids).join();
+            started.add(target);
+        }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 
     private JsonNode run(String target, java.util.function.Function<List<Integer>, CompletableFuture<Void>> action)

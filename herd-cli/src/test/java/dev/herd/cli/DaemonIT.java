@@ -64,8 +64,17 @@ class DaemonIT {
         assertThat(Files.getPosixFilePermissions(herd.home.resolve("herd.sock")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
+        assertThat(herd.run("start", "sleepy").ok().out()).contains("already running, left alone (use restart): sleepy");
+
         herd.run("stop", "sleepy").ok();
         assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("status").asText()).isEqualTo("stopped"));
+        herd.script("other.sh", SLEEPER);
+        herd.run("start", "other.sh").ok();
+        herd.run("stop", "other").ok();
+        assertThat(herd.run("start", "sleepy", "other").ok().out()).contains("herd: started sleepy, other");
+        assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("status").asText()).isEqualTo("online"));
+        herd.run("delete", "other").ok();
+        herd.run("stop", "sleepy").ok();
         herd.run("delete", "sleepy").ok();
         assertThat(herd.list()).isEmpty();
     }

@@ -255,7 +255,7 @@ public final class Supervisor implements AutoCloseable {
                 onExit(inst, failure == null ? code : -1);
             }
         }, loop);
-        transition(inst, ProcessState.ONLINE, "pid " + p.pid());
+        transition(inst, ProcessState.ONLINE, why);
     }
 
     private void onExit(Instance inst, int code) {
