@@ -65,7 +65,7 @@ import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.SetsidLauncher;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
-import dev.herd.supervisor.logs.LogLine;
+import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.logs.LogListener;
 import dev.herd.supervisor.logs.LogRegistry;
 import dev.herd.supervisor.logs.LogTail;
@@ -389,7 +389,12 @@ public final class Daemon {
     /** Writes the process list atomically, readable by its owner only. */
     private JsonNode save(Path file) throws IOException {
         List<AppSpec> apps = supervisor.apps();
-        writePrivately(file, dumpJson.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps)));
+        List<InstanceInfo> list = supervisor.list();
+        List<String> stopped = apps.stream().map(AppSpec::name)
+                .filter(name -> list.stream().filter(i -> i.app().equals(name))
+                        .noneMatch(i -> i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART))
+                .toList();
+        writePrivately(file, dumpJson.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Dump(1, apps, stopped)));
         ObjectNode body = json.createObjectNode();
         body.put("file", file.toString());
         body.put("apps", apps.size());
@@ -414,8 +419,9 @@ public final class Daemon {
                 skipped.add(spec.name());
                 continue;
             }
-            supervisor.add(spec).join();
-            restored.add(spec.name());
+            boolean wasStopped = dump.stopped() != null && dump.stopped().contains(spec.name());
+            supervisor.add(spec, !wasStopped).join();
+            restored.add(spec.name() + (wasStopped ? " (stopped, as saved)" : ""));
         }
         if (r.fromUpdate()) {
             try {
@@ -468,8 +474,12 @@ public final class Daemon {
             LogWriter writer = open.get(f.getKey().toAbsolutePath().normalize());
             if (writer != null) {
                 // Called on the log writer's thread: offer, never wait, so a slow client cannot stall the logs.
+                // Live lines carry the file's timestamp too, so past and live lines read alike.
+                String pattern = f.getValue().spec().logs().dateFormat();
+                LogDateFormat format = pattern == null ? null : LogDateFormat.parse(pattern);
                 LogListener l = line -> queue.offer(new StreamItem("line", line.app(), line.instance(), -1,
-                        line.stream().label(), line.epochMillis(), line.text()));
+                        line.stream().label(), line.epochMillis(),
+                        format == null ? line.text() : format.format(line.epochMillis()) + " " + line.text()));
                 writer.addListener(l);
                 listening.put(writer, l);
             }
@@ -672,8 +682,14 @@ public final class Daemon {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The saved process list. */
-    record Dump(int version, List<AppSpec> apps) {
+    /**
+     * The saved process list.
+     *
+     * @param version format version
+     * @param apps    every app
+     * @param stopped the apps none of whose instances ran when it was saved (null in older dumps)
+     */
+    record Dump(int version, List<AppSpec> apps, List<String> stopped) {
     }
 
     /**

@@ -88,6 +88,17 @@ public final class Supervisor implements AutoCloseable {
      *         of that name exists
      */
     public CompletableFuture<List<Integer>> add(AppSpec spec) {
+        return add(spec, true);
+    }
+
+    /**
+     * Adds an app, starting its instances or leaving them stopped (as {@code resurrect} restores
+     * an app that was stopped when the list was saved).
+     *
+     * @return the ids of the new instances; fails with {@link IllegalArgumentException} if an app
+     *         of that name exists
+     */
+    public CompletableFuture<List<Integer>> add(AppSpec spec, boolean start) {
         return call(() -> {
             if (apps.containsKey(spec.name())) {
                 throw new IllegalArgumentException("an app named '" + spec.name() + "' exists already");
@@ -97,7 +108,9 @@ public final class Supervisor implements AutoCloseable {
             for (int i = 0; i < spec.instances(); i++) {
                 Instance inst = create(spec, i);
                 ids.add(inst.id);
-                spawn(inst, "started");
+                if (start) {
+                    spawn(inst, "started");
+                }
             }
             return ids;
         });
