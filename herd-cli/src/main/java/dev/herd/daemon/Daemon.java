@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,7 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -58,7 +58,6 @@ import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.OrphanReaper;
-import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.Signal;
@@ -569,7 +568,7 @@ public final class Daemon {
         for (Running.Process p : previous.processes()) {
             Optional<ProcessTree.Stat> st = ProcessTree.stat(p.pid());
             if (st.isPresent() && st.get().startTime() == p.startTime() && !st.get().isZombie()) {
-                stopLeftover(p);
+                Supervisor.stopGroup(p.pid(), Duration.ofMillis(p.killTimeoutMillis()));
                 stopped++;
             }
         }
@@ -580,17 +579,6 @@ public final class Daemon {
         }
         log.warn("the previous daemon ended without stopping its apps: stopped {} leftover process group(s), "
                 + "started again: {}", stopped, restarted);
-    }
-
-    private static void stopLeftover(Running.Process p) {
-        Posix.killGroup(p.pid(), Signal.SIGTERM);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.killTimeoutMillis());
-        while (System.nanoTime() < deadline && !ProcessTree.groupMembers(p.pid()).isEmpty()) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-        if (!ProcessTree.groupMembers(p.pid()).isEmpty()) {
-            Posix.killGroup(p.pid(), Signal.SIGKILL);
-        }
     }
 
     private void sample() {

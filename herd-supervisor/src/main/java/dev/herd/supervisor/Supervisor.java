@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -475,6 +476,21 @@ public final class Supervisor implements AutoCloseable {
             }
         });
         return f;
+    }
+
+    /**
+     * Stops a process group that no supervisor owns any more (the apps of a daemon that died):
+     * SIGTERM, then SIGKILL to whatever is left after {@code grace}. Blocks until done.
+     */
+    public static void stopGroup(long pgid, Duration grace) {
+        Posix.killGroup(pgid, Signal.SIGTERM);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() - deadline < 0 && !ProcessTree.groupMembers(pgid).isEmpty()) {
+            LockSupport.parkNanos(LEFTOVER_POLL.toNanos());
+        }
+        if (!ProcessTree.groupMembers(pgid).isEmpty()) {
+            Posix.killGroup(pgid, Signal.SIGKILL);
+        }
     }
 
     /** Unwraps the cause of a failed supervisor future, for a message to the user. */
