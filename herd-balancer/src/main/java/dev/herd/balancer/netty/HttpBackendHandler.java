@@ -27,9 +27,13 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
 
         /** The connection failed or closed; {@code cause} may be null (a clean close). */
         void backendClosed(ChannelHandlerContext ctx, Throwable cause);
+
+        /** The connection's writability changed (its outbound buffer crossed a water mark). */
+        void backendWritabilityChanged(ChannelHandlerContext ctx);
     }
 
     private final HttpBackendPool pool;
+    private final HttpResponseReader reader;
     private ChannelHandlerContext ctx;
     private Owner owner;
     private InetSocketAddress pooledAt;
@@ -37,8 +41,14 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     private long idleTimeoutNanos;
     private ScheduledFuture<?> idleClose;
 
-    HttpBackendHandler(HttpBackendPool pool) {
+    HttpBackendHandler(HttpBackendPool pool, HttpResponseReader reader) {
         this.pool = pool;
+        this.reader = reader;
+    }
+
+    /** The connection's response reader, which the owner tells what to expect. */
+    HttpResponseReader reader() {
+        return reader;
     }
 
     void attach(Owner owner) {
@@ -110,9 +120,17 @@ final class HttpBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (owner != null) {
+            owner.backendWritabilityChanged(ctx);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // The codec before us already ended a read-until-close body; http mode has no use
+            // The reader before us already ended a read-until-close body; http mode has no use
             // for a half-open backend connection.
             ctx.close();
         }

@@ -12,8 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
 
 /**
@@ -51,12 +49,9 @@ final class HttpBackendPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        HttpDecoderConfig config = new HttpDecoderConfig()
-                                .setMaxInitialLineLength(maxHeader)
-                                .setMaxHeaderSize(maxHeader)
-                                .setMaxChunkSize(64 * 1024);
-                        ch.pipeline().addLast("codec", new HttpClientCodec(config, false, false));
-                        ch.pipeline().addLast("backend", new HttpBackendHandler(HttpBackendPool.this));
+                        HttpResponseReader reader = new HttpResponseReader(maxHeader);
+                        ch.pipeline().addLast("reader", reader);
+                        ch.pipeline().addLast("backend", new HttpBackendHandler(HttpBackendPool.this, reader));
                     }
                 });
     }

@@ -2,45 +2,54 @@ package dev.herd.balancer.netty;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 /**
- * Header rewriting at the proxy boundary: hop-by-hop headers (RFC 9110 section 7.6.1) removed
- * both ways, and the {@code X-Forwarded-*} set on requests.
+ * The heads the proxy sends, written from the heads it received: field lines copied as they
+ * came, in their order, minus the hop-by-hop ones (RFC 9110 section 7.6.1), plus the proxy's own
+ * ({@code X-Forwarded-*} on requests, {@code Connection} and re-framing on responses).
+ *
+ * <p>Hop-by-hop means Connection and every field it names, Keep-Alive, Proxy-Connection, TE,
+ * Trailer and, unless tunnelling, Upgrade. Content-Length, Transfer-Encoding and Host survive
+ * even when named by Connection: dropping them would change the framing the other side applies
+ * (a smuggling vector).
  */
 final class HttpForwardHeaders {
 
-    private HttpForwardHeaders() {
+    /** How a response body travels to the client. */
+    enum BodyFraming {
+        /** As the backend framed it (a length, chunks, or nothing). */
+        AS_IS,
+        /** The backend's chunks stripped of their framing, the end marked by closing. */
+        DECHUNKED,
+        /** Delimited by the backend's close, re-framed as chunks for an HTTP/1.1 client. */
+        RECHUNKED,
+        /** Delimited by the backend's close, and by the proxy's close towards the client. */
+        UNTIL_CLOSE
     }
 
-    /**
-     * Removes Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer,
-     * Transfer-Encoding and, unless {@code keepUpgrade}, Upgrade. Content-Length and Host survive
-     * even when named by Connection: dropping them would change the framing the codec applies
-     * (a smuggling vector); the caller re-frames anyway.
-     */
-    static void removeHopByHop(HttpHeaders h, boolean keepUpgrade) {
-        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String name = token.strip();
-                if (name.isEmpty() || name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("host")
-                        || (keepUpgrade && name.equalsIgnoreCase("upgrade"))) {
-                    continue;
-                }
-                h.remove(name);
-            }
-        }
-        h.remove(HttpHeaderNames.CONNECTION);
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove(HttpHeaderNames.PROXY_CONNECTION);
-        h.remove(HttpHeaderNames.TE);
-        h.remove(HttpHeaderNames.TRAILER);
-        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!keepUpgrade) {
-            h.remove(HttpHeaderNames.UPGRADE);
-        }
+    private static final byte[] X_FORWARDED_FOR = HttpHead.ascii("x-forwarded-for");
+    private static final byte[] X_FORWARDED_PROTO = HttpHead.ascii("x-forwarded-proto");
+    private static final byte[] X_FORWARDED_HOST = HttpHead.ascii("x-forwarded-host");
+    private static final byte[] X_FORWARDED_PORT = HttpHead.ascii("x-forwarded-port");
+    private static final byte[] FORWARDED = HttpHead.ascii("forwarded");
+
+    private static final byte[] HTTP_11 = HttpHead.ascii("HTTP/1.1");
+    private static final byte[] HTTP_11_LINE = HttpHead.ascii("HTTP/1.1\r\n");
+    private static final byte[] CRLF = HttpHead.ascii("\r\n");
+    private static final byte[] XFF = HttpHead.ascii("X-Forwarded-For: ");
+    private static final byte[] XFP = HttpHead.ascii("X-Forwarded-Proto: http\r\n");
+    private static final byte[] XFH = HttpHead.ascii("X-Forwarded-Host: ");
+    private static final byte[] HOST = HttpHead.ascii("host: ");
+    private static final byte[] CONNECTION_UPGRADE = HttpHead.ascii("connection: upgrade\r\n");
+    private static final byte[] CONNECTION_CLOSE = HttpHead.ascii("connection: close\r\n");
+    private static final byte[] CONNECTION_KEEP_ALIVE = HttpHead.ascii("connection: keep-alive\r\n");
+    private static final byte[] TRANSFER_ENCODING_CHUNKED = HttpHead.ascii("transfer-encoding: chunked\r\n");
+
+    private HttpForwardHeaders() {
     }
 
     /** The peer's IP address as text, or its whole address when it is not an IP one. */
@@ -52,17 +61,19 @@ final class HttpForwardHeaders {
     }
 
     /**
-     * The client key: the last element of the trusted header when configured and present (the
-     * one our trusted peer added), else the peer's address.
+     * The client key: the last element of the trusted header's last line when configured and
+     * present (the one our trusted peer added), else the peer's address.
      */
-    static String clientKey(HttpHeaders h, String trustedHeader, String peer) {
+    static String clientKey(HttpHead h, String trustedHeader, String peer) {
         if (trustedHeader != null) {
-            String value = h.get(trustedHeader);
-            if (value != null) {
-                int comma = value.lastIndexOf(',');
-                String last = value.substring(comma + 1).strip();
-                if (!last.isEmpty()) {
-                    return last;
+            for (int i = h.fieldCount() - 1; i >= 0; i--) {
+                if (h.nameIs(i, trustedHeader)) {
+                    String value = h.value(i);
+                    String last = value.substring(value.lastIndexOf(',') + 1).strip();
+                    if (!last.isEmpty()) {
+                        return last;
+                    }
+                    break;
                 }
             }
         }
@@ -70,31 +81,125 @@ final class HttpForwardHeaders {
     }
 
     /**
-     * Sets X-Forwarded-For (the peer appended to a trusted chain, else the peer alone),
-     * X-Forwarded-Proto ({@code http}) and X-Forwarded-Host (the Host). Untrusted, every
-     * client-supplied forwarding header is replaced and {@code Forwarded} dropped.
+     * The request head for a backend: the start line with version HTTP/1.1 (the backend
+     * connection is kept alive without saying so), the client's fields but the hop-by-hop and
+     * untrusted forwarding ones, then X-Forwarded-For (the peer appended to a trusted chain, else
+     * the peer alone), X-Forwarded-Proto ({@code http}) and X-Forwarded-Host (the Host); a
+     * trusted chain's own Proto and Host stay. Untrusted, every client-supplied forwarding field
+     * is dropped, {@code Forwarded} too. An upgrade keeps Upgrade and gets
+     * {@code connection: upgrade}; a request without Host (HTTP/1.0) gets {@code host}.
      */
-    static void setForwarded(HttpHeaders h, boolean trusted, String peer) {
-        String host = h.get(HttpHeaderNames.HOST);
-        if (trusted) {
-            String chain = String.join(", ", h.getAll("X-Forwarded-For"));
-            h.set("X-Forwarded-For", chain.isEmpty() ? peer : chain + ", " + peer);
-            if (!h.contains("X-Forwarded-Proto")) {
-                h.set("X-Forwarded-Proto", "http");
+    static ByteBuf request(ByteBufAllocator alloc, HttpHead h, boolean upgrade, boolean trusted, String peer,
+                           InetSocketAddress hostIfMissing) {
+        ByteBuf out = alloc.ioBuffer(h.length() + 128);
+        // The start line ends with the version, checked to be HTTP/1.0 or HTTP/1.1.
+        h.writeRange(0, h.startLineEnd() - HTTP_11.length, out);
+        out.writeBytes(HTTP_11_LINE);
+        String[] options = h.connectionOptions();
+        int host = -1;
+        boolean hasProto = false;
+        boolean hasForwardedHost = false;
+        int chain = 0;
+        for (int i = 0; i < h.fieldCount(); i++) {
+            if (h.nameIs(i, HttpHead.HOST)) {
+                host = i;
+            } else if (h.nameIs(i, X_FORWARDED_FOR)) {
+                chain++;
+                continue;
+            } else if (h.nameIs(i, X_FORWARDED_PROTO)) {
+                hasProto = true;
+                if (!trusted) {
+                    continue;
+                }
+            } else if (h.nameIs(i, X_FORWARDED_HOST)) {
+                hasForwardedHost = true;
+                if (!trusted) {
+                    continue;
+                }
+            } else if (!trusted && (h.nameIs(i, FORWARDED) || h.nameIs(i, X_FORWARDED_PORT))) {
+                continue;
+            } else if (isHopByHop(h, i, upgrade, options)) {
+                continue;
             }
-            if (!h.contains("X-Forwarded-Host") && host != null) {
-                h.set("X-Forwarded-Host", host);
+            h.writeField(i, out);
+        }
+        out.writeBytes(XFF);
+        if (trusted && chain > 0) {
+            for (int i = 0; i < h.fieldCount(); i++) {
+                if (h.nameIs(i, X_FORWARDED_FOR)) {
+                    h.writeValue(i, out);
+                    out.writeByte(',').writeByte(' ');
+                }
             }
-            return;
         }
-        h.remove("Forwarded");
-        h.remove("X-Forwarded-Port");
-        h.set("X-Forwarded-For", peer);
-        h.set("X-Forwarded-Proto", "http");
-        if (host != null) {
-            h.set("X-Forwarded-Host", host);
-        } else {
-            h.remove("X-Forwarded-Host");
+        out.writeCharSequence(peer, StandardCharsets.US_ASCII);
+        out.writeBytes(CRLF);
+        if (!trusted || !hasProto) {
+            out.writeBytes(XFP);
         }
+        if (host >= 0 && (!trusted || !hasForwardedHost)) {
+            out.writeBytes(XFH);
+            h.writeValue(host, out);
+            out.writeBytes(CRLF);
+        }
+        if (upgrade) {
+            out.writeBytes(CONNECTION_UPGRADE);
+        }
+        if (host < 0) {
+            out.writeBytes(HOST);
+            out.writeCharSequence(hostIfMissing.getHostString() + ":" + hostIfMissing.getPort(), StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
+        }
+        out.writeBytes(CRLF);
+        return out;
+    }
+
+    /**
+     * The response head for the client: status line with version HTTP/1.1, the backend's fields
+     * but the hop-by-hop ones (Upgrade kept for a {@code 101} tunnel, Transfer-Encoding dropped
+     * when de-chunking), then the framing and connection fields the proxy decided: for a final
+     * response {@code connection: close} unless {@code persist}, {@code connection: keep-alive}
+     * for a persistent HTTP/1.0 client; {@code connection: upgrade} for a tunnel.
+     */
+    static ByteBuf response(ByteBufAllocator alloc, HttpHead h, boolean tunnel, BodyFraming framing, boolean persist,
+                            boolean http10Client) {
+        ByteBuf out = alloc.ioBuffer(h.length() + 64);
+        out.writeBytes(HTTP_11);
+        h.writeRange(HTTP_11.length, h.startLineEnd() + 2, out);
+        String[] options = h.connectionOptions();
+        for (int i = 0; i < h.fieldCount(); i++) {
+            if (isHopByHop(h, i, tunnel, options)
+                    || framing == BodyFraming.DECHUNKED && h.nameIs(i, HttpHead.TRANSFER_ENCODING)) {
+                continue;
+            }
+            h.writeField(i, out);
+        }
+        int status = (h.bytes()[9] - '0') * 100 + (h.bytes()[10] - '0') * 10 + (h.bytes()[11] - '0');
+        if (tunnel) {
+            out.writeBytes(CONNECTION_UPGRADE);
+        } else if (status >= 200) {
+            if (framing == BodyFraming.RECHUNKED) {
+                out.writeBytes(TRANSFER_ENCODING_CHUNKED);
+            }
+            if (!persist) {
+                out.writeBytes(CONNECTION_CLOSE);
+            } else if (http10Client) {
+                out.writeBytes(CONNECTION_KEEP_ALIVE);
+            }
+        }
+        out.writeBytes(CRLF);
+        return out;
+    }
+
+    private static boolean isHopByHop(HttpHead h, int i, boolean keepUpgrade, String[] options) {
+        if (h.nameIs(i, HttpHead.CONNECTION) || h.nameIs(i, HttpHead.KEEP_ALIVE) || h.nameIs(i, HttpHead.PROXY_CONNECTION)
+                || h.nameIs(i, HttpHead.TE) || h.nameIs(i, HttpHead.TRAILER)) {
+            return true;
+        }
+        if (h.nameIs(i, HttpHead.UPGRADE)) {
+            return !keepUpgrade;
+        }
+        return options.length > 0 && h.nameIn(i, options) && !h.nameIs(i, HttpHead.CONTENT_LENGTH)
+                && !h.nameIs(i, HttpHead.TRANSFER_ENCODING) && !h.nameIs(i, HttpHead.HOST);
     }
 }

@@ -2,7 +2,7 @@ package dev.herd.balancer.netty;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Set;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -11,9 +11,9 @@ import dev.herd.balancer.Backend;
 import dev.herd.balancer.ErrorKind;
 import dev.herd.balancer.LoadBalancer;
 import dev.herd.balancer.RequestInfo;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,36 +21,24 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
- * The proxy logic of one client connection: one exchange (request and response) at a time.
+ * The proxy logic of one client connection: one exchange (request and response) at a time,
+ * relayed as bytes. The request arrives from {@link HttpRequestGuard} as a head, body bytes and an
+ * end; the response from the backend's {@link HttpResponseReader} the same way. Only the heads
+ * are rewritten ({@link HttpForwardHeaders}); bodies go through as the buffers they arrived in.
  *
  * <p>Threading invariant: this handler, its backend channels (made on the client's event loop)
  * and every listener and timer it registers run on one event loop thread, so its fields need no
  * synchronisation. Callbacks from a backend channel or an attempt that is no longer current are
  * recognised ({@code ch != backendChannel}, attempt numbers) and ignored.
  *
- * <p>Back-pressure (Netty's HexDumpProxy idiom): both channels have auto-read off; the client is
- * read again only after a request chunk was written to the backend, the backend only after a
- * response chunk was written to the client. Nothing is aggregated.
+ * <p>Back-pressure: both channels have auto-read off. After each read's worth is relayed and
+ * flushed, the source is read again only while the destination is writable, else when its
+ * writability returns; nothing is aggregated. Writes carry no per-write listener (a failed write
+ * fails its channel, which ends the exchange through the usual paths).
  *
  * <p>Retries: a connect failure is retried on another pick for any request (nothing went out);
  * a backend that failed before any response byte is retried on another pick only for idempotent
@@ -62,8 +50,12 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements HttpBackendHandler.Owner {
 
-    private static final Set<HttpMethod> IDEMPOTENT = Set.of(
-            HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT, HttpMethod.DELETE);
+    private static final byte[][] IDEMPOTENT = {
+        HttpHead.ascii("GET"), HttpHead.ascii("HEAD"), HttpHead.ascii("OPTIONS"), HttpHead.ascii("PUT"),
+        HttpHead.ascii("DELETE")};
+    private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
+    private static final byte[] CRLF = HttpHead.ascii("\r\n");
+    private static final byte[] CLOSE = HttpHead.ascii("close");
 
     private final Supplier<LoadBalancer> balancer;
     private final HttpProxySettings settings;
@@ -71,10 +63,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private final HttpBackendPool pool;
     private final HttpRequestGuard guard;
     private Channel client;
+    private String peer;
 
     // The current exchange; reset by endExchange().
     private boolean active;
-    private HttpRequest outbound;
+    private HttpHead request;
     private String clientKey;
     private boolean clientKeepAlive;
     private boolean http10Client;
@@ -86,25 +79,27 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean anySent;
     private boolean replayable;
     private int replayBytes;
-    private final ArrayDeque<HttpContent> replay = new ArrayDeque<>();
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> replay = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private int retries;
     private int attempt;
+    private boolean clientReadPending;
 
     private Backend backend;
     private Channel backendChannel;
+    private HttpResponseReader reader;
     private boolean reusedConnection;
     private boolean started;
     private long attemptStartNanos;
     private long lastActivityNanos;
     private ScheduledFuture<?> responseTimer;
+    private boolean backendReadPending;
 
     private boolean responseStarted;
     private boolean responseDone;
-    private boolean interim;
-    private boolean upgrading;
     private boolean backendReusable;
     private boolean persist;
+    private boolean rechunk;
     private boolean clientUnflushed;
 
     HttpFrontendHandler(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime,
@@ -125,74 +120,116 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest req) {
-            onRequest(req);
-        }
-        if (msg instanceof HttpContent content) {
-            onContent(content);
+        if (msg instanceof HttpHead head) {
+            onRequest(head);
+        } else if (msg instanceof ByteBuf body) {
+            onBody(body);
+        } else if (msg == HttpRequestGuard.REQUEST_END) {
+            onRequestEnd();
         } else {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void onRequest(HttpRequest req) {
-        if (active || req.decoderResult().isFailure()) {
-            // The guard makes both impossible; never forward what the decoder could not parse.
+    private void onRequest(HttpHead head) {
+        if (active) {
+            // The guard holds the next request until nextRequest(); never interleave two.
             client.close();
             return;
         }
         active = true;
-        clientKeepAlive = HttpUtil.isKeepAlive(req);
-        http10Client = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        headRequest = req.method().equals(HttpMethod.HEAD);
-        idempotent = IDEMPOTENT.contains(req.method());
-        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-        String contentLength = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        hasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
-        upgrade = !http10Client && req.headers().contains(HttpHeaderNames.UPGRADE)
-                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
-        String peer = HttpForwardHeaders.peerAddress(client.remoteAddress());
-        clientKey = HttpForwardHeaders.clientKey(req.headers(), settings.trustedForwardHeader(), peer);
-
-        // Rewritten in place: everything above read the client's headers, nothing reads them after.
-        HttpHeaders headers = req.headers();
-        HttpForwardHeaders.removeHopByHop(headers, upgrade);
-        HttpForwardHeaders.setForwarded(headers, settings.trustedForwardHeader() != null, peer);
-        if (chunked) {
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        } else if (contentLength != null) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+        request = head;
+        byte[] b = head.bytes();
+        http10Client = b[head.startLineEnd() - 1] == '0';
+        boolean close = head.hasToken(HttpHead.CONNECTION, CLOSE);
+        clientKeepAlive = http10Client ? head.hasToken(HttpHead.CONNECTION, HttpHead.KEEP_ALIVE) && !close : !close;
+        headRequest = methodIs(b, IDEMPOTENT[1]);
+        idempotent = false;
+        for (byte[] m : IDEMPOTENT) {
+            idempotent |= methodIs(b, m);
         }
-        if (upgrade) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        // The guard checked both: chunked, or Content-Length digits.
+        int length = head.indexOf(HttpHead.CONTENT_LENGTH);
+        hasBody = head.indexOf(HttpHead.TRANSFER_ENCODING) >= 0 || length >= 0 && Long.parseLong(head.value(length)) > 0;
+        upgrade = !http10Client && head.indexOf(HttpHead.UPGRADE) >= 0
+                && head.hasToken(HttpHead.CONNECTION, HttpHead.UPGRADE);
+        if (peer == null) {
+            peer = HttpForwardHeaders.peerAddress(client.remoteAddress());
         }
-        outbound = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), headers);
+        clientKey = HttpForwardHeaders.clientKey(head, settings.trustedForwardHeader(), peer);
         replayable = idempotent;
         pickAndStart();
     }
 
-    private void onContent(HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
+    private static boolean methodIs(byte[] line, byte[] method) {
+        if (line.length <= method.length || line[method.length] != ' ') {
+            return false;
+        }
+        for (int i = 0; i < method.length; i++) {
+            if (line[i] != method[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void onBody(ByteBuf content) {
         if (!active || responseDone) {
             content.release();
-            if (last && active) {
-                requestComplete = true;
-                finishClient();
-            }
             return;
         }
-        if (content.decoderResult().isFailure()) {
-            // The client closed in the middle of its body.
-            content.release();
-            abort(ErrorKind.RESET);
-            return;
-        }
-        requestComplete |= last;
         if (backendChannel == null) {
             pending.add(content);
         } else {
             send(content);
-            backendChannel.flush();
+        }
+    }
+
+    private void onRequestEnd() {
+        if (!active) {
+            return;
+        }
+        requestComplete = true;
+        if (responseDone) {
+            finishClient();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Channel be = backendChannel;
+        if (be == null) {
+            return;
+        }
+        be.flush();
+        if (active && !requestComplete && !responseDone) {
+            readClientWhenBackendWritable(be);
+        }
+    }
+
+    private void readClientWhenBackendWritable(Channel be) {
+        if (be.isWritable()) {
+            client.read();
+        } else {
+            clientReadPending = true;
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Channel be = backendChannel;
+        if (backendReadPending && be != null && client.isWritable()) {
+            backendReadPending = false;
+            be.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void backendWritabilityChanged(ChannelHandlerContext ctx) {
+        if (clientReadPending && ctx.channel() == backendChannel && ctx.channel().isWritable()) {
+            clientReadPending = false;
+            client.read();
         }
     }
 
@@ -204,7 +241,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             } else {
                 dropBackend();
                 endStarted(ErrorKind.RESET);
-                localResponse(HttpResponseStatus.BAD_REQUEST, "bad request");
+                localResponse(400, "Bad Request");
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // Half-closed client: finish what is in flight, then close.
@@ -238,7 +275,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private void pickAndStart() {
         Backend picked = balancer.get().pick(new RequestInfo(clientKey));
         if (picked == null) {
-            localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, "no backend available");
+            localResponse(503, "Service Unavailable", "no backend available");
             return;
         }
         backend = picked;
@@ -278,7 +315,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             retries++;
             pickAndStart();
         } else {
-            localResponse(HttpResponseStatus.SERVICE_UNAVAILABLE, "no backend available");
+            localResponse(503, "Service Unavailable", "no backend available");
         }
     }
 
@@ -286,7 +323,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         ++attempt;
         backendChannel = ch;
         reusedConnection = reused;
-        ch.pipeline().get(HttpBackendHandler.class).attach(this);
+        HttpBackendHandler handler = ch.pipeline().get(HttpBackendHandler.class);
+        handler.attach(this);
+        reader = handler.reader();
+        reader.expect(headRequest, upgrade);
         long now = nanoTime.getAsLong();
         if (!started) {
             started = true;
@@ -296,26 +336,26 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         anySent = true;
         lastActivityNanos = now;
         ensureResponseTimer();
-        if (!outbound.headers().contains(HttpHeaderNames.HOST)) {
-            outbound.headers().set(HttpHeaderNames.HOST,
-                    backend.address().getHostString() + ":" + backend.address().getPort());
+        ch.write(HttpForwardHeaders.request(ch.alloc(), request, upgrade, settings.trustedForwardHeader() != null,
+                peer, backend.address()), ch.voidPromise());
+        for (ByteBuf c : replay) {
+            ch.write(c.retainedDuplicate(), ch.voidPromise());
         }
-        write(outbound);
-        for (HttpContent c : replay) {
-            write(c.retainedDuplicate());
-        }
-        HttpContent c;
+        ByteBuf c;
         while ((c = pending.poll()) != null) {
             send(c);
         }
         ch.flush();
         ch.read();
+        if (!requestComplete) {
+            readClientWhenBackendWritable(ch);
+        }
     }
 
-    /** Writes a request body chunk, keeping a copy for a replay while the buffer allows. */
-    private void send(HttpContent content) {
+    /** Writes a request body part, keeping a copy for a replay while the buffer allows. */
+    private void send(ByteBuf content) {
         if (replayable) {
-            int size = content.content().readableBytes();
+            int size = content.readableBytes();
             if (replayBytes + size <= settings.replayBufferBytes()) {
                 replay.add(content.retainedDuplicate());
                 replayBytes += size;
@@ -324,24 +364,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 releaseAll(replay);
             }
         }
-        write(content);
-    }
-
-    private void write(Object msg) {
-        Channel ch = backendChannel;
-        ch.write(msg).addListener((ChannelFutureListener) f -> {
-            if (ch != backendChannel) {
-                return;
-            }
-            if (f.isSuccess()) {
-                lastActivityNanos = nanoTime.getAsLong();
-                if (!requestComplete) {
-                    client.read();
-                }
-            } else {
-                backendFailed(ch, ErrorKind.RESET);
-            }
-        });
+        lastActivityNanos = nanoTime.getAsLong();
+        backendChannel.write(content, backendChannel.voidPromise());
     }
 
     // ---- backend side ----
@@ -353,129 +377,103 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             ReferenceCountUtil.release(msg);
             return;
         }
-        lastActivityNanos = nanoTime.getAsLong();
-        if (msg instanceof HttpResponse resp) {
-            if (resp.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                backendFailed(ch, ErrorKind.PROTOCOL);
-                return;
-            }
-            onResponseHead(ch, resp);
-        }
-        if (msg instanceof HttpContent content) {
-            if (content.decoderResult().isFailure()) {
-                content.release();
-                backendFailed(ch, ErrorKind.PROTOCOL);
-                return;
-            }
-            onResponseContent(ch, content);
+        if (msg instanceof HttpHead head) {
+            onResponseHead(ch, head);
+        } else if (msg instanceof ByteBuf content) {
+            onResponseContent(content);
+        } else if (msg == HttpResponseReader.RESPONSE_END) {
+            onResponseEnd(ch);
         } else {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void onResponseHead(Channel ch, HttpResponse resp) {
-        int code = resp.status().code();
-        // Rewritten in place; what the framing needs from the backend's headers is read before.
-        HttpHeaders h = resp.headers();
-        if (code == 101 && upgrade) {
-            upgrading = true;
+    private void onResponseHead(Channel ch, HttpHead head) {
+        int code = reader.status();
+        if (code == 101) {
+            // The reader accepts a 101 only for an upgrade request.
             responseStarted = true;
-            HttpForwardHeaders.removeHopByHop(h, true);
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            toClient(ch, new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), h));
+            toClient(HttpForwardHeaders.response(client.alloc(), head, true, HttpForwardHeaders.BodyFraming.AS_IS,
+                    true, false));
+            switchToTunnel(ch);
             return;
         }
         if (code < 200) {
             // Interim (100 Continue, 103): relayed, the final response still to come.
-            interim = true;
-            HttpForwardHeaders.removeHopByHop(h, false);
-            toClient(ch, new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), h));
+            toClient(HttpForwardHeaders.response(client.alloc(), head, false, HttpForwardHeaders.BodyFraming.AS_IS,
+                    true, http10Client));
             return;
         }
         responseStarted = true;
-        String contentLength = h.get(HttpHeaderNames.CONTENT_LENGTH);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
-        boolean bodyless = headRequest || code == 204 || code == 304;
-        backendReusable = HttpUtil.isKeepAlive(resp) && (bodyless || contentLength != null || chunked);
-        HttpForwardHeaders.removeHopByHop(h, false);
+        backendReusable = reader.keepAlive();
         persist = clientKeepAlive;
-        if (contentLength != null) {
-            h.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
-        } else if (!bodyless) {
-            // Re-framed: chunked for an HTTP/1.1 client, delimited by close for HTTP/1.0.
-            if (http10Client) {
+        HttpForwardHeaders.BodyFraming framing = HttpForwardHeaders.BodyFraming.AS_IS;
+        if (reader.chunked() && http10Client) {
+            reader.dechunk();
+            framing = HttpForwardHeaders.BodyFraming.DECHUNKED;
+            persist = false;
+        } else if (reader.untilClose()) {
+            if (http10Client || head.indexOf(HttpHead.TRANSFER_ENCODING) >= 0) {
+                // A coding other than chunked cannot be re-framed without re-coding: closed instead.
+                framing = HttpForwardHeaders.BodyFraming.UNTIL_CLOSE;
                 persist = false;
             } else {
-                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                framing = HttpForwardHeaders.BodyFraming.RECHUNKED;
+                rechunk = true;
             }
         }
-        if (!persist) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10Client) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        toClient(ch, new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), h));
+        toClient(HttpForwardHeaders.response(client.alloc(), head, false, framing, persist, http10Client));
     }
 
-    private void onResponseContent(Channel ch, HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
-        if (upgrading) {
-            content.release();
-            if (last) {
-                switchToTunnel(ch);
+    private void onResponseContent(ByteBuf content) {
+        if (rechunk) {
+            int n = content.readableBytes();
+            if (n == 0) {
+                content.release();
+                return;
             }
-            return;
+            ByteBuf size = client.alloc().ioBuffer(10);
+            size.writeCharSequence(Integer.toHexString(n), StandardCharsets.US_ASCII);
+            size.writeBytes(CRLF);
+            toClient(size);
+            toClient(content);
+            toClient(Unpooled.wrappedBuffer(CRLF));
+        } else {
+            toClient(content);
         }
-        if (interim) {
-            interim = !last;
-            toClient(ch, content);
-            return;
-        }
-        if (!last) {
-            toClient(ch, content);
-            return;
-        }
+    }
+
+    private void onResponseEnd(Channel ch) {
         responseDone = true;
         endStarted(null);
         HttpBackendHandler handler = ch.pipeline().get(HttpBackendHandler.class);
         handler.detach();
         backendChannel = null;
+        reader = null;
+        backendReadPending = false;
+        clientReadPending = false;
         if (backendReusable && requestComplete) {
             pool.offer(ch, backend.address());
         } else {
             ch.close();
         }
+        if (rechunk) {
+            client.write(Unpooled.wrappedBuffer(LAST_CHUNK), client.voidPromise());
+        }
         clientUnflushed = false;
-        ChannelFuture written = client.writeAndFlush(content);
         if (persist && requestComplete) {
+            client.flush();
             endExchange();
             guard.nextRequest();
-        } else if (persist && !hasBody) {
-            // Only the request's empty end is still to come (see finishClient).
-            return;
         } else {
-            written.addListener(ChannelFutureListener.CLOSE);
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
-    /**
-     * Relays a response part, flushed once at the end of the backend read (so a head and body
-     * read together leave in one send); reads the backend again once the client took it.
-     */
-    private void toClient(Channel ch, Object msg) {
+    /** Relays a response part; flushed once at the end of the backend read (one send for all). */
+    private void toClient(ByteBuf msg) {
         clientUnflushed = true;
-        client.write(msg).addListener((ChannelFutureListener) f -> {
-            if (ch != backendChannel) {
-                return;
-            }
-            if (f.isSuccess()) {
-                lastActivityNanos = nanoTime.getAsLong();
-                ch.read();
-            } else {
-                abort(ErrorKind.RESET);
-            }
-        });
+        client.write(msg, client.voidPromise());
     }
 
     @Override
@@ -483,6 +481,16 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         if (clientUnflushed) {
             clientUnflushed = false;
             client.flush();
+        }
+        if (ctx.channel() != backendChannel) {
+            return;
+        }
+        // Once per read, not per message: the response timeout needs no finer clock.
+        lastActivityNanos = nanoTime.getAsLong();
+        if (client.isWritable()) {
+            ctx.read();
+        } else {
+            backendReadPending = true;
         }
     }
 
@@ -511,7 +519,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             retries++;
             pickAndStart();
         } else {
-            localResponse(HttpResponseStatus.BAD_GATEWAY, "bad gateway");
+            localResponse(502, "Bad Gateway", "bad gateway");
         }
     }
 
@@ -547,7 +555,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             abort(ErrorKind.RESPONSE_TIMEOUT);
         } else {
             endStarted(ErrorKind.RESPONSE_TIMEOUT);
-            localResponse(HttpResponseStatus.GATEWAY_TIMEOUT, "gateway timeout");
+            localResponse(504, "Gateway Timeout", "gateway timeout");
         }
     }
 
@@ -565,6 +573,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         clientUnflushed = false;
         client.flush();
         backendChannel = null;
+        reader = null;
         be.pipeline().get(HttpBackendHandler.class).detach();
         long startedAt = attemptStartNanos;
         Backend b = backend;
@@ -575,14 +584,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         });
         ChannelPipeline cp = client.pipeline();
         ChannelPipeline bp = be.pipeline();
-        // Encoders first (nothing may be HTTP-encoded any more), then tunnels, then decoders,
-        // whose removal hands the bytes they hold to the tunnels.
-        cp.remove("encoder");
-        bp.get(HttpClientCodec.class).removeOutboundHandler();
+        // Tunnels first, then the parsers, whose removal hands the bytes they hold to the tunnels.
         bp.replace(HttpBackendHandler.class, "tunnel", new HttpTunnelHandler(client, link));
         cp.replace(this, "tunnel", new HttpTunnelHandler(be, link));
-        bp.remove(HttpClientCodec.class);
-        cp.remove("decoder");
+        bp.remove(HttpResponseReader.class);
         cp.remove(guard);
         endExchange();
         client.read();
@@ -591,24 +596,25 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     // ---- ends ----
 
+    private void localResponse(int status, String reason) {
+        localResponse(status, reason, reason.toLowerCase(Locale.ROOT));
+    }
+
     /** Answers the current request from the proxy itself. */
-    private void localResponse(HttpResponseStatus status, String text) {
+    private void localResponse(int status, String reason, String text) {
         responseStarted = true;
         responseDone = true;
         persist = clientKeepAlive && (requestComplete || !hasBody);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(text + "\n", StandardCharsets.US_ASCII));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        byte[] body = (text + "\n").getBytes(StandardCharsets.US_ASCII);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: "
+                + body.length + "\r\n" + (!persist ? "connection: close\r\n" : http10Client ? "connection: keep-alive\r\n" : "")
+                + "\r\n";
+        ByteBuf out = Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+        clientUnflushed = false;
         if (!persist) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10Client) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        ChannelFuture written = client.writeAndFlush(r);
-        if (!persist) {
-            written.addListener(ChannelFutureListener.CLOSE);
+            client.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         } else {
+            client.writeAndFlush(out, client.voidPromise());
             finishClient();
         }
     }
@@ -634,12 +640,15 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         Channel ch = backendChannel;
         if (ch != null) {
             backendChannel = null;
+            reader = null;
             HttpBackendHandler handler = ch.pipeline().get(HttpBackendHandler.class);
             if (handler != null) {
                 handler.detach();
             }
             ch.close();
         }
+        backendReadPending = false;
+        clientReadPending = false;
         ++attempt;
     }
 
@@ -654,7 +663,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     private void endExchange() {
         active = false;
-        outbound = null;
+        request = null;
         requestComplete = false;
         anySent = false;
         replayable = false;
@@ -666,15 +675,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         reusedConnection = false;
         responseStarted = false;
         responseDone = false;
-        interim = false;
-        upgrading = false;
         backendReusable = false;
         persist = false;
+        rechunk = false;
     }
 
-    private static void releaseAll(ArrayDeque<HttpContent> contents) {
-        HttpContent c;
-        while ((c = contents.poll()) != null) {
+    private static void releaseAll(ArrayDeque<ByteBuf> buffers) {
+        ByteBuf c;
+        while ((c = buffers.poll()) != null) {
             c.release();
         }
     }

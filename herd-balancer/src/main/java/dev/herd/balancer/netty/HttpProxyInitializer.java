@@ -8,10 +8,6 @@ import dev.herd.balancer.LoadBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 
 /**
  * Sets up an accepted client channel as an HTTP/1.1 reverse proxy (http mode): strict request
@@ -37,7 +33,6 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     private final HttpProxySettings settings;
     private final LongSupplier nanoTime;
     private final HttpBackendPool pool;
-    private final HttpDecoderConfig decoderConfig;
 
     /**
      * @param balancer the current balancer, read on every request (the owner swaps it on
@@ -50,15 +45,6 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.pool = new HttpBackendPool(settings);
-        // The guard already enforced the limits, so the decoder's must only not be lower, and
-        // checked every field name and value byte (heads and trailers), so the decoder's own
-        // name validation, a per-header cost, would only repeat it.
-        this.decoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.maxHeaderBytes())
-                .setMaxHeaderSize(settings.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024)
-                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
-                .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
     }
 
     @Override
@@ -68,8 +54,6 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         ch.config().setOption(ChannelOption.TCP_NODELAY, true);
         HttpRequestGuard guard = new HttpRequestGuard(settings);
         ch.pipeline().addLast("guard", guard);
-        ch.pipeline().addLast("decoder", new HttpRequestDecoder(decoderConfig));
-        ch.pipeline().addLast("encoder", new HttpResponseEncoder());
         ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, pool, guard));
     }
 }

@@ -9,15 +9,17 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
- * Strict HTTP/1.1 request framing (RFC 9112 sections 2 to 7) checked on the raw bytes, in front
- * of Netty's {@code HttpRequestDecoder}, which normalises what it tolerates (it drops a
- * Content-Length beside chunked, unfolds obs-fold) and so would hide request-smuggling attempts.
+ * Strict HTTP/1.1 request framing (RFC 9112 sections 2 to 7) checked on the raw bytes: the
+ * proxy's only request parser, so nothing downstream normalises what a lenient decoder would
+ * tolerate (a Content-Length beside chunked, obs-fold) and hide a request-smuggling attempt.
  *
- * <p>It forwards exactly one request at a time, byte for byte: the head once complete and valid,
- * then the body as it arrives (chunked framing validated as it streams). After the request's last
+ * <p>It forwards exactly one request at a time: the head once complete and valid, as an
+ * {@link HttpHead} of the bytes received; then the body's bytes as they arrive, unchanged (chunked
+ * framing validated as it streams); then {@link #REQUEST_END}. After the request's last
  * byte it holds whatever the client pipelined (at most one socket read's worth) and swallows
  * {@code read()} until the proxy calls {@link #nextRequest()} once the response is done; so
  * requests are answered in order and a rejected request never reaches a backend.
@@ -43,6 +45,14 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         @Override
         public String toString() {
             return "BODY_REJECTED";
+        }
+    };
+
+    /** Read downstream after the last byte of a request (its head, for a request without body). */
+    static final Object REQUEST_END = new Object() {
+        @Override
+        public String toString() {
+            return "REQUEST_END";
         }
     };
 
@@ -225,74 +235,85 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             return false;
         }
         int end = buf.writerIndex();
-        int firstLineEnd = -1;
-        int targetStart = -1;
-        for (int i = start; i < end; i++) {
-            byte b = buf.getByte(i);
-            if (firstLineEnd < 0) {
-                if (b == ' ' && targetStart < 0) {
-                    targetStart = i + 1;
-                } else if (b == '\r' || b == '\n') {
-                    firstLineEnd = i;
-                } else if (targetStart >= 0 && i - targetStart >= maxTargetBytes && b != ' ') {
-                    // Only the target can be that long before its closing SP.
-                    if (buf.indexOf(targetStart, i, (byte) ' ') < 0) {
-                        throw new Reject(414, "URI Too Long");
-                    }
-                }
+        int from = start + scanned;
+        while (true) {
+            int lf = buf.forEachByte(from, end - from, ByteProcessor.FIND_LF);
+            if (lf < 0) {
+                scanned = end - start;
+                checkIncompleteHead(buf, start, end);
+                return false;
             }
-            if (b == '\n' && (i == start || buf.getByte(i - 1) != '\r')) {
-                throw new Reject(400, "Bad Request");
+            if (lf == start || buf.getByte(lf - 1) != '\r') {
+                throw new Reject(400, "Bad Request"); // a bare LF; a bare CR is the parser's to find
             }
-            if (i > start && buf.getByte(i - 1) == '\r' && b != '\n') {
-                throw new Reject(400, "Bad Request");
+            if (lf - start + 1 > maxHeaderBytes) {
+                throw requestLineEnded(buf, start, lf) ? new Reject(431, "Request Header Fields Too Large")
+                        : new Reject(414, "URI Too Long");
             }
-            if (i - start + 1 > maxHeaderBytes) {
-                throw new Reject(firstLineEnd < 0 ? 414 : 431,
-                        firstLineEnd < 0 ? "URI Too Long" : "Request Header Fields Too Large");
-            }
-            if (b == '\n' && i - start >= 3 && buf.getByte(i - 2) == '\n') {
-                int length = i - start + 1;
+            if (lf - start >= 3 && buf.getByte(lf - 2) == '\n' && buf.getByte(lf - 3) == '\r') {
+                int length = lf - start + 1;
                 byte[] bytes = new byte[length];
                 buf.getBytes(start, bytes);
-                parseHead(bytes);
+                HttpHead parsed = parseHead(bytes);
                 timerArmed = false;
                 scanned = 0;
-                ctx.fireChannelRead(buf.readRetainedSlice(length));
+                buf.skipBytes(length);
+                ctx.fireChannelRead(parsed);
+                if (state == State.HOLDING) {
+                    ctx.fireChannelRead(REQUEST_END);
+                }
                 return true;
             }
+            from = lf + 1;
         }
-        scanned = end - start;
-        return false;
     }
 
-    private void parseHead(byte[] h) throws Reject {
-        int lineEnd = indexOfCrlf(h, 0);
-        parseRequestLine(h, lineEnd);
+    /** Whether the request line ends before {@code limit} (an LF precedes it). */
+    private static boolean requestLineEnded(ByteBuf buf, int start, int limit) {
+        return buf.forEachByte(start, limit - start, ByteProcessor.FIND_LF) >= 0;
+    }
+
+    /**
+     * Limits on a head still arriving: too long in all is 431, or 414 while still in the request
+     * line; a target already longer than its limit with no SP after it is 414 at once.
+     */
+    private void checkIncompleteHead(ByteBuf buf, int start, int end) throws Reject {
+        boolean lineEnded = requestLineEnded(buf, start, end);
+        if (end - start > maxHeaderBytes) {
+            throw lineEnded ? new Reject(431, "Request Header Fields Too Large") : new Reject(414, "URI Too Long");
+        }
+        if (!lineEnded && end - start > maxTargetBytes) {
+            int targetStart = buf.indexOf(start, end, (byte) ' ') + 1;
+            if (targetStart > 0 && end - targetStart > maxTargetBytes && buf.indexOf(targetStart, end, (byte) ' ') < 0) {
+                throw new Reject(414, "URI Too Long");
+            }
+        }
+    }
+
+    private HttpHead parseHead(byte[] bytes) throws Reject {
+        HttpHead head;
+        try {
+            head = HttpHead.parse(bytes);
+        } catch (HttpHead.MalformedException e) {
+            throw new Reject(400, "Bad Request");
+        }
+        int lineEnd = head.startLineEnd();
+        parseRequestLine(bytes, lineEnd);
         int contentLengths = 0;
         long contentLength = 0;
         StringBuilder transferEncoding = null;
         int hosts = 0;
-        boolean http10 = h[lineEnd - 1] == '0';
-        int pos = lineEnd + 2;
-        while (true) {
-            int eol = indexOfCrlf(h, pos);
-            if (eol == pos) {
-                break;
-            }
-            int colon = checkField(h, pos, eol);
-            String name = new String(h, pos, colon - pos, StandardCharsets.ISO_8859_1);
-            String value = trimmedValue(h, colon + 1, eol);
-            String raw = new String(h, colon + 1, eol - colon - 1, StandardCharsets.ISO_8859_1);
-            if (name.equalsIgnoreCase("content-length")) {
+        boolean http10 = bytes[lineEnd - 1] == '0';
+        for (int i = 0; i < head.fieldCount(); i++) {
+            if (head.nameIs(i, HttpHead.CONTENT_LENGTH)) {
                 contentLengths++;
-                contentLength = parseContentLength(value);
-            } else if (name.equalsIgnoreCase("transfer-encoding")) {
+                contentLength = parseContentLength(head.value(i));
+            } else if (head.nameIs(i, HttpHead.TRANSFER_ENCODING)) {
+                String raw = head.rawValue(i);
                 transferEncoding = transferEncoding == null ? new StringBuilder(raw) : transferEncoding.append(',').append(raw);
-            } else if (name.equalsIgnoreCase("host")) {
+            } else if (head.nameIs(i, HttpHead.HOST)) {
                 hosts++;
             }
-            pos = eol + 2;
         }
         if (contentLengths > 1 || hosts > 1 || (!http10 && hosts == 0)) {
             throw new Reject(400, "Bad Request");
@@ -309,6 +330,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         } else {
             state = State.HOLDING;
         }
+        return head;
     }
 
     private void parseRequestLine(byte[] h, int lineEnd) throws Reject {
@@ -318,7 +340,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             throw new Reject(400, "Bad Request");
         }
         for (int i = 0; i < sp1; i++) {
-            if (!isTchar(h[i])) {
+            if (!HttpHead.isTchar(h[i])) {
                 throw new Reject(400, "Bad Request");
             }
         }
@@ -338,28 +360,6 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         if (sp1 == 7 && new String(h, 0, 7, StandardCharsets.ISO_8859_1).equals("CONNECT")) {
             throw new Reject(405, "Method Not Allowed");
         }
-    }
-
-    /** Checks one field line {@code [pos, eol)}; returns the colon's index. */
-    private static int checkField(byte[] h, int pos, int eol) throws Reject {
-        if (h[pos] == ' ' || h[pos] == '\t') {
-            throw new Reject(400, "Bad Request"); // obs-fold
-        }
-        int colon = indexOf(h, (byte) ':', pos, eol);
-        if (colon <= pos) {
-            throw new Reject(400, "Bad Request");
-        }
-        for (int i = pos; i < colon; i++) {
-            if (!isTchar(h[i])) {
-                throw new Reject(400, "Bad Request"); // includes whitespace before the colon
-            }
-        }
-        for (int i = colon + 1; i < eol; i++) {
-            if (!isFieldByte(h[i])) {
-                throw new Reject(400, "Bad Request");
-            }
-        }
-        return colon;
     }
 
     private static long parseContentLength(String value) throws Reject {
@@ -409,6 +409,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         ctx.fireChannelRead(cumulation.readRetainedSlice(n));
         if (remaining == 0) {
             state = State.HOLDING;
+            ctx.fireChannelRead(REQUEST_END);
         }
         return true;
     }
@@ -454,7 +455,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             throw new Reject(400, "Bad Request");
         }
         for (; i < eol; i++) {
-            if (!isFieldByte(cumulation.getByte(i))) {
+            if (!HttpHead.isFieldByte(cumulation.getByte(i))) {
                 throw new Reject(400, "Bad Request");
             }
         }
@@ -497,11 +498,17 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         if (eol > start) {
             byte[] line = new byte[eol - start];
             cumulation.getBytes(start, line);
-            checkField(line, 0, line.length);
-        } else {
-            state = State.HOLDING;
+            try {
+                HttpHead.checkField(line, 0, line.length);
+            } catch (HttpHead.MalformedException e) {
+                throw new Reject(400, "Bad Request");
+            }
         }
         ctx.fireChannelRead(cumulation.readRetainedSlice(length));
+        if (eol == start) {
+            state = State.HOLDING;
+            ctx.fireChannelRead(REQUEST_END);
+        }
         return true;
     }
 
@@ -620,54 +627,17 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
 
     // ---- byte classes ----
 
-    private static boolean isTchar(byte b) {
-        if (b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
-            return true;
-        }
-        return b > 0 && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
-    }
-
     private static boolean isToken(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (!isTchar((byte) s.charAt(i))) {
+            if (!HttpHead.isTchar((byte) s.charAt(i))) {
                 return false;
             }
         }
         return true;
     }
 
-    /** field-vchar, SP, HTAB or obs-text: no CTL but HTAB, no DEL. */
-    private static boolean isFieldByte(byte b) {
-        return b == '\t' || (b >= 0x20 && b != 0x7f) || b < 0;
-    }
-
     private static boolean isHex(byte b) {
         return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F';
-    }
-
-    private static String stripOws(String s) {
-        int from = 0;
-        int to = s.length();
-        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
-            from++;
-        }
-        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
-            to--;
-        }
-        return s.substring(from, to);
-    }
-
-    private static String trimmedValue(byte[] h, int from, int to) {
-        return stripOws(new String(h, from, to - from, StandardCharsets.ISO_8859_1));
-    }
-
-    private static int indexOfCrlf(byte[] h, int from) {
-        for (int i = from; i + 1 < h.length; i++) {
-            if (h[i] == '\r' && h[i + 1] == '\n') {
-                return i;
-            }
-        }
-        return h.length;
     }
 
     private static int indexOf(byte[] h, byte b, int from, int to) {

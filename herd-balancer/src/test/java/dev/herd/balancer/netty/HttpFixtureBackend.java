@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A tiny blocking HTTP/1.1 server for black-box tests: answers with its id, records the exact
@@ -36,21 +37,38 @@ final class HttpFixtureBackend implements AutoCloseable {
         /** 20 MB body. */
         BIG,
         /** {@code 101} to an Upgrade request, then echoes bytes; NORMAL otherwise. */
-        UPGRADE
+        UPGRADE,
+        /** Sends the bytes its script gives for the request head; closes after when told to. */
+        SCRIPTED
+    }
+
+    /** A scripted answer: the raw bytes to send, and whether to close the connection after them. */
+    record Reply(String bytes, boolean close) {
     }
 
     static final int BIG_SIZE = 20 * 1024 * 1024;
 
     final String id;
     private final Behaviour behaviour;
+    private final Function<String, Reply> script;
     private final ServerSocket server;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
     HttpFixtureBackend(String id, Behaviour behaviour) throws IOException {
+        this(id, behaviour, null);
+    }
+
+    /** A SCRIPTED backend: {@code script} maps each request head to the reply. */
+    HttpFixtureBackend(String id, Function<String, Reply> script) throws IOException {
+        this(id, Behaviour.SCRIPTED, script);
+    }
+
+    private HttpFixtureBackend(String id, Behaviour behaviour, Function<String, Reply> script) throws IOException {
         this.id = id;
         this.behaviour = behaviour;
+        this.script = script;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::acceptLoop, "fixture-" + id);
         t.setDaemon(true);
@@ -150,6 +168,14 @@ final class HttpFixtureBackend implements AutoCloseable {
                             return;
                         }
                         respond(out, id);
+                    }
+                    case SCRIPTED -> {
+                        Reply reply = script.apply(head);
+                        out.write(reply.bytes().getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        if (reply.close()) {
+                            return;
+                        }
                     }
                 }
             }

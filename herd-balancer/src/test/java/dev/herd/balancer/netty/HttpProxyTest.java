@@ -17,9 +17,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.herd.balancer.Backend;
 import dev.herd.balancer.ErrorKind;
@@ -55,6 +60,13 @@ class HttpProxyTest {
 
     private HttpFixtureBackend fixture(String id, HttpFixtureBackend.Behaviour behaviour) throws IOException {
         HttpFixtureBackend f = new HttpFixtureBackend(id, behaviour);
+        closeables.add(f);
+        backends.add(new Backend(id, f.address(), 1, 0, 1_000_000_000L));
+        return f;
+    }
+
+    private HttpFixtureBackend scripted(String id, Function<String, HttpFixtureBackend.Reply> script) throws IOException {
+        HttpFixtureBackend f = new HttpFixtureBackend(id, script);
         closeables.add(f);
         backends.add(new Backend(id, f.address(), 1, 0, 1_000_000_000L));
         return f;
@@ -160,9 +172,10 @@ class HttpProxyTest {
         c.send("6\r\n world\r\n0\r\n\r\n");
         Response r = c.read();
         assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
-        assertThat(b1.received()).isEqualTo("POST /up HTTP/1.1\r\nHost: h\r\n"
+        // Framing fields stay where the client put them, as it wrote them; the chunks pass unchanged.
+        assertThat(b1.received()).isEqualTo("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
                 + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n"
-                + "transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+                + "\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
         assertNothingInFlight();
     }
 
@@ -216,8 +229,8 @@ class HttpProxyTest {
         Client c = client();
         c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
         assertThat(c.read().body()).isEqualTo("b1");
-        assertThat(b1.received()).isEqualTo("POST / HTTP/1.1\r\nHost: h\r\n"
-                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\ncontent-length: 2\r\n\r\nhi");
+        assertThat(b1.received()).isEqualTo("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\nhi");
         assertNothingInFlight();
     }
 
@@ -270,7 +283,7 @@ class HttpProxyTest {
         Client c = client();
         c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         String head = c.readHead();
-        assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("content-length: 1000000");
+        assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: 1000000");
         assertThat(c.readToEof().length).isLessThan(1_000_000);
         assertThat(backend("b1").errors(ErrorKind.RESET)).isEqualTo(1);
         assertNothingInFlight();
@@ -394,6 +407,125 @@ class HttpProxyTest {
         assertThat(new String(c.in.readNBytes(17), StandardCharsets.ISO_8859_1)).isEqualTo("ping\r\n\r\nraw bytes");
         assertThat(backend("b1").active()).isEqualTo(1);
         c.close();
+        assertNothingInFlight();
+    }
+
+    // ---- response framing ----
+
+    private static final String CHUNKED_RESPONSE = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+            + "Keep-Alive: timeout=5\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nX-Keep: 2\r\n\r\n"
+            + "5;ext=1\r\nhello\r\n0\r\nX-T: t\r\n\r\n";
+
+    @Test
+    void relaysAChunkedResponseAsItCameWithoutHopByHopFields() throws IOException {
+        HttpFixtureBackend b1 = scripted("b1", head -> new HttpFixtureBackend.Reply(CHUNKED_RESPONSE, false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        for (int i = 0; i < 2; i++) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            String expected = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Keep: 2\r\n\r\n"
+                    + "5;ext=1\r\nhello\r\n0\r\nX-T: t\r\n\r\n";
+            assertThat(new String(c.in.readNBytes(expected.length()), StandardCharsets.ISO_8859_1)).isEqualTo(expected);
+        }
+        assertThat(b1.connections()).as("the backend connection was reused").isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void dechunksAResponseForAnHttp10Client() throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply(CHUNKED_RESPONSE, false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.0\r\n\r\n");
+        assertThat(new String(c.readToEof(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 200 OK\r\nX-Keep: 2\r\nconnection: close\r\n\r\nhello");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void rechunksACloseDelimitedResponseAndKeepsTheClient() throws IOException {
+        HttpFixtureBackend b1 = scripted("b1", head -> new HttpFixtureBackend.Reply(
+                "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nhello world", true));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        for (int i = 0; i < 2; i++) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            Response r = c.read();
+            assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(r.headers()).containsEntry("x-a", "1").containsEntry("transfer-encoding", "chunked")
+                    .doesNotContainKey("connection");
+            assertThat(r.body()).isEqualTo("hello world");
+        }
+        assertThat(b1.connections()).as("a close-delimited response ends its connection").isEqualTo(2);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void closesTheClientAfterACloseDelimitedResponseToHttp10() throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nhello world", true));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assertThat(new String(c.readToEof(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 200 OK\r\nX-A: 1\r\nconnection: close\r\n\r\nhello world");
+        assertNothingInFlight();
+    }
+
+    @Test
+    void headAndNoContentResponsesEndAtTheirHeads() throws IOException {
+        HttpFixtureBackend b1 = scripted("b1", head -> new HttpFixtureBackend.Reply(head.startsWith("HEAD")
+                ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+                : "HTTP/1.1 204 No Content\r\n\r\n", false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.readHead()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+        c.send("DELETE / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.readHead()).isEqualTo("HTTP/1.1 204 No Content\r\n\r\n");
+        c.send("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.readHead()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+        assertThat(b1.connections()).isEqualTo(1);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void relaysInterimResponsesBeforeTheFinalOne() throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(c.readHead()).isEqualTo("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n");
+        Response r = c.read();
+        assertThat(r.status()).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(r.body()).isEqualTo("ok");
+        assertNothingInFlight();
+    }
+
+    static Stream<Arguments> malformedResponses() {
+        return Stream.of(
+                Arguments.of("Content-Length and Transfer-Encoding",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                Arguments.of("conflicting lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
+                Arguments.of("length with a sign", "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok"),
+                Arguments.of("obs-fold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n 2\r\nContent-Length: 2\r\n\r\nok"),
+                Arguments.of("bare LF", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok"),
+                Arguments.of("space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"),
+                Arguments.of("bad status line", "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok"),
+                Arguments.of("not HTTP", "SSH-2.0-OpenSSH\r\n\r\n"),
+                Arguments.of("101 to a plain request", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedResponses")
+    void answers502ToAMalformedResponse(String name, String response) throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply(response, false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+        Response r = c.read();
+        assertThat(r.status()).isEqualTo("HTTP/1.1 502 Bad Gateway");
+        assertThat(backend("b1").errors(ErrorKind.PROTOCOL)).isEqualTo(1);
         assertNothingInFlight();
     }
 

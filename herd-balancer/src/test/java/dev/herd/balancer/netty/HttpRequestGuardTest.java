@@ -152,13 +152,26 @@ class HttpRequestGuardTest {
         return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
     }
 
+    /** What the guard passed on: the head's and body's bytes, each request followed by its end. */
     private static String drainInbound(EmbeddedChannel ch) {
         StringBuilder sb = new StringBuilder();
-        ByteBuf b;
-        while ((b = ch.readInbound()) != null) {
-            sb.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
+        Object msg;
+        boolean ended = true;
+        while ((msg = ch.readInbound()) != null) {
+            if (msg instanceof HttpHead head) {
+                assertThat(ended).as("a head only after the previous request's end").isTrue();
+                ended = false;
+                sb.append(new String(head.bytes(), StandardCharsets.ISO_8859_1));
+            } else if (msg == HttpRequestGuard.REQUEST_END) {
+                ended = true;
+            } else {
+                ByteBuf b = (ByteBuf) msg;
+                assertThat(ended).as("body bytes only inside a request").isFalse();
+                sb.append(b.toString(StandardCharsets.ISO_8859_1));
+                b.release();
+            }
         }
+        assertThat(ended).as("the request ended").isTrue();
         return sb.toString();
     }
 
