@@ -28,7 +28,9 @@ import dev.herd.daemon.StreamItem;
  * The {@code herd} command: a thin client of the daemon. It parses arguments, sends one request
  * and prints the answer; the daemon reads ecosystem files and runs everything.
  */
-@Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+// Inherited: a parse error points to "herd <command> --help", so every subcommand must take it.
+@Command(name = "herd", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Runs and supervises your servers: start, list, logs, restart, stop.")
 public final class Main {
 

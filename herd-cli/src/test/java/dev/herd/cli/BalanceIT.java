@@ -90,6 +90,16 @@ class BalanceIT {
     }
 
     @Test
+    void helpListsTheTransports() throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--help"));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(text).isZero();
+        assertThat(text).contains("--transport=epoll|io_uring|nio");
+    }
+
+    @Test
     void aBadTransportIsOneLine() throws Exception {
         List<String> argv = new ArrayList<>(Herd.javaCommand());
         argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001", "--transport", "kqueue"));
