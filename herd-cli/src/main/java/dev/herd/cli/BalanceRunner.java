@@ -27,7 +27,7 @@ final class BalanceRunner {
     }
 
     static int run(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
-                   String healthPath, Duration connectTimeout, int maxRetries, int threads, Duration slowStart)
+                   String transport, String healthPath, Duration connectTimeout, int maxRetries, int threads, Duration slowStart)
             throws HerdException {
         Balancer.Builder b = Balancer.builder().listen(listen).threads(threads).slowStart(slowStart);
         try {
@@ -46,6 +46,12 @@ final class BalanceRunner {
                     TcpProxySettings.DEFAULT.idleTimeout(), TcpProxySettings.DEFAULT.passiveCoolDown()));
             default -> throw new HerdException("--mode: expected http or tcp, got '" + mode + "'");
         }
+        switch (transport) {
+            case "epoll" -> b.transport(Balancer.Transport.EPOLL);
+            case "io_uring" -> b.transport(Balancer.Transport.IO_URING);
+            case "nio" -> b.transport(Balancer.Transport.NIO);
+            default -> throw new HerdException("--transport: expected epoll, io_uring or nio, got '" + transport + "'");
+        }
         if (healthPath != null) {
             HealthCheckSettings d = HealthCheckSettings.DEFAULT;
             b.healthCheck(new HealthCheckSettings(healthPath.isEmpty() ? null : healthPath, d.interval(), d.timeout(),
@@ -59,7 +65,7 @@ final class BalanceRunner {
             Thread.currentThread().interrupt();
             throw new HerdException("interrupted while binding " + listen);
         } catch (Exception e) {
-            // Netty rethrows bind failures unchecked: BindException on NIO, a native IOException on epoll.
+            // Netty rethrows bind failures unchecked: BindException on NIO, a native IOException on epoll and io_uring.
             String why = String.valueOf(e.getMessage());
             if (e instanceof BindException || why.contains("Address already in use")) {
                 why = PortOwner.of(listen.getPort()).map(o -> "the port is held by " + o).orElse("the port is in use");

@@ -28,7 +28,9 @@ import dev.herd.daemon.StreamItem;
  * The {@code herd} command: a thin client of the daemon. It parses arguments, sends one request
  * and prints the answer; the daemon reads ecosystem files and runs everything.
  */
-@Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+// Inherited: a parse error points to "herd <command> --help", so every subcommand must take it.
+@Command(name = "herd", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Runs and supervises your servers: start, list, logs, restart, stop.")
 public final class Main {
 
@@ -396,6 +398,10 @@ public final class Main {
         String algorithm;
         @Option(names = "--mode", defaultValue = "http", description = "http or tcp (default ${DEFAULT-VALUE}).")
         String mode;
+        @Option(names = "--transport", defaultValue = "epoll", paramLabel = "epoll|io_uring|nio",
+                description = "I/O transport (default ${DEFAULT-VALUE}); one unavailable here falls back (io_uring to epoll,"
+                        + " epoll to nio), and tcp mode runs on nio instead of epoll.")
+        String transport;
         @Option(names = "--health-check", paramLabel = "PATH", arity = "0..1", fallbackValue = "",
                 description = "Check backends actively: GET PATH, or a TCP connect when no PATH is given.")
         String healthCheck;
@@ -414,7 +420,7 @@ public final class Main {
             for (String b : backends) {
                 parsed.add(Addresses.backend(b));
             }
-            return BalanceRunner.run(Addresses.listen(listen), parsed, algorithm, mode, healthCheck,
+            return BalanceRunner.run(Addresses.listen(listen), parsed, algorithm, mode, transport, healthCheck,
                     Addresses.duration("--connect-timeout", connectTimeout), maxRetries,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                     Addresses.duration("--slow-start", slowStart));

@@ -88,4 +88,24 @@ class BalanceIT {
         assertThat(p.waitFor()).isEqualTo(1);
         assertThat(text.strip()).isEqualTo("herd: --backend 127.0.0.1:9001,weight=zero: expected weight=N (a whole number from 1), got 'weight=zero'");
     }
+
+    @Test
+    void helpListsTheTransports() throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--help"));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(text).isZero();
+        assertThat(text).contains("--transport=epoll|io_uring|nio");
+    }
+
+    @Test
+    void aBadTransportIsOneLine() throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001", "--transport", "kqueue"));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(1);
+        assertThat(text.strip()).isEqualTo("herd: --transport: expected epoll, io_uring or nio, got 'kqueue'");
+    }
 }

@@ -51,9 +51,10 @@ final class TcpConnection {
 
     /**
      * The backend channel must suit the client's event loop (an epoll loop takes only epoll
-     * channels), so it is of the accepted channel's own class: EpollSocketChannel for an epoll
-     * server, NioSocketChannel for NIO. (Epoll is a runtime-only dependency, hence no direct
-     * reference.) A class without a public no-argument constructor falls back to NIO.
+     * channels, an io_uring loop only io_uring ones), so it is of the accepted channel's own
+     * class: EpollSocketChannel, IoUringSocketChannel or NioSocketChannel. Following the class
+     * keeps this free of a list of transports to update. A class without a public no-argument
+     * constructor falls back to NIO.
      */
     private static final ClassValue<ChannelFactory<? extends Channel>> PEER_FACTORIES = new ClassValue<>() {
         @Override

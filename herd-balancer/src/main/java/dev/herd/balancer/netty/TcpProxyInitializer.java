@@ -17,10 +17,10 @@ import io.netty.handler.timeout.IdleStateHandler;
  * key. Install it as a {@code ServerBootstrap}'s child handler.
  *
  * <p>Per connection: reading from the client waits until a backend is connected; the backend
- * connection is made on the client channel's event loop with the matching transport (epoll when
- * the client is epoll, NIO otherwise), so both channels of a connection share one thread. A
- * failed connect counts {@code CONNECT} or {@code CONNECT_TIMEOUT} on the backend, cools it down
- * for {@link TcpProxySettings#passiveCoolDown()} and tries another pick, at most
+ * connection is made on the client channel's event loop with the matching transport (the
+ * accepted channel's own: epoll, io_uring or NIO), so both channels of a connection share one
+ * thread. A failed connect counts {@code CONNECT} or {@code CONNECT_TIMEOUT} on the backend,
+ * cools it down for {@link TcpProxySettings#passiveCoolDown()} and tries another pick, at most
  * {@link TcpProxySettings#maxRetries()} times; when no backend is left the client is closed.
  * Bytes then flow both ways with back-pressure (the next chunk is read only after the previous
  * one was written), half-closes are passed on, and the backend counts the connection from
@@ -31,7 +31,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * <p>Transport caveat: Netty 4.2.18's epoll removes a half-closed socket from its epoll set
  * once it waits for no event, yet keeps treating it as registered, so a later write that has to
  * wait for {@code EPOLLOUT} fails and the rest of that direction is lost. Where clients or
- * backends half-close (and send more than a socket buffer afterwards), serve TCP mode on NIO.
+ * backends half-close (and send more than a socket buffer afterwards), serve TCP mode on NIO or
+ * io_uring, which passes the same half-close tests.
  *
  * <p>This initializer turns auto-read off and half-closure on for the client channel itself;
  * other socket options (such as {@code TCP_NODELAY}) are the server bootstrap's. Sharable: one

@@ -22,16 +22,39 @@ import java.util.concurrent.TimeUnit;
 import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.herd.balancer.Algorithm;
+import dev.herd.balancer.Health;
+import io.netty.channel.uring.IoUring;
 
-/** The facade as a user embeds it: real fixture servers that answer with their id, real clients. */
+/**
+ * The facade as a user embeds it: real fixture servers that answer with their id, real clients;
+ * on the default transport and on io_uring.
+ */
+@ParameterizedClass
+@EnumSource(value = Balancer.Transport.class, names = {"EPOLL", "IO_URING"})
 class BalancerIT {
+
+    @Parameter
+    Balancer.Transport transport;
 
     private final List<HttpServer> servers = new ArrayList<>();
     private final List<Balancer> balancers = new ArrayList<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void needsTheTransport() {
+        // Balancer would fall back to epoll (with a log line), and the io_uring run would test nothing new.
+        if (transport == Balancer.Transport.IO_URING) {
+            Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring not available here: " + IoUring.unavailabilityCause());
+        }
+    }
 
     @AfterEach
     void tearDown() {
@@ -62,9 +85,17 @@ class BalancerIT {
     }
 
     private Balancer start(Balancer.Builder b) throws InterruptedException {
-        Balancer balancer = b.listen(new InetSocketAddress("127.0.0.1", 0)).threads(2).start();
+        Balancer balancer = b.listen(new InetSocketAddress("127.0.0.1", 0)).transport(transport).threads(2).start();
         balancers.add(balancer);
+        assertRunsOnIoUringWhenAsked(balancer);
         return balancer;
+    }
+
+    /** io_uring is available (see needsTheTransport) and, unlike epoll, serves tcp mode too: no fallback. */
+    private void assertRunsOnIoUringWhenAsked(Balancer balancer) {
+        if (transport == Balancer.Transport.IO_URING) {
+            assertThat(balancer.transport()).isEqualTo(Balancer.Transport.IO_URING);
+        }
     }
 
     private HttpResponse<String> get(Balancer balancer, String path) throws Exception {
@@ -135,9 +166,10 @@ class BalancerIT {
     @Test
     void gracefulShutdownFinishesInFlightRequestsAndRefusesNewConnections() throws Exception {
         CountDownLatch hold = new CountDownLatch(1);
-        Balancer balancer = Balancer.builder().listen(new InetSocketAddress("127.0.0.1", 0)).threads(1)
+        Balancer balancer = Balancer.builder().listen(new InetSocketAddress("127.0.0.1", 0)).transport(transport).threads(1)
                 .backend(new Balancer.BackendAddress("127.0.0.1", fixture("only", hold), 1)).start();
         balancers.add(balancer);
+        assertRunsOnIoUringWhenAsked(balancer);
         int port = balancer.localAddress().getPort();
         CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/slow")).build(), HttpResponse.BodyHandlers.ofString());
@@ -170,6 +202,15 @@ class BalancerIT {
                     HttpResponse.BodyHandlers.ofString()).body());
         }
         assertThat(answers).containsOnly("t1", "t2").contains("t1", "t2");
+    }
+
+    @Test
+    void activeHealthChecksProbeOverTheBalancersTransport() throws Exception {
+        // A probe channel of another transport than the workers' cannot register: it would never pass.
+        Balancer balancer = start(Balancer.builder()
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("h", null), 1))
+                .healthCheck(new HealthCheckSettings("/health", Duration.ofMillis(100), Duration.ofSeconds(1), 1, 1)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.backends().get(0).health() == Health.HEALTHY);
     }
 
     private static int activeOf(Balancer balancer, String id) {

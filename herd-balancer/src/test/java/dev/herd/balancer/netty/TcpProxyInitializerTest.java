@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,28 +42,43 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 
 @Timeout(60)
 class TcpProxyInitializerTest {
 
     /**
-     * The two transports the proxy runs on; the backend connection must follow the client's.
-     * Tests that half-close run on NIO only: Netty 4.2.18's epoll drops a half-closed socket from
-     * its epoll set once it waits for nothing, and a later write that needs EPOLLOUT then fails.
+     * The transports the proxy runs on; the backend connection must follow the client's. All but
+     * the round trip run on NIO and io_uring, the transports of Balancer's tcp mode: Netty
+     * 4.2.18's epoll drops a half-closed socket from its epoll set once it waits for nothing, and
+     * a later write that needs EPOLLOUT then fails. io_uring passes the half-close cases, which
+     * is why Balancer lets tcp mode run on it.
      */
     enum Transport {
-        NIO, EPOLL;
+        NIO, EPOLL, IO_URING;
 
         EventLoopGroup newGroup() {
-            if (this == EPOLL) {
-                Assumptions.assumeTrue(Epoll.isAvailable(), "epoll not available here");
-                return new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-            }
-            return new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+            return switch (this) {
+                case NIO -> new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+                case EPOLL -> {
+                    Assumptions.assumeTrue(Epoll.isAvailable(), "epoll not available here");
+                    yield new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+                }
+                case IO_URING -> {
+                    Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring not available here: " + IoUring.unavailabilityCause());
+                    yield new MultiThreadIoEventLoopGroup(2, IoUringIoHandler.newFactory());
+                }
+            };
         }
 
         Class<? extends ServerChannel> serverChannel() {
-            return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            return switch (this) {
+                case NIO -> NioServerSocketChannel.class;
+                case EPOLL -> EpollServerSocketChannel.class;
+                case IO_URING -> IoUringServerSocketChannel.class;
+            };
         }
     }
 
@@ -104,7 +118,7 @@ class TcpProxyInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = "NIO")
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
     void relaysTenMegabytesEachWayIntact(Transport transport) throws Exception {
         Backend backend = backend(echo());
         InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, inOrder(backend));
@@ -130,7 +144,7 @@ class TcpProxyInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = "NIO")
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
     void aSlowClientHoldsTheBackendBackInsteadOfFillingTheProxy(Transport transport) throws Exception {
         int total = 10 * 1024 * 1024;
         AtomicLong backendSent = new AtomicLong();
@@ -160,7 +174,7 @@ class TcpProxyInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = "NIO")
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
     void aSlowBackendHoldsTheClientBackInsteadOfFillingTheProxy(Transport transport) throws Exception {
         int total = 16 * 1024 * 1024;
         CountDownLatch startReading = new CountDownLatch(1);
@@ -198,7 +212,7 @@ class TcpProxyInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = "NIO")
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
     void aClientHalfCloseStillGetsTheReplyTheBackendSendsAfterEof(Transport transport) throws Exception {
         Backend backend = backend(new TcpFixtureServer(s -> {
             byte[] request = s.getInputStream().readAllBytes();
@@ -216,7 +230,7 @@ class TcpProxyInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = "NIO")
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
     void aBackendHalfCloseStillLetsTheClientSend(Transport transport) throws Exception {
         CompletableFuture<String> backendGot = new CompletableFuture<>();
         Backend backend = backend(new TcpFixtureServer(s -> {
@@ -236,11 +250,12 @@ class TcpProxyInitializerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.active() == 0);
     }
 
-    @Test
-    void aRefusedConnectCoolsTheBackendDownAndTriesTheNext() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void aRefusedConnectCoolsTheBackendDownAndTriesTheNext(Transport transport) throws Exception {
         Backend dead = new Backend("dead", TcpFixtureServer.deadAddress(), 1, 0, 1);
         Backend live = backend(echo());
-        InetSocketAddress proxy = startProxy(Transport.NIO, TcpProxySettings.DEFAULT, inOrder(dead, live));
+        InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, inOrder(dead, live));
 
         try (Socket client = connect(proxy)) {
             client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
@@ -255,13 +270,14 @@ class TcpProxyInitializerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> live.active() == 0);
     }
 
-    @Test
-    void whenEveryAttemptFailsTheClientIsClosedAfterMaxRetries() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void whenEveryAttemptFailsTheClientIsClosedAfterMaxRetries(Transport transport) throws Exception {
         Backend first = new Backend("first", TcpFixtureServer.deadAddress(), 1, 0, 1);
         Backend second = new Backend("second", TcpFixtureServer.deadAddress(), 1, 0, 1);
         Backend third = new Backend("third", TcpFixtureServer.deadAddress(), 1, 0, 1);
         TcpProxySettings oneRetry = new TcpProxySettings(Duration.ofSeconds(5), 1, null, Duration.ofSeconds(10));
-        InetSocketAddress proxy = startProxy(Transport.NIO, oneRetry, inOrder(first, second, third));
+        InetSocketAddress proxy = startProxy(transport, oneRetry, inOrder(first, second, third));
 
         try (Socket client = connect(proxy)) {
             assertClosedByProxy(client);
@@ -273,20 +289,22 @@ class TcpProxyInitializerTest {
         assertThat(List.of(first, second, third)).allSatisfy(b -> assertThat(b.active()).isZero());
     }
 
-    @Test
-    void withNoBackendAvailableTheClientIsClosed() throws Exception {
-        InetSocketAddress proxy = startProxy(Transport.NIO, TcpProxySettings.DEFAULT, request -> null);
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void withNoBackendAvailableTheClientIsClosed(Transport transport) throws Exception {
+        InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, request -> null);
 
         try (Socket client = connect(proxy)) {
             assertClosedByProxy(client);
         }
     }
 
-    @Test
-    void anIdleConnectionIsClosed() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void anIdleConnectionIsClosed(Transport transport) throws Exception {
         Backend backend = backend(echo());
         TcpProxySettings idle = new TcpProxySettings(Duration.ofSeconds(5), 2, Duration.ofMillis(200), Duration.ofSeconds(10));
-        InetSocketAddress proxy = startProxy(Transport.NIO, idle, inOrder(backend));
+        InetSocketAddress proxy = startProxy(transport, idle, inOrder(backend));
 
         try (Socket client = connect(proxy)) {
             client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
@@ -297,13 +315,14 @@ class TcpProxyInitializerTest {
         assertThat(backend.errors(ErrorKind.RESET)).isZero();
     }
 
-    @Test
-    void aBackendResetClosesTheClientAndCountsAReset() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void aBackendResetClosesTheClientAndCountsAReset(Transport transport) throws Exception {
         Backend backend = backend(new TcpFixtureServer(s -> {
             s.getInputStream().read();
             s.setSoLinger(true, 0);
         }));
-        InetSocketAddress proxy = startProxy(Transport.NIO, TcpProxySettings.DEFAULT, inOrder(backend));
+        InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, inOrder(backend));
 
         try (Socket client = connect(proxy)) {
             client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
@@ -313,11 +332,12 @@ class TcpProxyInitializerTest {
         assertThat(backend.errors(ErrorKind.RESET)).isEqualTo(1);
     }
 
-    @Test
-    void theClientIpIsTheAffinityKey() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void theClientIpIsTheAffinityKey(Transport transport) throws Exception {
         Backend backend = backend(echo());
         AtomicReference<String> key = new AtomicReference<>();
-        InetSocketAddress proxy = startProxy(Transport.NIO, TcpProxySettings.DEFAULT, request -> {
+        InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, request -> {
             key.set(request.clientKey());
             return backend;
         });
