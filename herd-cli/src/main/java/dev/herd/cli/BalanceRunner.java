@@ -26,31 +26,43 @@ final class BalanceRunner {
     private BalanceRunner() {
     }
 
-    static int run(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
-                   String transport, String healthPath, Duration connectTimeout, int maxRetries, int threads, Duration slowStart)
-            throws HerdException {
-        Balancer.Builder b = Balancer.builder().listen(listen).threads(threads).slowStart(slowStart);
+    /** What {@code herd balance} was asked for, parsed but not yet checked against each other. */
+    record Options(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
+                   String transport, String healthPath, Duration connectTimeout, int maxRetries, int threads,
+                   Duration slowStart, boolean forwardedHeaders, String trustedForwardHeader) {
+    }
+
+    static int run(Options o) throws HerdException {
+        InetSocketAddress listen = o.listen();
+        List<Balancer.BackendAddress> backends = o.backends();
+        String healthPath = o.healthPath();
+        Balancer.Builder b = Balancer.builder().listen(listen).threads(o.threads()).slowStart(o.slowStart());
         try {
-            b.algorithm(Algorithm.parse(algorithm));
+            b.algorithm(Algorithm.parse(o.algorithm()));
         } catch (IllegalArgumentException e) {
             throw new HerdException("--algorithm: " + e.getMessage());
         }
-        switch (mode) {
+        switch (o.mode()) {
             case "http" -> {
                 HttpProxySettings d = HttpProxySettings.DEFAULT;
-                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(connectTimeout, d.headerReadTimeout(),
-                        d.responseTimeout(), d.idleTimeout(), maxRetries, d.maxHeaderBytes(), d.maxTargetBytes(),
-                        d.replayBufferBytes(), d.passiveCoolDown(), d.trustedForwardHeader()));
+                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(o.connectTimeout(), d.headerReadTimeout(),
+                        d.responseTimeout(), d.idleTimeout(), o.maxRetries(), d.maxHeaderBytes(), d.maxTargetBytes(),
+                        d.replayBufferBytes(), d.passiveCoolDown(), o.trustedForwardHeader(), o.forwardedHeaders()));
             }
-            case "tcp" -> b.mode(Balancer.Mode.TCP).tcp(new TcpProxySettings(connectTimeout, maxRetries,
-                    TcpProxySettings.DEFAULT.idleTimeout(), TcpProxySettings.DEFAULT.passiveCoolDown()));
-            default -> throw new HerdException("--mode: expected http or tcp, got '" + mode + "'");
+            case "tcp" -> {
+                if (!o.forwardedHeaders() || o.trustedForwardHeader() != null) {
+                    throw new HerdException("--no-forwarded-headers and --trusted-forward-header are for --mode http");
+                }
+                b.mode(Balancer.Mode.TCP).tcp(new TcpProxySettings(o.connectTimeout(), o.maxRetries(),
+                        TcpProxySettings.DEFAULT.idleTimeout(), TcpProxySettings.DEFAULT.passiveCoolDown()));
+            }
+            default -> throw new HerdException("--mode: expected http or tcp, got '" + o.mode() + "'");
         }
-        switch (transport) {
+        switch (o.transport()) {
             case "epoll" -> b.transport(Balancer.Transport.EPOLL);
             case "io_uring" -> b.transport(Balancer.Transport.IO_URING);
             case "nio" -> b.transport(Balancer.Transport.NIO);
-            default -> throw new HerdException("--transport: expected epoll, io_uring or nio, got '" + transport + "'");
+            default -> throw new HerdException("--transport: expected epoll, io_uring or nio, got '" + o.transport() + "'");
         }
         if (healthPath != null) {
             HealthCheckSettings d = HealthCheckSettings.DEFAULT;
@@ -68,7 +80,7 @@ final class BalanceRunner {
             // Netty rethrows bind failures unchecked: BindException on NIO, a native IOException on epoll and io_uring.
             String why = String.valueOf(e.getMessage());
             if (e instanceof BindException || why.contains("Address already in use")) {
-                why = PortOwner.of(listen.getPort()).map(o -> "the port is held by " + o).orElse("the port is in use");
+                why = PortOwner.of(listen.getPort()).map(owner -> "the port is held by " + owner).orElse("the port is in use");
             }
             throw new HerdException("cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + why);
         }

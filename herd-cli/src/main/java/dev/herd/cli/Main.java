@@ -413,6 +413,14 @@ public final class Main {
         Integer threads;
         @Option(names = "--slow-start", defaultValue = "0", description = "Ramp-up time of a new backend's share.")
         String slowStart;
+        @Option(names = "--no-forwarded-headers", negatable = false,
+                description = "http mode: add no X-Forwarded-For/-Proto/-Host and pass the client's own through"
+                        + " untouched (the backends must then not trust them).")
+        boolean noForwardedHeaders;
+        @Option(names = "--trusted-forward-header", paramLabel = "NAME",
+                description = "http mode: a header set by a trusted proxy in front (e.g. X-Forwarded-For) whose last"
+                        + " element is the client address (for ip-hash) and whose forwarding chain is kept and appended to.")
+        String trustedForwardHeader;
 
         @Override
         public Integer call() throws HerdException {
@@ -420,10 +428,13 @@ public final class Main {
             for (String b : backends) {
                 parsed.add(Addresses.backend(b));
             }
-            return BalanceRunner.run(Addresses.listen(listen), parsed, algorithm, mode, transport, healthCheck,
-                    Addresses.duration("--connect-timeout", connectTimeout), maxRetries,
+            if (noForwardedHeaders && trustedForwardHeader != null) {
+                throw new HerdException("--no-forwarded-headers and --trusted-forward-header contradict each other");
+            }
+            return BalanceRunner.run(new BalanceRunner.Options(Addresses.listen(listen), parsed, algorithm, mode,
+                    transport, healthCheck, Addresses.duration("--connect-timeout", connectTimeout), maxRetries,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-                    Addresses.duration("--slow-start", slowStart));
+                    Addresses.duration("--slow-start", slowStart), !noForwardedHeaders, trustedForwardHeader));
         }
     }
 

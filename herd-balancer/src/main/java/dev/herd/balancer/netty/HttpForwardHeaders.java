@@ -86,61 +86,28 @@ final class HttpForwardHeaders {
      * untrusted forwarding ones, then X-Forwarded-For (the peer appended to a trusted chain, else
      * the peer alone), X-Forwarded-Proto ({@code http}) and X-Forwarded-Host (the Host); a
      * trusted chain's own Proto and Host stay. Untrusted, every client-supplied forwarding field
-     * is dropped, {@code Forwarded} too. An upgrade keeps Upgrade and gets
-     * {@code connection: upgrade}; a request without Host (HTTP/1.0) gets {@code host}.
+     * is dropped, {@code Forwarded} too. With {@code forwarded} off none of this happens: the
+     * client's forwarding fields pass as they came and none is added. An upgrade keeps Upgrade and
+     * gets {@code connection: upgrade}; a request without Host (HTTP/1.0) gets {@code host}.
      */
-    static ByteBuf request(ByteBufAllocator alloc, HttpHead h, boolean upgrade, boolean trusted, String peer,
-                           InetSocketAddress hostIfMissing) {
+    static ByteBuf request(ByteBufAllocator alloc, HttpHead h, boolean upgrade, boolean forwarded, boolean trusted,
+                           String peer, InetSocketAddress hostIfMissing) {
         ByteBuf out = alloc.ioBuffer(h.length() + 128);
         // The start line ends with the version, checked to be HTTP/1.0 or HTTP/1.1.
         h.writeRange(0, h.startLineEnd() - HTTP_11.length, out);
         out.writeBytes(HTTP_11_LINE);
         String[] options = h.connectionOptions();
         int host = -1;
-        boolean hasProto = false;
-        boolean hasForwardedHost = false;
-        int chain = 0;
         for (int i = 0; i < h.fieldCount(); i++) {
             if (h.nameIs(i, HttpHead.HOST)) {
                 host = i;
-            } else if (h.nameIs(i, X_FORWARDED_FOR)) {
-                chain++;
-                continue;
-            } else if (h.nameIs(i, X_FORWARDED_PROTO)) {
-                hasProto = true;
-                if (!trusted) {
-                    continue;
-                }
-            } else if (h.nameIs(i, X_FORWARDED_HOST)) {
-                hasForwardedHost = true;
-                if (!trusted) {
-                    continue;
-                }
-            } else if (!trusted && (h.nameIs(i, FORWARDED) || h.nameIs(i, X_FORWARDED_PORT))) {
-                continue;
-            } else if (isHopByHop(h, i, upgrade, options)) {
+            } else if (isHopByHop(h, i, upgrade, options) || forwarded && isReplacedForwarding(h, i, trusted)) {
                 continue;
             }
             h.writeField(i, out);
         }
-        out.writeBytes(XFF);
-        if (trusted && chain > 0) {
-            for (int i = 0; i < h.fieldCount(); i++) {
-                if (h.nameIs(i, X_FORWARDED_FOR)) {
-                    h.writeValue(i, out);
-                    out.writeByte(',').writeByte(' ');
-                }
-            }
-        }
-        out.writeCharSequence(peer, StandardCharsets.US_ASCII);
-        out.writeBytes(CRLF);
-        if (!trusted || !hasProto) {
-            out.writeBytes(XFP);
-        }
-        if (host >= 0 && (!trusted || !hasForwardedHost)) {
-            out.writeBytes(XFH);
-            h.writeValue(host, out);
-            out.writeBytes(CRLF);
+        if (forwarded) {
+            writeForwarded(out, h, trusted, host, peer);
         }
         if (upgrade) {
             out.writeBytes(CONNECTION_UPGRADE);
@@ -152,6 +119,34 @@ final class HttpForwardHeaders {
         }
         out.writeBytes(CRLF);
         return out;
+    }
+
+    /** A client's forwarding field the proxy drops: all untrusted, a trusted X-Forwarded-For (re-written whole). */
+    private static boolean isReplacedForwarding(HttpHead h, int i, boolean trusted) {
+        return h.nameIs(i, X_FORWARDED_FOR) || !trusted && (h.nameIs(i, X_FORWARDED_PROTO)
+                || h.nameIs(i, X_FORWARDED_HOST) || h.nameIs(i, FORWARDED) || h.nameIs(i, X_FORWARDED_PORT));
+    }
+
+    private static void writeForwarded(ByteBuf out, HttpHead h, boolean trusted, int host, String peer) {
+        out.writeBytes(XFF);
+        if (trusted) {
+            for (int i = 0; i < h.fieldCount(); i++) {
+                if (h.nameIs(i, X_FORWARDED_FOR)) {
+                    h.writeValue(i, out);
+                    out.writeByte(',').writeByte(' ');
+                }
+            }
+        }
+        out.writeCharSequence(peer, StandardCharsets.US_ASCII);
+        out.writeBytes(CRLF);
+        if (!trusted || h.indexOf(X_FORWARDED_PROTO) < 0) {
+            out.writeBytes(XFP);
+        }
+        if (host >= 0 && (!trusted || h.indexOf(X_FORWARDED_HOST) < 0)) {
+            out.writeBytes(XFH);
+            h.writeValue(host, out);
+            out.writeBytes(CRLF);
+        }
     }
 
     /**

@@ -336,8 +336,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         anySent = true;
         lastActivityNanos = now;
         ensureResponseTimer();
-        ch.write(HttpForwardHeaders.request(ch.alloc(), request, upgrade, settings.trustedForwardHeader() != null,
-                peer, backend.address()), ch.voidPromise());
+        ch.write(HttpForwardHeaders.request(ch.alloc(), request, upgrade, settings.forwardedHeaders(),
+                settings.trustedForwardHeader() != null, peer, backend.address()), ch.voidPromise());
         for (ByteBuf c : replay) {
             ch.write(c.retainedDuplicate(), ch.voidPromise());
         }

@@ -29,6 +29,11 @@ import java.util.Objects;
  *                             whose forwarding headers are then kept and appended to; null (the
  *                             default) to use the peer address and replace every client-supplied
  *                             {@code X-Forwarded-*} and {@code Forwarded} header
+ * @param forwardedHeaders     whether the proxy sets X-Forwarded-For, -Proto and -Host (as
+ *                             described for {@code trustedForwardHeader}); false leaves every
+ *                             forwarding header as the client sent it, as HAProxy does without
+ *                             {@code option forwardfor}: backends must then not trust them.
+ *                             Default true.
  */
 public record HttpProxySettings(
         Duration connectTimeout,
@@ -40,12 +45,13 @@ public record HttpProxySettings(
         int maxTargetBytes,
         int replayBufferBytes,
         Duration passiveCoolDown,
-        String trustedForwardHeader) {
+        String trustedForwardHeader,
+        boolean forwardedHeaders) {
 
     /** Every default listed above. */
     public static final HttpProxySettings DEFAULT = new HttpProxySettings(
             Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            2, 64 * 1024, 8 * 1024, 64 * 1024, Duration.ofSeconds(10), null);
+            2, 64 * 1024, 8 * 1024, 64 * 1024, Duration.ofSeconds(10), null, true);
 
     /** Checks every value; durations must be positive, sizes at least 1 (retries at least 0). */
     public HttpProxySettings {
@@ -64,6 +70,9 @@ public record HttpProxySettings(
             throw new IllegalArgumentException("limits too small: header " + maxHeaderBytes
                     + ", target " + maxTargetBytes + ", replay " + replayBufferBytes);
         }
+        if (!forwardedHeaders && trustedForwardHeader != null) {
+            throw new IllegalArgumentException("a trusted forwarding header needs forwarded headers on");
+        }
         if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("connectTimeout too long: " + connectTimeout);
         }
@@ -79,12 +88,18 @@ public record HttpProxySettings(
     /** A copy with other timeouts, for tests and tuning. */
     public HttpProxySettings withTimeouts(Duration connect, Duration headerRead, Duration response, Duration idle) {
         return new HttpProxySettings(connect, headerRead, response, idle, maxRetries, maxHeaderBytes,
-                maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader);
+                maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, forwardedHeaders);
     }
 
     /** A copy with another trusted forwarding header (null for none). */
     public HttpProxySettings withTrustedForwardHeader(String header) {
         return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
-                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, header);
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, header, forwardedHeaders);
+    }
+
+    /** A copy that sets forwarding headers or leaves them alone (see {@code forwardedHeaders}). */
+    public HttpProxySettings withForwardedHeaders(boolean on) {
+        return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, on);
     }
 }

@@ -378,6 +378,16 @@ class HttpProxyTest {
     }
 
     @Test
+    void leavesForwardingHeadersAloneWhenTheyAreOff() throws IOException {
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT.withForwardedHeaders(false));
+        Client c = client();
+        c.send("GET /p HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=x\r\n\r\n");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(b1.received()).isEqualTo("GET /p HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nForwarded: for=x\r\n\r\n");
+    }
+
+    @Test
     void answersAnHttp10ClientAndClosesWithoutKeepAlive() throws IOException {
         HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
         startProxy(HttpProxySettings.DEFAULT);

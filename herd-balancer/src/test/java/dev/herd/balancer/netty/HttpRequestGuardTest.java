@@ -21,7 +21,7 @@ class HttpRequestGuardTest {
     private static final HttpProxySettings SETTINGS = new HttpProxySettings(
             HttpProxySettings.DEFAULT.connectTimeout(), HttpProxySettings.DEFAULT.headerReadTimeout(),
             HttpProxySettings.DEFAULT.responseTimeout(), HttpProxySettings.DEFAULT.idleTimeout(),
-            2, 256, 32, 1024, HttpProxySettings.DEFAULT.passiveCoolDown(), null);
+            2, 256, 32, 1024, HttpProxySettings.DEFAULT.passiveCoolDown(), null, true);
 
     static Stream<Arguments> rejected() {
         String longTarget = "/" + "a".repeat(40);
