@@ -16,7 +16,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * Backend connections of one proxy: made on the client channel's event loop with the same
- * transport (epoll or NIO), and kept alive between requests in per-event-loop, per-address idle
+ * transport (epoll, io_uring or NIO), and kept alive between requests in per-event-loop, per-address idle
  * stacks (most recently used first, so the warmest connection is reused).
  *
  * <p>Threading: an event loop is one thread, so a {@link FastThreadLocal} gives each loop its own
@@ -58,8 +58,9 @@ final class HttpBackendPool {
 
     /**
      * Connects a new backend channel on {@code client}'s event loop with the same transport: the
-     * client's own class for a TCP socket channel (an accepted {@code EpollSocketChannel} or
-     * {@code NioSocketChannel}, both constructible without arguments), NIO otherwise.
+     * client's own class for a TCP socket channel (an accepted {@code EpollSocketChannel},
+     * {@code IoUringSocketChannel} or {@code NioSocketChannel}, all constructible without
+     * arguments), NIO otherwise.
      */
     ChannelFuture connect(Channel client, InetSocketAddress address) {
         Class<? extends Channel> type = client instanceof SocketChannel ? client.getClass() : NioSocketChannel.class;

@@ -55,7 +55,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         HttpHead.ascii("DELETE")};
     private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
-    private static final byte[] CLOSE = HttpHead.ascii("close");
 
     private final Supplier<LoadBalancer> balancer;
     private final HttpProxySettings settings;
@@ -141,7 +140,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         request = head;
         byte[] b = head.bytes();
         http10Client = b[head.startLineEnd() - 1] == '0';
-        boolean close = head.hasToken(HttpHead.CONNECTION, CLOSE);
+        boolean close = head.hasToken(HttpHead.CONNECTION, HttpHead.CLOSE);
         clientKeepAlive = http10Client ? head.hasToken(HttpHead.CONNECTION, HttpHead.KEEP_ALIVE) && !close : !close;
         headRequest = methodIs(b, IDEMPOTENT[1]);
         idempotent = false;

@@ -35,6 +35,7 @@ final class HttpHead {
     static final byte[] TE = ascii("te");
     static final byte[] TRAILER = ascii("trailer");
     static final byte[] UPGRADE = ascii("upgrade");
+    static final byte[] CLOSE = ascii("close");
 
     private static final String[] NONE = new String[0];
 
@@ -186,14 +187,8 @@ final class HttpHead {
 
     /** Field {@code i}'s value without the optional whitespace around it. */
     String value(int i) {
-        int from = fields[i * 3 + 1] + 1;
-        int to = fields[i * 3 + 2];
-        while (from < to && (bytes[from] == ' ' || bytes[from] == '\t')) {
-            from++;
-        }
-        while (to > from && (bytes[to - 1] == ' ' || bytes[to - 1] == '\t')) {
-            to--;
-        }
+        int from = skipOws(fields[i * 3 + 1] + 1, fields[i * 3 + 2]);
+        int to = trimOws(from, fields[i * 3 + 2]);
         return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
@@ -223,27 +218,12 @@ final class HttpHead {
     private boolean listContains(int i, byte[] lowerToken) {
         int pos = fields[i * 3 + 1] + 1;
         int end = fields[i * 3 + 2];
-        while (pos < end) {
-            int comma = pos;
-            while (comma < end && bytes[comma] != ',') {
-                comma++;
-            }
-            int from = pos;
-            int to = comma;
-            while (from < to && (bytes[from] == ' ' || bytes[from] == '\t')) {
-                from++;
-            }
-            while (to > from && (bytes[to - 1] == ' ' || bytes[to - 1] == '\t')) {
-                to--;
-            }
-            if (to - from == lowerToken.length) {
-                boolean same = true;
-                for (int k = 0; k < lowerToken.length && same; k++) {
-                    same = toLower(bytes[from + k]) == lowerToken[k];
-                }
-                if (same) {
-                    return true;
-                }
+        while (pos <= end) {
+            int comma = indexOfComma(pos, end);
+            int from = skipOws(pos, comma);
+            int to = trimOws(from, comma);
+            if (rangeIs(from, to, lowerToken)) {
+                return true;
             }
             pos = comma + 1;
         }
@@ -253,29 +233,64 @@ final class HttpHead {
     /**
      * The names listed by every {@code Connection} field, in lower case, apart from
      * {@code close}, {@code keep-alive} and {@code upgrade}, which the caller handles itself:
-     * usually none, so the common head allocates nothing here.
+     * usually none, and then nothing is allocated.
      */
     String[] connectionOptions() {
-        String[] found = null;
-        int n = 0;
+        String[] found = NONE;
         for (int i = 0; i < count; i++) {
             if (!nameIs(i, CONNECTION)) {
                 continue;
             }
-            for (String token : value(i).split(",")) {
-                String t = token.strip().toLowerCase(Locale.ROOT);
-                if (t.isEmpty() || t.equals("close") || t.equals("keep-alive") || t.equals("upgrade")) {
-                    continue;
+            int pos = fields[i * 3 + 1] + 1;
+            int end = fields[i * 3 + 2];
+            while (pos <= end) {
+                int comma = indexOfComma(pos, end);
+                int from = skipOws(pos, comma);
+                int to = trimOws(from, comma);
+                if (to > from && !rangeIs(from, to, CLOSE) && !rangeIs(from, to, KEEP_ALIVE) && !rangeIs(from, to, UPGRADE)) {
+                    found = Arrays.copyOf(found, found.length + 1);
+                    found[found.length - 1] = new String(bytes, from, to - from, StandardCharsets.ISO_8859_1)
+                            .toLowerCase(Locale.ROOT);
                 }
-                if (found == null) {
-                    found = new String[4];
-                } else if (n == found.length) {
-                    found = Arrays.copyOf(found, n * 2);
-                }
-                found[n++] = t;
+                pos = comma + 1;
             }
         }
-        return found == null ? NONE : Arrays.copyOf(found, n);
+        return found;
+    }
+
+    private int indexOfComma(int from, int end) {
+        int i = from;
+        while (i < end && bytes[i] != ',') {
+            i++;
+        }
+        return i;
+    }
+
+    private int skipOws(int from, int to) {
+        while (from < to && (bytes[from] == ' ' || bytes[from] == '\t')) {
+            from++;
+        }
+        return from;
+    }
+
+    private int trimOws(int from, int to) {
+        while (to > from && (bytes[to - 1] == ' ' || bytes[to - 1] == '\t')) {
+            to--;
+        }
+        return to;
+    }
+
+    /** Whether bytes {@code [from, to)} are {@code lowerToken}, ignoring ASCII case. */
+    private boolean rangeIs(int from, int to, byte[] lowerToken) {
+        if (to - from != lowerToken.length) {
+            return false;
+        }
+        for (int k = 0; k < lowerToken.length; k++) {
+            if (toLower(bytes[from + k]) != lowerToken[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether field {@code i} is named by one of {@code options} (from {@link #connectionOptions}). */
@@ -296,14 +311,8 @@ final class HttpHead {
 
     /** Writes field {@code i}'s value without the optional whitespace around it. */
     void writeValue(int i, ByteBuf out) {
-        int from = fields[i * 3 + 1] + 1;
-        int to = fields[i * 3 + 2];
-        while (from < to && (bytes[from] == ' ' || bytes[from] == '\t')) {
-            from++;
-        }
-        while (to > from && (bytes[to - 1] == ' ' || bytes[to - 1] == '\t')) {
-            to--;
-        }
+        int from = skipOws(fields[i * 3 + 1] + 1, fields[i * 3 + 2]);
+        int to = trimOws(from, fields[i * 3 + 2]);
         out.writeBytes(bytes, from, to - from);
     }
 

@@ -18,8 +18,9 @@ import io.netty.channel.ChannelOption;
  *
  * <p>Use it as a {@code ServerBootstrap} child handler; it is sharable. It turns auto-read off and
  * half-closure on for the channel itself. Backend connections are made on the client channel's
- * event loop with the same transport ({@code EpollSocketChannel} for an epoll client channel,
- * {@code NioSocketChannel} otherwise), so the loop group must be able to run that transport, and
+ * event loop with the same transport (the accepted channel's own class: {@code EpollSocketChannel},
+ * {@code IoUringSocketChannel} or {@code NioSocketChannel}), so the loop group must be able to
+ * run that transport, and
  * are pooled per event loop and backend address. Closing the event loop group closes them.
  *
  * <p>Per backend, {@code onStart} is called when a request is sent and {@code onEnd} exactly once

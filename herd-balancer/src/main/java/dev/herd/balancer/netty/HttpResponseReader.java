@@ -37,7 +37,6 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     };
 
     private static final int MAX_CHUNK_LINE = 4096;
-    private static final byte[] CLOSE = HttpHead.ascii("close");
 
     private enum State { IDLE, HEAD, FIXED, CHUNK_LINE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, TUNNEL, BROKEN }
 
@@ -266,7 +265,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
         if (transferEncoding != null && length >= 0) {
             throw new HttpHead.MalformedException("both Content-Length and Transfer-Encoding");
         }
-        boolean close = head.hasToken(HttpHead.CONNECTION, CLOSE);
+        boolean close = head.hasToken(HttpHead.CONNECTION, HttpHead.CLOSE);
         keepAlive = http11 ? !close : head.hasToken(HttpHead.CONNECTION, HttpHead.KEEP_ALIVE) && !close;
         contentLength = length;
         chunked = transferEncoding != null && lastCodingIsChunked(transferEncoding);
