@@ -7,9 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +81,26 @@ class HttpProxyTest {
             free = s.getLocalPort();
         }
         backends.add(new Backend(id, new InetSocketAddress("127.0.0.1", free), 1, 0, 1_000_000_000L));
+    }
+
+    /**
+     * A listener whose accept queue is full, so the kernel drops new SYNs: a connect to it neither
+     * succeeds nor fails until the connector's timeout, the way a host that went away behaves.
+     */
+    private InetSocketAddress blackhole() throws IOException {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        closeables.add(server);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.getLocalPort());
+        for (int i = 0; i < 16; i++) {
+            Socket filler = new Socket();
+            closeables.add(filler);
+            try {
+                filler.connect(address, 200);
+            } catch (SocketTimeoutException full) {
+                return address;
+            }
+        }
+        throw new IllegalStateException("the accept queue of " + address + " never filled");
     }
 
     private Backend backend(String id) {
@@ -218,6 +240,21 @@ class HttpProxyTest {
         assertThat(backend("dead").errors(ErrorKind.CONNECT)).isEqualTo(1);
         assertThat(backend("dead").isAvailable(System.nanoTime())).isFalse();
         assertThat(b1.received()).isEqualTo(forwarded("GET", "/", "Host: h\r\n"));
+        assertNothingInFlight();
+    }
+
+    @Test
+    void aConnectTimeoutIsCountedAndTheRequestGoesToAnotherBackend() throws IOException {
+        backends.add(new Backend("unreachable", blackhole(), 1, 0, 1_000_000_000L));
+        HttpFixtureBackend b1 = fixture("b1", HttpFixtureBackend.Behaviour.NORMAL);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(Duration.ofMillis(300), d.headerReadTimeout(), d.responseTimeout(), d.idleTimeout()));
+        Client c = client();
+        c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(c.read().body()).isEqualTo("b1");
+        assertThat(backend("unreachable").errors(ErrorKind.CONNECT_TIMEOUT)).isEqualTo(1);
+        assertThat(backend("unreachable").isAvailable(System.nanoTime())).as("cooling down").isFalse();
+        assertThat(b1.received()).endsWith("\r\n\r\nhi");
         assertNothingInFlight();
     }
 
