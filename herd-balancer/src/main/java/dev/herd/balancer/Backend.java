@@ -94,9 +94,14 @@ public final class Backend {
 
     /**
      * A connection to it failed (passive health): no new traffic until {@code untilNanos}.
+     *
+     * @return whether this starts a cool-down (it was not cooling down at {@code nowNanos}), so
+     *         the caller reports each one once rather than for every failed connection
      */
-    public void coolDownUntil(long untilNanos) {
+    public boolean coolDown(long nowNanos, long untilNanos) {
+        boolean starts = nowNanos - coolDownUntilNanos >= 0;
         this.coolDownUntilNanos = untilNanos;
+        return starts;
     }
 
     /** Sets the admin state; draining completes {@link #drained()} once nothing is in flight. */

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,7 +30,7 @@ class AvailabilityTest {
             all.add(Arguments.of(a, "unhealthy", (Consumer<Backend>) b -> b.setHealth(Health.UNHEALTHY)));
             all.add(Arguments.of(a, "draining", (Consumer<Backend>) b -> b.setAdmin(AdminState.DRAINING)));
             all.add(Arguments.of(a, "maintenance", (Consumer<Backend>) b -> b.setAdmin(AdminState.MAINTENANCE)));
-            all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDownUntil(NOW + 1)));
+            all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDown(NOW, NOW + 1)));
         }
         return all.stream();
     }
@@ -74,7 +75,7 @@ class AvailabilityTest {
     @EnumSource(Algorithm.class)
     void aCooledDownBackendComesBack(Algorithm algorithm) {
         List<Backend> backends = backends(1);
-        backends.get(0).coolDownUntil(NOW + 1);
+        backends.get(0).coolDown(NOW, NOW + 1);
         LoadBalancer lb = balancer(algorithm, backends, false);
         assertThat(lb.pick(new RequestInfo("k"))).isNull();
 
@@ -88,5 +89,15 @@ class AvailabilityTest {
         LoadBalancer lb = LoadBalancers.of(algorithm, backends, now::get, random);
         // Joined at 0 and a window far longer than NOW: every backend is ramping.
         return slowStart ? LoadBalancers.slowStart(lb, Duration.ofHours(1), now::get, random) : lb;
+    }
+
+    @Test
+    void aCoolDownStartsOnceUntilItHasRunOut() {
+        Backend b = backends(1).get(0);
+        assertThat(b.coolDown(NOW, NOW + 100)).as("starts").isTrue();
+        assertThat(b.coolDown(NOW + 50, NOW + 150)).as("extended while running").isFalse();
+        assertThat(b.isAvailable(NOW + 149)).isFalse();
+        assertThat(b.isAvailable(NOW + 150)).isTrue();
+        assertThat(b.coolDown(NOW + 150, NOW + 250)).as("a new one after it ran out").isTrue();
     }
 }

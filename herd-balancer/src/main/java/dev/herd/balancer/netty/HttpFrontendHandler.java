@@ -309,7 +309,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             backend.onError(kind);
         }
-        backend.coolDownUntil(now + settings.passiveCoolDown().toNanos());
+        PassiveHealth.connectFailed(backend, kind, now, settings.passiveCoolDown());
         if (retries < settings.maxRetries() && (!anySent || replayable)) {
             retries++;
             pickAndStart();

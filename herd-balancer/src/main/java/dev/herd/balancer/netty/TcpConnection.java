@@ -228,7 +228,7 @@ final class TcpConnection {
     private void connectFailed(Backend picked, Throwable cause, int attempt) {
         ErrorKind kind = cause instanceof ConnectTimeoutException ? ErrorKind.CONNECT_TIMEOUT : ErrorKind.CONNECT;
         picked.onError(kind);
-        picked.coolDownUntil(nanoTime.getAsLong() + settings.passiveCoolDown().toNanos());
+        PassiveHealth.connectFailed(picked, kind, nanoTime.getAsLong(), settings.passiveCoolDown());
         if (attempt < settings.maxRetries()) {
             log.debug("Connect to backend {} failed ({}); trying another for {}", picked.id(), cause.getMessage(), client.remoteAddress());
             connect(attempt + 1);
