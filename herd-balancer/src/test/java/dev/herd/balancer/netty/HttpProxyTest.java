@@ -390,7 +390,7 @@ class HttpProxyTest {
         startProxy(HttpProxySettings.DEFAULT);
         Client c = client();
         c.send("GET /p HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret, Content-Length\r\nKeep-Alive: timeout=5\r\n"
-                + "X-Secret: s\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-T\r\nUpgrade: foo\r\n"
+                + "X-Secret: s\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: foo\r\n"
                 + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\nForwarded: for=6.6.6.6\r\nAccept: */*\r\n\r\n");
         assertThat(c.read().body()).isEqualTo("b1");
         assertThat(b1.received()).isEqualTo("GET /p HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n"
@@ -453,7 +453,7 @@ class HttpProxyTest {
 
     // ---- response framing ----
 
-    private static final String CHUNKED_RESPONSE = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+    private static final String CHUNKED_RESPONSE = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n"
             + "Keep-Alive: timeout=5\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nX-Keep: 2\r\n\r\n"
             + "5;ext=1\r\nhello\r\n0\r\nX-T: t\r\n\r\n";
 
@@ -464,7 +464,8 @@ class HttpProxyTest {
         Client c = client();
         for (int i = 0; i < 2; i++) {
             c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-            String expected = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Keep: 2\r\n\r\n"
+            // Trailer is end-to-end: it announces the trailer fields that pass with the chunks.
+            String expected = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\nX-Keep: 2\r\n\r\n"
                     + "5;ext=1\r\nhello\r\n0\r\nX-T: t\r\n\r\n";
             assertThat(new String(c.in.readNBytes(expected.length()), StandardCharsets.ISO_8859_1)).isEqualTo(expected);
         }
