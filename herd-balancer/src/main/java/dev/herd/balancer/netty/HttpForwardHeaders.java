@@ -12,8 +12,10 @@ import io.netty.buffer.ByteBufAllocator;
  * came, in their order, minus the hop-by-hop ones (RFC 9110 section 7.6.1), plus the proxy's own
  * ({@code X-Forwarded-*} on requests, {@code Connection} and re-framing on responses).
  *
- * <p>Hop-by-hop means Connection and every field it names, Keep-Alive, Proxy-Connection, TE,
- * Trailer and, unless tunnelling, Upgrade. Content-Length, Transfer-Encoding and Host survive
+ * <p>Hop-by-hop means Connection and every field it names, Keep-Alive, Proxy-Connection, TE
+ * and, unless tunnelling, Upgrade. Trailer is not (RFC 9110 section 6.6.2): it announces the
+ * trailer fields, which pass with the chunks, so it goes with them (and is dropped only when
+ * de-chunking drops them). Content-Length, Transfer-Encoding and Host survive
  * even when named by Connection: dropping them would change the framing the other side applies
  * (a smuggling vector).
  */
@@ -163,8 +165,8 @@ final class HttpForwardHeaders {
         h.writeRange(HTTP_11.length, h.startLineEnd() + 2, out);
         String[] options = h.connectionOptions();
         for (int i = 0; i < h.fieldCount(); i++) {
-            if (isHopByHop(h, i, tunnel, options)
-                    || framing == BodyFraming.DECHUNKED && h.nameIs(i, HttpHead.TRANSFER_ENCODING)) {
+            if (isHopByHop(h, i, tunnel, options) || framing == BodyFraming.DECHUNKED
+                    && (h.nameIs(i, HttpHead.TRANSFER_ENCODING) || h.nameIs(i, HttpHead.TRAILER))) {
                 continue;
             }
             h.writeField(i, out);
@@ -188,7 +190,7 @@ final class HttpForwardHeaders {
 
     private static boolean isHopByHop(HttpHead h, int i, boolean keepUpgrade, String[] options) {
         if (h.nameIs(i, HttpHead.CONNECTION) || h.nameIs(i, HttpHead.KEEP_ALIVE) || h.nameIs(i, HttpHead.PROXY_CONNECTION)
-                || h.nameIs(i, HttpHead.TE) || h.nameIs(i, HttpHead.TRAILER)) {
+                || h.nameIs(i, HttpHead.TE)) {
             return true;
         }
         if (h.nameIs(i, HttpHead.UPGRADE)) {

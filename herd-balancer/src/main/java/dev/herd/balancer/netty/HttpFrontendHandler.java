@@ -243,12 +243,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 localResponse(400, "Bad Request");
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
-            // Half-closed client: finish what is in flight, then close.
+            // The guard passes a half-close on only once every request it held was answered, or
+            // when a request's body was cut short by it.
             if (!active) {
-                client.close();
-            } else if (requestComplete) {
-                clientKeepAlive = false;
-                persist = false;
+                // The last response may still sit in the outbound buffer (a slow reader).
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             } else {
                 abort(ErrorKind.RESET);
             }
@@ -589,8 +588,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         bp.remove(HttpResponseReader.class);
         cp.remove(guard);
         endExchange();
-        client.read();
-        be.read();
+        HttpTunnelHandler.readUnlessEnded(client);
+        HttpTunnelHandler.readUnlessEnded(be);
     }
 
     // ---- ends ----

@@ -8,6 +8,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -31,6 +33,12 @@ import io.netty.util.concurrent.ScheduledFuture;
  * Transfer-Encoding must be exactly {@code chunked} (another coding before it is {@code 501},
  * since the proxy re-frames the body). Up to a few empty lines before a request line are skipped,
  * as section 2.2 allows.
+ *
+ * <p>The client's end of input ({@link ChannelInputShutdownEvent}) is passed on only once no
+ * request it holds is left to answer: a client may pipeline requests and half-close at once, and
+ * those requests are still answered, as HAProxy does. The transports read differently here (epoll
+ * and io_uring read up to the FIN as soon as it arrives, NIO only when asked), which must not
+ * decide whether a pipelined request is served.
  *
  * <p>Timers: waiting for a head, the connection is closed silently after the idle timeout (the
  * header-read timeout for a fresh connection); once a head's first byte arrived, {@code 408} and
@@ -91,6 +99,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     private long timerFiresAt;
     private boolean timerArmed;
     private long deadline;
+    private boolean inputEnded;
 
     HttpRequestGuard(HttpProxySettings settings) {
         this.maxHeaderBytes = settings.maxHeaderBytes();
@@ -144,6 +153,26 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         } else if (held != null) {
             held.release();
         }
+        if (inputEnded) {
+            // The client half-closed right after its upgrade request: the tunnel must learn it.
+            ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (state == State.REJECTED) {
+                // Already answered and closing; closing at once could cut that answer short.
+                return;
+            }
+            if (state == State.HOLDING) {
+                // What is held (pipelined requests) is answered first; process() passes it on.
+                inputEnded = true;
+                return;
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -151,6 +180,16 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         // While a request is in flight the client is not read: pipelined requests wait in the
         // socket (HAProxy's behaviour), which is also the back-pressure on a pipelining client.
         if (state != State.HOLDING && state != State.REJECTED) {
+            readMore();
+        }
+    }
+
+    /**
+     * Asks for more input unless it ended: there is none to come, and Netty 4.2's epoll transport
+     * fails a read asked of a half-closed socket it stopped watching (epoll_ctl ENOENT), closing it.
+     */
+    private void readMore() {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isInputShutdown()) {
             ctx.read();
         }
     }
@@ -202,14 +241,20 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         if (forwarded) {
             ctx.fireChannelReadComplete();
         } else if (state != State.HOLDING && state != State.REJECTED) {
-            ctx.read();
+            readMore();
+        }
+        if (inputEnded && state != State.HOLDING && state != State.REJECTED) {
+            // Nothing complete is left to answer: a partial head or a body cut short by the end.
+            inputEnded = false;
+            ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            return;
         }
         if (state == State.HOLDING && cumulation == null) {
             // Keeps the socket's read interest while a request is in flight: without it the
             // transport drops read interest now and re-registers it at nextRequest(), two
             // epoll_ctl calls per request. What arrives meanwhile (a pipelined request, at most
             // one read's worth, or the client's FIN) is held, and then nothing more is read.
-            ctx.read();
+            readMore();
         }
     }
 

@@ -50,11 +50,21 @@ final class HttpTunnelHandler extends ChannelInboundHandlerAdapter {
         }
         peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                ctx.channel().read();
+                readUnlessEnded(ctx.channel());
             } else {
                 closeBoth(ctx.channel());
             }
         });
+    }
+
+    /**
+     * Asks for more input unless it ended: there is none to come, and Netty 4.2's epoll transport
+     * fails a read asked of a half-closed socket it stopped watching (epoll_ctl ENOENT), closing it.
+     */
+    static void readUnlessEnded(Channel ch) {
+        if (!(ch instanceof DuplexChannel duplex) || !duplex.isInputShutdown()) {
+            ch.read();
+        }
     }
 
     @Override
