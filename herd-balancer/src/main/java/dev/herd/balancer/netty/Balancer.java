@@ -104,6 +104,8 @@ public final class Balancer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel server;
     private final HealthChecker healthChecker;
+    /** The http pipeline, or null in tcp mode. */
+    private final HttpProxyInitializer http;
     private final List<Backend> backends = new CopyOnWriteArrayList<>();
     private volatile LoadBalancer current;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -134,6 +136,7 @@ public final class Balancer implements AutoCloseable {
         }
         rebuild();
         Supplier<LoadBalancer> balancer = () -> current;
+        this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime) : null;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverClass)
@@ -141,9 +144,7 @@ public final class Balancer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(b.mode == Mode.HTTP
-                        ? new HttpProxyInitializer(balancer, b.http, b.nanoTime)
-                        : new TcpProxyInitializer(balancer, b.tcp, b.nanoTime));
+                .childHandler(http != null ? http : new TcpProxyInitializer(balancer, b.tcp, b.nanoTime));
         try {
             this.server = sb.bind(b.listen).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
@@ -236,10 +237,14 @@ public final class Balancer implements AutoCloseable {
 
     /**
      * Stops accepting, lets in-flight requests (or connections) finish for at most {@code grace},
-     * then closes everything.
+     * then closes everything. In http mode kept-alive clients are told: responses from then on
+     * carry {@code connection: close}, and connections between requests are closed at once.
      */
     public void shutdownGracefully(Duration grace) {
         server.close().syncUninterruptibly();
+        if (http != null) {
+            http.drain();
+        }
         long deadline = config.nanoTime.getAsLong() + grace.toNanos();
         CompletableFuture<Void> idle = new CompletableFuture<>();
         pollIdle(idle, deadline);
@@ -247,11 +252,17 @@ public final class Balancer implements AutoCloseable {
         close();
     }
 
+    /**
+     * Waits for what is in flight: in http mode the client connections, which close after their
+     * current response (so a request still connecting to a backend counts too); in tcp mode the
+     * relayed connections.
+     */
     private void pollIdle(CompletableFuture<Void> idle, long deadline) {
-        int active = backends.stream().mapToInt(Backend::active).sum();
+        int active = http != null ? http.openConnections() : backends.stream().mapToInt(Backend::active).sum();
         if (active == 0 || config.nanoTime.getAsLong() - deadline >= 0) {
             if (active > 0) {
-                log.warn("{} request(s) still in flight after the grace period: closing them", active);
+                log.warn("{} {} still open after the grace period: closing them", active,
+                        http != null ? "client connection(s)" : "connection(s)");
             }
             idle.complete(null);
             return;

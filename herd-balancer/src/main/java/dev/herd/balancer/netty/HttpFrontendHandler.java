@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -56,11 +57,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
 
+    /** User event: the proxy is stopping gracefully (see {@link HttpProxyInitializer#drain()}). */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
     private final Supplier<LoadBalancer> balancer;
     private final HttpProxySettings settings;
     private final LongSupplier nanoTime;
     private final HttpBackendPool pool;
     private final HttpRequestGuard guard;
+    private final BooleanSupplier draining;
     private Channel client;
     private String peer;
 
@@ -102,12 +112,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean clientUnflushed;
 
     HttpFrontendHandler(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime,
-                        HttpBackendPool pool, HttpRequestGuard guard) {
+                        HttpBackendPool pool, HttpRequestGuard guard, BooleanSupplier draining) {
         this.balancer = balancer;
         this.settings = settings;
         this.nanoTime = nanoTime;
         this.pool = pool;
         this.guard = guard;
+        this.draining = draining;
     }
 
     @Override
@@ -242,6 +253,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 endStarted(ErrorKind.RESET);
                 localResponse(400, "Bad Request");
             }
+        } else if (evt == DRAIN) {
+            if (!active && !guard.headStarted()) {
+                // Between requests: closing now beats a request racing the close.
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // The guard passes a half-close on only once every request it held was answered, or
             // when a request's body was cut short by it.
@@ -404,7 +421,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         }
         responseStarted = true;
         backendReusable = reader.keepAlive();
-        persist = clientKeepAlive;
+        persist = clientKeepAlive && !draining.getAsBoolean();
         HttpForwardHeaders.BodyFraming framing = HttpForwardHeaders.BodyFraming.AS_IS;
         if (reader.chunked() && http10Client) {
             reader.dechunk();
@@ -602,7 +619,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private void localResponse(int status, String reason, String text) {
         responseStarted = true;
         responseDone = true;
-        persist = clientKeepAlive && (requestComplete || !hasBody);
+        persist = clientKeepAlive && (requestComplete || !hasBody) && !draining.getAsBoolean();
         byte[] body = (text + "\n").getBytes(StandardCharsets.US_ASCII);
         String head = "HTTP/1.1 " + status + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: "
                 + body.length + "\r\n" + (!persist ? "connection: close\r\n" : http10Client ? "connection: keep-alive\r\n" : "")

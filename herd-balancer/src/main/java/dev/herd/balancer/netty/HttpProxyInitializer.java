@@ -8,6 +8,9 @@ import dev.herd.balancer.LoadBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * Sets up an accepted client channel as an HTTP/1.1 reverse proxy (http mode): strict request
@@ -34,6 +37,9 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     private final HttpProxySettings settings;
     private final LongSupplier nanoTime;
     private final HttpBackendPool pool;
+    /** Open client connections; a closed channel leaves the group by itself. */
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
 
     /**
      * @param balancer the current balancer, read on every request (the owner swaps it on
@@ -55,6 +61,34 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         ch.config().setOption(ChannelOption.TCP_NODELAY, true);
         HttpRequestGuard guard = new HttpRequestGuard(settings);
         ch.pipeline().addLast("guard", guard);
-        ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, pool, guard));
+        ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, pool, guard, this::draining));
+        clients.add(ch);
+        if (draining) {
+            // Accepted just before the listener closed: it gets the drain event as the others did.
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(HttpFrontendHandler.DRAIN));
+        }
+    }
+
+    /**
+     * Starts a graceful stop of the client connections (HAProxy's soft-stop): every response from
+     * now on carries {@code connection: close} and ends its connection, and connections waiting
+     * for their next request are closed at once, so no client sends a request into a connection
+     * that is about to close. Call it after the listener stopped accepting; then wait for
+     * {@link #openConnections()} to reach 0.
+     */
+    public void drain() {
+        draining = true;
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(HttpFrontendHandler.DRAIN));
+        }
+    }
+
+    private boolean draining() {
+        return draining;
+    }
+
+    /** Client connections still open. */
+    public int openConnections() {
+        return clients.size();
     }
 }

@@ -108,6 +108,11 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         this.idleTimeoutNanos = settings.idleTimeout().toNanos();
     }
 
+    /** Whether part of a request head has arrived and the rest is awaited. */
+    boolean headStarted() {
+        return state == State.HEAD && cumulation != null && cumulation.isReadable();
+    }
+
     /** The proxy finished the previous exchange: parse (and read) the next request. */
     void nextRequest() {
         if (state != State.HOLDING) {

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -45,6 +47,7 @@ class HttpProxyTest {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<Backend> backends = new ArrayList<>();
     private EventLoopGroup group;
+    private HttpProxyInitializer proxy;
     private int port;
 
     @AfterEach
@@ -53,7 +56,7 @@ class HttpProxyTest {
             c.close();
         }
         if (group != null) {
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
@@ -130,7 +133,7 @@ class HttpProxyTest {
         Channel server = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
-                .childHandler(new HttpProxyInitializer(() -> lb, settings, System::nanoTime))
+                .childHandler(proxy = new HttpProxyInitializer(() -> lb, settings, System::nanoTime))
                 .bind("127.0.0.1", 0).syncUninterruptibly().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
@@ -485,6 +488,38 @@ class HttpProxyTest {
         assertThat(new String(c.in.readNBytes(17), StandardCharsets.ISO_8859_1)).isEqualTo("ping\r\n\r\nraw bytes");
         assertThat(backend("b1").active()).isEqualTo(1);
         c.close();
+        assertNothingInFlight();
+    }
+
+    @Test
+    void drainingClosesIdleConnectionsAndEndsBusyOnesAfterTheirResponse() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        scripted("b1", head -> {
+            if (head.startsWith("GET /slow")) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+        });
+        startProxy(HttpProxySettings.DEFAULT);
+        Client idle = client();
+        idle.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(idle.read().headers()).doesNotContainKey("connection");
+        Client busy = client();
+        busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+        await().atMost(WAIT).until(() -> backend("b1").active() == 1);
+
+        proxy.drain();
+        assertThat(idle.readToEof()).as("closed between requests, without a byte").isEmpty();
+        release.countDown();
+        Response r = busy.read();
+        assertThat(r.body()).isEqualTo("ok");
+        assertThat(r.headers()).containsEntry("connection", "close");
+        assertThat(busy.readToEof()).isEmpty();
+        await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
         assertNothingInFlight();
     }
 
