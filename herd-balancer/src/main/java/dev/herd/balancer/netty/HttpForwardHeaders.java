@@ -63,19 +63,21 @@ final class HttpForwardHeaders {
     }
 
     /**
-     * The client key: the last element of the trusted header's last line when configured and
+     * The client key: the last element of the trusted header's chain when configured and
      * present (the one our trusted peer added), else the peer's address.
      */
     static String clientKey(HttpHead h, String trustedHeader, String peer) {
         if (trustedHeader != null) {
             for (int i = h.fieldCount() - 1; i >= 0; i--) {
                 if (h.nameIs(i, trustedHeader)) {
-                    String value = h.value(i);
-                    String last = value.substring(value.lastIndexOf(',') + 1).strip();
-                    if (!last.isEmpty()) {
-                        return last;
+                    // Empty list elements ("a, , b," or an empty line) do not count (RFC 9110 5.6.1).
+                    String[] elements = h.value(i).split(",");
+                    for (int k = elements.length - 1; k >= 0; k--) {
+                        String element = elements[k].strip();
+                        if (!element.isEmpty()) {
+                            return element;
+                        }
                     }
-                    break;
                 }
             }
         }

@@ -414,9 +414,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (code < 200) {
-            // Interim (100 Continue, 103): relayed, the final response still to come.
-            toClient(HttpForwardHeaders.response(client.alloc(), head, false, HttpForwardHeaders.BodyFraming.AS_IS,
-                    true, http10Client));
+            // Interim (100 Continue, 103): relayed, the final response still to come; never to an
+            // HTTP/1.0 client, which does not know them (RFC 9110 section 15.2).
+            if (!http10Client) {
+                toClient(HttpForwardHeaders.response(client.alloc(), head, false,
+                        HttpForwardHeaders.BodyFraming.AS_IS, true, false));
+            }
             return;
         }
         responseStarted = true;

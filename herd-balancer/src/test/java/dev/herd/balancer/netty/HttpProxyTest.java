@@ -616,6 +616,18 @@ class HttpProxyTest {
         assertNothingInFlight();
     }
 
+    @Test
+    void aClientOnHttp10GetsNoInterimResponse() throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.0\r\n\r\n");
+        assertThat(new String(c.readToEof(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nconnection: close\r\n\r\nok");
+        assertNothingInFlight();
+    }
+
     static Stream<Arguments> malformedResponses() {
         return Stream.of(
                 Arguments.of("Content-Length and Transfer-Encoding",
