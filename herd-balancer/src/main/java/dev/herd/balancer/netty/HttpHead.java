@@ -99,6 +99,35 @@ final class HttpHead {
         throw new MalformedException("unterminated line");
     }
 
+    /**
+     * The index of the CR of the CRLF ending the line at {@code buf}'s reader index, or -1 while
+     * the line is incomplete; rejects a bare CR or LF and a line longer than {@code limit}. For
+     * the lines after a head: chunk sizes and trailers, both ways.
+     */
+    static int lineEnd(ByteBuf buf, int limit) throws MalformedException {
+        int start = buf.readerIndex();
+        int end = buf.writerIndex();
+        for (int i = start; i < end; i++) {
+            byte b = buf.getByte(i);
+            if (b == '\n') {
+                throw new MalformedException("bare LF");
+            }
+            if (b == '\r') {
+                if (i + 1 == end) {
+                    return -1;
+                }
+                if (buf.getByte(i + 1) != '\n') {
+                    throw new MalformedException("bare CR");
+                }
+                return i;
+            }
+            if (i - start >= limit) {
+                throw new MalformedException("line longer than " + limit + " bytes");
+            }
+        }
+        return -1;
+    }
+
     /** Checks one field line {@code [pos, eol)}; returns the colon's index. */
     static int checkField(byte[] h, int pos, int eol) throws MalformedException {
         if (h[pos] == ' ' || h[pos] == '\t') {

@@ -465,7 +465,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     }
 
     private boolean chunkLine() throws Reject {
-        int eol = findLineEnd(MAX_CHUNK_LINE);
+        int eol = lineEnd(MAX_CHUNK_LINE);
         if (eol < 0) {
             return false;
         }
@@ -538,7 +538,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     }
 
     private boolean trailer() throws Reject {
-        int eol = findLineEnd(maxHeaderBytes - trailerBytes);
+        int eol = lineEnd(maxHeaderBytes - trailerBytes);
         if (eol < 0) {
             return false;
         }
@@ -562,32 +562,13 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         return true;
     }
 
-    /**
-     * The index of the CR of the next CRLF, or -1 if the line is incomplete; rejects a bare CR or
-     * LF and a line longer than {@code limit}.
-     */
-    private int findLineEnd(int limit) throws Reject {
-        int start = cumulation.readerIndex();
-        int end = cumulation.writerIndex();
-        for (int i = start; i < end; i++) {
-            byte b = cumulation.getByte(i);
-            if (b == '\n') {
-                throw new Reject(400, "Bad Request");
-            }
-            if (b == '\r') {
-                if (i + 1 == end) {
-                    return -1;
-                }
-                if (cumulation.getByte(i + 1) != '\n') {
-                    throw new Reject(400, "Bad Request");
-                }
-                return i;
-            }
-            if (i - start >= limit) {
-                throw new Reject(400, "Bad Request");
-            }
+    /** {@link HttpHead#lineEnd} on what has arrived, a bad line being a 400. */
+    private int lineEnd(int limit) throws Reject {
+        try {
+            return HttpHead.lineEnd(cumulation, limit);
+        } catch (HttpHead.MalformedException e) {
+            throw new Reject(400, "Bad Request");
         }
-        return -1;
     }
 
     // ---- rejection and timers ----

@@ -324,7 +324,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     }
 
     private boolean chunkLine() throws HttpHead.MalformedException {
-        int eol = findLineEnd(MAX_CHUNK_LINE);
+        int eol = HttpHead.lineEnd(cumulation, MAX_CHUNK_LINE);
         if (eol < 0) {
             return false;
         }
@@ -376,7 +376,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     }
 
     private boolean trailer() throws HttpHead.MalformedException {
-        int eol = findLineEnd(maxHeaderBytes - trailerBytes);
+        int eol = HttpHead.lineEnd(cumulation, maxHeaderBytes - trailerBytes);
         if (eol < 0) {
             return false;
         }
@@ -409,31 +409,6 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
         } else {
             ctx.fireChannelRead(cumulation.readRetainedSlice(n));
         }
-    }
-
-    /** The index of the CR of the next CRLF, or -1 if the line is incomplete. */
-    private int findLineEnd(int limit) throws HttpHead.MalformedException {
-        int start = cumulation.readerIndex();
-        int end = cumulation.writerIndex();
-        for (int i = start; i < end; i++) {
-            byte b = cumulation.getByte(i);
-            if (b == '\n') {
-                throw new HttpHead.MalformedException("bare LF");
-            }
-            if (b == '\r') {
-                if (i + 1 == end) {
-                    return -1;
-                }
-                if (cumulation.getByte(i + 1) != '\n') {
-                    throw new HttpHead.MalformedException("bare CR");
-                }
-                return i;
-            }
-            if (i - start >= limit) {
-                throw new HttpHead.MalformedException("line too long");
-            }
-        }
-        return -1;
     }
 
     private void releaseCumulation() {
