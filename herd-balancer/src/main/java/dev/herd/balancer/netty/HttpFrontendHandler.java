@@ -51,9 +51,9 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements HttpBackendHandler.Owner {
 
+    private static final byte[] HEAD = HttpHead.ascii("HEAD");
     private static final byte[][] IDEMPOTENT = {
-        HttpHead.ascii("GET"), HttpHead.ascii("HEAD"), HttpHead.ascii("OPTIONS"), HttpHead.ascii("PUT"),
-        HttpHead.ascii("DELETE")};
+        HttpHead.ascii("GET"), HEAD, HttpHead.ascii("OPTIONS"), HttpHead.ascii("PUT"), HttpHead.ascii("DELETE")};
     private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
 
@@ -153,7 +153,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         http10Client = b[head.startLineEnd() - 1] == '0';
         boolean close = head.hasToken(HttpHead.CONNECTION, HttpHead.CLOSE);
         clientKeepAlive = http10Client ? head.hasToken(HttpHead.CONNECTION, HttpHead.KEEP_ALIVE) && !close : !close;
-        headRequest = methodIs(b, IDEMPOTENT[1]);
+        headRequest = methodIs(b, HEAD);
         idempotent = false;
         for (byte[] m : IDEMPOTENT) {
             idempotent |= methodIs(b, m);
