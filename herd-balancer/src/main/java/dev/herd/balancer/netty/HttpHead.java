@@ -128,6 +128,51 @@ final class HttpHead {
         return -1;
     }
 
+    /**
+     * A Content-Length value: digits only (no sign, list or space, which lenient parsers disagree
+     * on), at most 18 of them so it fits a long.
+     */
+    static long contentLength(String value) throws MalformedException {
+        if (value.isEmpty() || value.length() > 18) {
+            throw new MalformedException("bad Content-Length");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new MalformedException("bad Content-Length");
+            }
+        }
+        return Long.parseLong(value);
+    }
+
+    /**
+     * The end of the chunk size at {@code buf}'s reader index, on a chunk line ending at
+     * {@code eol}: one to fifteen hex digits (more would overflow a long).
+     */
+    static int chunkSizeEnd(ByteBuf buf, int eol) throws MalformedException {
+        int start = buf.readerIndex();
+        int i = start;
+        while (i < eol && Character.digit(buf.getByte(i), 16) >= 0) {
+            if (i - start >= 15) {
+                throw new MalformedException("chunk size too large");
+            }
+            i++;
+        }
+        if (i == start) {
+            throw new MalformedException("no chunk size");
+        }
+        return i;
+    }
+
+    /** The value of the hex digits {@code [from, to)} (checked by {@link #chunkSizeEnd}). */
+    static long chunkSize(ByteBuf buf, int from, int to) {
+        long size = 0;
+        for (int i = from; i < to; i++) {
+            size = size * 16 + Character.digit(buf.getByte(i), 16);
+        }
+        return size;
+    }
+
     /** Checks one field line {@code [pos, eol)}; returns the colon's index. */
     static int checkField(byte[] h, int pos, int eol) throws MalformedException {
         if (h[pos] == ' ' || h[pos] == '\t') {

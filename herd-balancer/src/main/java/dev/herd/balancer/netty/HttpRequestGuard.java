@@ -357,7 +357,11 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         for (int i = 0; i < head.fieldCount(); i++) {
             if (head.nameIs(i, HttpHead.CONTENT_LENGTH)) {
                 contentLengths++;
-                contentLength = parseContentLength(head.value(i));
+                try {
+                    contentLength = HttpHead.contentLength(head.value(i));
+                } catch (HttpHead.MalformedException e) {
+                    throw new Reject(400, "Bad Request");
+                }
             } else if (head.nameIs(i, HttpHead.TRANSFER_ENCODING)) {
                 String raw = head.rawValue(i);
                 transferEncoding = transferEncoding == null ? new StringBuilder(raw) : transferEncoding.append(',').append(raw);
@@ -411,20 +415,6 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             throw new Reject(405, "Method Not Allowed");
         }
     }
-
-    private static long parseContentLength(String value) throws Reject {
-        if (value.isEmpty() || value.length() > 18) {
-            throw new Reject(400, "Bad Request");
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new Reject(400, "Bad Request"); // signs, lists ("5, 5"), spaces
-            }
-        }
-        return Long.parseLong(value);
-    }
-
     /**
      * Accepts only a list of tokens ending in {@code chunked}, with {@code chunked} nowhere else;
      * stricter than the grammar on whitespace (a tab anywhere is refused, as HAProxy does),
@@ -470,19 +460,14 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             return false;
         }
         int start = cumulation.readerIndex();
-        int i = start;
-        long size = 0;
-        while (i < eol && isHex(cumulation.getByte(i))) {
-            if (i - start >= 15) {
-                throw new Reject(400, "Bad Request");
-            }
-            size = size * 16 + Character.digit(cumulation.getByte(i), 16);
-            i++;
-        }
-        if (i == start) {
+        int i;
+        try {
+            i = HttpHead.chunkSizeEnd(cumulation, eol);
+        } catch (HttpHead.MalformedException e) {
             throw new Reject(400, "Bad Request");
         }
         checkChunkExtension(i, eol);
+        long size = HttpHead.chunkSize(cumulation, start, i);
         remaining = size;
         state = size == 0 ? State.TRAILERS : State.CHUNK_DATA;
         trailerBytes = 0;
@@ -666,11 +651,6 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         }
         return true;
     }
-
-    private static boolean isHex(byte b) {
-        return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F';
-    }
-
     private static int indexOf(byte[] h, byte b, int from, int to) {
         for (int i = from; i < to; i++) {
             if (h[i] == b) {

@@ -252,7 +252,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
         String transferEncoding = null;
         for (int i = 0; i < head.fieldCount(); i++) {
             if (head.nameIs(i, HttpHead.CONTENT_LENGTH)) {
-                long value = parseLength(head.value(i));
+                long value = HttpHead.contentLength(head.value(i));
                 if (length >= 0 && value != length) {
                     throw new HttpHead.MalformedException("conflicting Content-Length");
                 }
@@ -292,19 +292,6 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
         int comma = transferEncoding.lastIndexOf(',');
         return transferEncoding.substring(comma + 1).strip().equalsIgnoreCase("chunked");
     }
-
-    private static long parseLength(String value) throws HttpHead.MalformedException {
-        if (value.isEmpty() || value.length() > 18) {
-            throw new HttpHead.MalformedException("bad Content-Length");
-        }
-        for (int i = 0; i < value.length(); i++) {
-            if (!isDigit((byte) value.charAt(i))) {
-                throw new HttpHead.MalformedException("bad Content-Length");
-            }
-        }
-        return Long.parseLong(value);
-    }
-
     // ---- body ----
 
     private boolean fixed() {
@@ -329,19 +316,11 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
             return false;
         }
         int start = cumulation.readerIndex();
-        int i = start;
-        long size = 0;
-        while (i < eol && Character.digit(cumulation.getByte(i), 16) >= 0) {
-            if (i - start >= 15) {
-                throw new HttpHead.MalformedException("chunk size too large");
-            }
-            size = size * 16 + Character.digit(cumulation.getByte(i), 16);
-            i++;
-        }
-        if (i == start || i < eol && cumulation.getByte(i) != ';' && cumulation.getByte(i) != ' '
-                && cumulation.getByte(i) != '\t') {
+        int i = HttpHead.chunkSizeEnd(cumulation, eol);
+        if (i < eol && cumulation.getByte(i) != ';' && cumulation.getByte(i) != ' ' && cumulation.getByte(i) != '\t') {
             throw new HttpHead.MalformedException("bad chunk size line");
         }
+        long size = HttpHead.chunkSize(cumulation, start, i);
         remaining = size;
         state = size == 0 ? State.TRAILERS : State.CHUNK_DATA;
         trailerBytes = 0;
