@@ -13,6 +13,7 @@ what=${1:?usage: bench/cpu-split.sh herd|haproxy [herd balance options...]}
 shift
 [[ -f "$root/herd-cli/target/herd.jar" ]] || (cd "$root" && ./mvnw -B -q -DskipTests package)
 source "$shared/lib.sh"
+source "$root/bench/peers.sh"
 trap stop_started EXIT
 
 PORT=3001 start_bg be1 node "$shared/servers/hello.js"; b1=$LAST_PID
@@ -21,26 +22,7 @@ wait_http http://127.0.0.1:3001/ && wait_http http://127.0.0.1:3002/ || exit 1
 case $what in
   herd) start_bg herd "$root/bin/herd" balance --listen 127.0.0.1:8080 \
           --backend 127.0.0.1:3001 --backend 127.0.0.1:3002 "$@" ;;
-  haproxy)
-    cat >"$RUN/cpu-split-haproxy.cfg" <<EOF
-global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    option http-keep-alive
-    http-reuse safe
-frontend fe
-    bind 127.0.0.1:8080
-    default_backend be
-backend be
-    balance roundrobin
-    server s1 127.0.0.1:3001
-    server s2 127.0.0.1:3002
-EOF
-    start_bg haproxy haproxy -db -f "$RUN/cpu-split-haproxy.cfg" ;;
+  haproxy) start_bg haproxy haproxy -db -f "$(haproxy_cfg plain)" ;;
   *) echo "usage: bench/cpu-split.sh herd|haproxy [herd balance options...]" >&2; exit 2 ;;
 esac
 proxy=$LAST_PID

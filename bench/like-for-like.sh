@@ -16,6 +16,7 @@ configs=("$@")
 (( ${#configs[@]} )) || configs=(herd-xff herd-plain haproxy-xff haproxy-plain nginx-xff nginx-plain)
 [[ -f "$root/herd-cli/target/herd.jar" ]] || (cd "$root" && ./mvnw -B -q -DskipTests package)
 source "$shared/lib.sh"
+source "$root/bench/peers.sh"
 HERD="$root/bin/herd"
 NODE_HELLO="$shared/servers/hello.js"
 OUTDIR="$OUT/like-for-like-$(date +%Y%m%d-%H%M%S)"
@@ -23,61 +24,6 @@ mkdir -p "$OUTDIR"
 CSV="$OUTDIR/results.csv"
 echo "rep,config,rps,p99_ms,proxy_us_per_req,backends_us_per_req,wrk_cpu_pct" >"$CSV"
 trap stop_started EXIT
-
-haproxy_cfg() {  # haproxy_cfg xff|plain
-  local extra=""
-  [[ $1 == xff ]] && extra="    option forwardfor
-    http-request set-header X-Forwarded-Proto http
-    http-request set-header X-Forwarded-Host %[req.hdr(host)]"
-  cat >"$RUN/lfl-haproxy.cfg" <<EOF
-global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    option http-keep-alive
-    http-reuse safe
-frontend fe
-    bind 127.0.0.1:8080
-$extra
-    default_backend be
-backend be
-    balance roundrobin
-    server s1 127.0.0.1:3001
-    server s2 127.0.0.1:3002
-EOF
-  echo "$RUN/lfl-haproxy.cfg"
-}
-
-nginx_cfg() {  # nginx_cfg xff|plain
-  local extra=""
-  [[ $1 == xff ]] && extra='proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-Host $http_host;'
-  mkdir -p "$RUN/lfl-nginx"
-  cat >"$RUN/lfl-nginx/nginx.conf" <<EOF
-worker_processes auto;
-pid $RUN/lfl-nginx/nginx.pid;
-error_log $RUN/lfl-nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    upstream be { server 127.0.0.1:3001; server 127.0.0.1:3002; keepalive 64; }
-    server {
-        listen 127.0.0.1:8080;
-        location / {
-            proxy_pass http://be;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            $extra
-        }
-    }
-}
-EOF
-  echo "$RUN/lfl-nginx/nginx.conf"
-}
 
 ticks() {  # user+system clock ticks of the given PIDs (all their threads); a PID gone counts 0
   local t=0 p v
@@ -101,7 +47,7 @@ for ((rep = 1; rep <= reps; rep++)); do
       herd-plain) start_bg herd "$HERD" balance --listen 127.0.0.1:8080 --backend 127.0.0.1:3001 --backend 127.0.0.1:3002 \
                     --no-forwarded-headers ;;
       haproxy-xff|haproxy-plain) start_bg haproxy haproxy -db -f "$(haproxy_cfg "${cfg#haproxy-}")" ;;
-      nginx-xff|nginx-plain) start_bg nginx nginx -p "$RUN/lfl-nginx" -e "$RUN/lfl-nginx/error.log" \
+      nginx-xff|nginx-plain) start_bg nginx nginx -p "$RUN/peer-nginx" -e "$RUN/peer-nginx/error.log" \
                     -c "$(nginx_cfg "${cfg#nginx-}")" -g 'daemon off;' ;;
       *) log "unknown config $cfg"; exit 2 ;;
     esac
