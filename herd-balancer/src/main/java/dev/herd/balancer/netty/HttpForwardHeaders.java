@@ -39,6 +39,8 @@ final class HttpForwardHeaders {
     private static final byte[] X_FORWARDED_PORT = HttpHead.ascii("x-forwarded-port");
     private static final byte[] FORWARDED = HttpHead.ascii("forwarded");
 
+    private static final String[] NONE = {};
+
     private static final byte[] HTTP_11 = HttpHead.ascii("HTTP/1.1");
     private static final byte[] HTTP_11_LINE = HttpHead.ascii("HTTP/1.1\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
@@ -91,8 +93,8 @@ final class HttpForwardHeaders {
      * the peer alone), X-Forwarded-Proto ({@code http}) and X-Forwarded-Host (the Host); a
      * trusted chain's own Proto and Host stay. Untrusted, every client-supplied forwarding field
      * is dropped, {@code Forwarded} too. With {@code forwarded} off none of this happens: the
-     * client's forwarding fields pass as they came and none is added. An upgrade keeps Upgrade and
-     * gets {@code connection: upgrade}; a request without Host (HTTP/1.0) gets {@code host}.
+     * client's forwarding fields pass as they came and none is added. An upgrade keeps Upgrade and the
+     * fields its Connection names, and gets {@code connection: upgrade} naming them; a request without Host (HTTP/1.0) gets {@code host}.
      */
     static ByteBuf request(ByteBufAllocator alloc, HttpHead h, boolean upgrade, boolean forwarded, boolean trusted,
                            String peer, InetSocketAddress hostIfMissing) {
@@ -101,11 +103,14 @@ final class HttpForwardHeaders {
         h.writeRange(0, h.startLineEnd() - HTTP_11.length, out);
         out.writeBytes(HTTP_11_LINE);
         String[] options = h.connectionOptions();
+        // An upgrade's own connection-specific fields (h2c's HTTP2-Settings) are for the backend
+        // that may accept it: they pass, named again in Connection so they stay hop-by-hop there.
+        String[] dropped = upgrade ? NONE : options;
         int host = -1;
         for (int i = 0; i < h.fieldCount(); i++) {
             if (h.nameIs(i, HttpHead.HOST)) {
                 host = i;
-            } else if (isHopByHop(h, i, upgrade, options) || forwarded && isReplacedForwarding(h, i, trusted)) {
+            } else if (isHopByHop(h, i, upgrade, dropped) || forwarded && isReplacedForwarding(h, i, trusted)) {
                 continue;
             }
             h.writeField(i, out);
@@ -114,7 +119,7 @@ final class HttpForwardHeaders {
             writeForwarded(out, h, trusted, host, peer);
         }
         if (upgrade) {
-            out.writeBytes(CONNECTION_UPGRADE);
+            writeUpgradeConnection(out, h, options);
         }
         if (host < 0) {
             out.writeBytes(HOST);
@@ -123,6 +128,20 @@ final class HttpForwardHeaders {
         }
         out.writeBytes(CRLF);
         return out;
+    }
+
+    /** {@code connection: upgrade}, then each field that the client's Connection named and that was passed on. */
+    private static void writeUpgradeConnection(ByteBuf out, HttpHead h, String[] options) {
+        out.writeBytes(CONNECTION_UPGRADE, 0, CONNECTION_UPGRADE.length - CRLF.length);
+        for (String option : options) {
+            int i = h.indexOf(HttpHead.ascii(option));
+            if (i >= 0 && !isHopByHop(h, i, true, NONE) && !h.nameIs(i, HttpHead.HOST)
+                    && !h.nameIs(i, HttpHead.CONTENT_LENGTH) && !h.nameIs(i, HttpHead.TRANSFER_ENCODING)) {
+                out.writeByte(',').writeByte(' ');
+                out.writeCharSequence(option, StandardCharsets.US_ASCII);
+            }
+        }
+        out.writeBytes(CRLF);
     }
 
     /** A client's forwarding field the proxy drops: all untrusted, a trusted X-Forwarded-For (re-written whole). */
