@@ -422,6 +422,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        if (http10Client && reader.otherCoding()) {
+            // An HTTP/1.0 client knows no Transfer-Encoding (RFC 9112 section 6.1): it would take
+            // gzip-coded bytes for the body itself. The backend used a coding nobody asked it for
+            // (TE is not forwarded), so this is its protocol error, not something to pass on.
+            backendFailed(ch, ErrorKind.PROTOCOL);
+            return;
+        }
         responseStarted = true;
         backendReusable = reader.keepAlive();
         persist = clientKeepAlive && !draining.getAsBoolean();

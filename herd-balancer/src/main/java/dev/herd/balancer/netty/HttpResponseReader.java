@@ -54,6 +54,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     private int status;
     private boolean keepAlive;
     private boolean chunked;
+    private boolean otherCoding;
     private long contentLength;
 
     HttpResponseReader(int maxHeaderBytes) {
@@ -90,6 +91,15 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     /** Whether the body of the head just read is chunked (and is relayed with its chunk framing). */
     boolean chunked() {
         return chunked;
+    }
+
+    /**
+     * Whether the body of the head just read carries a transfer coding besides chunked (gzip,
+     * say): one that only a client that can decode it may get, and only with its
+     * Transfer-Encoding field.
+     */
+    boolean otherCoding() {
+        return otherCoding;
     }
 
     /** The Content-Length of the head just read, or -1. */
@@ -243,6 +253,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
             // Another head follows an interim one; its fields say nothing about the final framing.
             keepAlive = false;
             chunked = false;
+            otherCoding = false;
             contentLength = -1;
             ctx.fireChannelRead(head);
             return;
@@ -270,6 +281,7 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
         contentLength = length;
         chunked = transferEncoding != null && lastCodingIsChunked(transferEncoding);
         boolean bodyless = headRequest || code == 204 || code == 304;
+        otherCoding = transferEncoding != null && !bodyless && !isOnlyChunked(transferEncoding);
         if (bodyless || length == 0) {
             state = State.IDLE;
         } else if (chunked) {
@@ -291,6 +303,10 @@ final class HttpResponseReader extends ChannelInboundHandlerAdapter {
     private static boolean lastCodingIsChunked(String transferEncoding) {
         int comma = transferEncoding.lastIndexOf(',');
         return transferEncoding.substring(comma + 1).strip().equalsIgnoreCase("chunked");
+    }
+
+    private static boolean isOnlyChunked(String transferEncoding) {
+        return transferEncoding.indexOf(',') < 0 && transferEncoding.strip().equalsIgnoreCase("chunked");
     }
     // ---- body ----
 

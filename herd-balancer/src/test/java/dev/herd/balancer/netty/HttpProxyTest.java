@@ -30,6 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.herd.balancer.Backend;
 import dev.herd.balancer.ErrorKind;
@@ -553,6 +554,26 @@ class HttpProxyTest {
         c.send("GET / HTTP/1.0\r\n\r\n");
         assertThat(new String(c.readToEof(), StandardCharsets.ISO_8859_1))
                 .isEqualTo("HTTP/1.1 200 OK\r\nX-Keep: 2\r\nconnection: close\r\n\r\nhello");
+        assertNothingInFlight();
+    }
+
+    /** A transfer coding besides chunked cannot reach an HTTP/1.0 client, which would take gzip bytes for the body. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "gzip\r\n\r\nhello"})
+    void refusesAnHttp10ClientABodyInAnotherTransferCoding(String codingAndBody) throws IOException {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + codingAndBody,
+                codingAndBody.startsWith("gzip\r")));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client old = client();
+        // A POST, so that no retry on another attempt adds to the count.
+        old.send("POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(new String(old.readToEof(), StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
+        assertThat(backend("b1").errors(ErrorKind.PROTOCOL)).isEqualTo(1);
+        Client current = client();
+        current.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(current.readHead()).as("an HTTP/1.1 client gets it as it came")
+                .startsWith("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip");
+        current.close();
         assertNothingInFlight();
     }
 
