@@ -79,6 +79,8 @@ final class TcpConnection {
     private Backend backend;
     private long startNanos;
     private ErrorKind error;
+    /** The side that failed first, or null: its peer is reset rather than closed. */
+    private Side failed;
     private int outputsShut;
     private int channelsClosed;
 
@@ -110,8 +112,28 @@ final class TcpConnection {
 
     /** {@code side} failed (a reset, or a write to it failed); only the backend's failures count as its errors. */
     void failed(Side side) {
+        if (failed == null) {
+            failed = side;
+        }
         if (side == Side.BACKEND && error == null) {
             error = ErrorKind.RESET;
+        }
+    }
+
+    /**
+     * {@code side} is closed: end its peer the same way. After a clean end the peer gets what is
+     * queued for it and a FIN; after a failure it is reset, as a direct connection would be, since
+     * a FIN would pass a stream cut short for a complete one (HAProxy sends a FIN here).
+     */
+    void closed(Side side) {
+        Channel peer = peerOf(side);
+        if (peer == null) {
+            return;
+        }
+        if (failed == side) {
+            abort(peer);
+        } else {
+            closeOnFlush(peer);
         }
     }
 
@@ -156,6 +178,14 @@ final class TcpConnection {
             return;
         }
         channel.read();
+    }
+
+    /** Closes {@code channel} at once with a reset (SO_LINGER 0), dropping what is queued for it. */
+    private static void abort(Channel channel) {
+        if (channel.isOpen()) {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            channel.close();
+        }
     }
 
     /** Closes {@code channel} once what is queued for it has been written. */

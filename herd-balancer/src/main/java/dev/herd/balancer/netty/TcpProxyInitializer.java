@@ -23,7 +23,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * cools it down for {@link TcpProxySettings#passiveCoolDown()} and tries another pick, at most
  * {@link TcpProxySettings#maxRetries()} times; when no backend is left the client is closed.
  * Bytes then flow both ways with back-pressure (the next chunk is read only after the previous
- * one was written), half-closes are passed on, and the backend counts the connection from
+ * one was written), half-closes are passed on, a reset on one side resets the other (rather
+ * than ending it with a FIN that looks like a complete stream), and the backend counts the connection from
  * {@link dev.herd.balancer.Backend#onStart()} to one
  * {@link dev.herd.balancer.Backend#onEnd(long, long, dev.herd.balancer.ErrorKind)} once both
  * channels are closed, so its {@code active()} is its number of open connections.

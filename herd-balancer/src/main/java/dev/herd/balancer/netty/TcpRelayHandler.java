@@ -64,16 +64,13 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Channel peer = connection.peerOf(side);
-        if (peer != null) {
-            TcpConnection.closeOnFlush(peer);
-        }
+        connection.closed(side);
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset or other I/O failure: this side is gone; channelInactive then closes the peer.
+        // A reset or other I/O failure: this side is gone; channelInactive then resets the peer.
         connection.failed(side);
         ctx.close();
     }

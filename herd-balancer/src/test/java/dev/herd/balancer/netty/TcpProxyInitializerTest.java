@@ -317,7 +317,7 @@ class TcpProxyInitializerTest {
 
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
-    void aBackendResetClosesTheClientAndCountsAReset(Transport transport) throws Exception {
+    void aBackendResetAbortsTheClientAndCountsAReset(Transport transport) throws Exception {
         Backend backend = backend(new TcpFixtureServer(s -> {
             s.getInputStream().read();
             s.setSoLinger(true, 0);
@@ -326,10 +326,40 @@ class TcpProxyInitializerTest {
 
         try (Socket client = connect(proxy)) {
             client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
-            assertClosedByProxy(client);
+            // A clean EOF would pass a stream cut short for a complete one.
+            assertThat(catchThrowable(() -> client.getInputStream().read()))
+                    .isInstanceOf(SocketException.class).hasMessageContaining("reset");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.active() == 0);
         assertThat(backend.errors(ErrorKind.RESET)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "IO_URING"})
+    void aClientResetAbortsTheBackendAndIsNotTheBackendsError(Transport transport) throws Exception {
+        CountDownLatch backendRead = new CountDownLatch(1);
+        CompletableFuture<Object> backendSaw = new CompletableFuture<>();
+        Backend backend = backend(new TcpFixtureServer(s -> {
+            InputStream in = s.getInputStream();
+            in.read();
+            backendRead.countDown();
+            try {
+                backendSaw.complete(in.read());
+            } catch (IOException e) {
+                backendSaw.complete(e);
+            }
+        }));
+        InetSocketAddress proxy = startProxy(transport, TcpProxySettings.DEFAULT, inOrder(backend));
+
+        try (Socket client = connect(proxy)) {
+            client.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+            assertThat(backendRead.await(10, TimeUnit.SECONDS)).isTrue();
+            client.setSoLinger(true, 0);
+        }
+
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isInstanceOf(SocketException.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.active() == 0);
+        assertThat(backend.errors(ErrorKind.RESET)).isZero();
     }
 
     @ParameterizedTest
