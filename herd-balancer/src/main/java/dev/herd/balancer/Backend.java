@@ -112,10 +112,12 @@ public final class Backend {
 
     /**
      * Completes when the backend is draining (or in maintenance) and has nothing in flight. A
-     * reload waits on it before stopping the instance.
+     * reload waits on it before stopping the instance. Each call returns a new future that
+     * follows the backend's own, so a caller that cancels or completes it (with
+     * {@code orTimeout}, say) leaves the drain, and others waiting on it, unaffected.
      */
     public CompletableFuture<Void> drained() {
-        return drained;
+        return drained.copy();
     }
 
     /** Requests in flight (http mode) or open connections (tcp mode). */

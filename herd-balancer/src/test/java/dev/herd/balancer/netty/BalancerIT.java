@@ -164,6 +164,29 @@ class BalancerIT {
     }
 
     @Test
+    void aCallerGivingUpOnADrainLeavesTheDrainAndTheRemovalGoing() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        int slowPort = fixture("slow", hold);
+        Balancer balancer = start(Balancer.builder().backend(new Balancer.BackendAddress("127.0.0.1", slowPort, 1)));
+        String slowId = "127.0.0.1:" + slowPort;
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + balancer.localAddress().getPort() + "/slow")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> activeOf(balancer, slowId) == 1);
+
+        // What a cluster manager with a deadline writes; orTimeout completes the future it is given.
+        CompletableFuture<Void> gaveUp = balancer.drain(slowId).orTimeout(1, TimeUnit.MILLISECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(gaveUp::isDone);
+        CompletableFuture<Void> removed = balancer.removeBackend(slowId);
+        assertThat(removed).isNotDone();
+        hold.countDown();
+
+        removed.get(10, TimeUnit.SECONDS);
+        assertThat(balancer.backends()).isEmpty();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("slow");
+    }
+
+    @Test
     void gracefulShutdownFinishesInFlightRequestsAndRefusesNewConnections() throws Exception {
         CountDownLatch hold = new CountDownLatch(1);
         Balancer balancer = Balancer.builder().listen(new InetSocketAddress("127.0.0.1", 0)).transport(transport).threads(1)
