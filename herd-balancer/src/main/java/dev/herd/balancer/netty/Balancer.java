@@ -93,7 +93,12 @@ public final class Balancer implements AutoCloseable {
             }
         }
 
-        String id() {
+        /**
+         * The backend's id, {@code host:port} with the host as given (e.g. {@code 127.0.0.1:9001}):
+         * what {@link Balancer#drain(String)} and {@link Balancer#removeBackend(String)} take and
+         * {@link Backend#id()} returns.
+         */
+        public String id() {
             return host + ":" + port;
         }
     }
@@ -112,6 +117,10 @@ public final class Balancer implements AutoCloseable {
 
     private Balancer(Builder b) throws InterruptedException {
         this.config = b;
+        // Before any thread starts, so that a backend rejected here leaks no event loop.
+        for (BackendAddress a : b.backends) {
+            backends.add(newBackend(a));
+        }
         this.transport = effectiveTransport(b.transport, b.mode);
         IoHandlerFactory io = switch (transport) {
             case EPOLL -> EpollIoHandler.newFactory();
@@ -131,9 +140,6 @@ public final class Balancer implements AutoCloseable {
         };
         this.boss = new MultiThreadIoEventLoopGroup(1, io);
         this.workers = new MultiThreadIoEventLoopGroup(b.threads, io);
-        for (BackendAddress a : b.backends) {
-            backends.add(newBackend(a));
-        }
         rebuild();
         Supplier<LoadBalancer> balancer = () -> current;
         this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime) : null;
@@ -201,7 +207,12 @@ public final class Balancer implements AutoCloseable {
         return List.copyOf(backends);
     }
 
-    /** Adds a backend; it gets traffic at once (ramping up if slow start is configured). */
+    /**
+     * Adds a backend; it gets traffic at once (ramping up if slow start is configured).
+     *
+     * @throws IllegalArgumentException if one with its id is there already, or its host does not
+     *                                  resolve
+     */
     public synchronized Backend addBackend(BackendAddress address) {
         if (find(address.id()).isPresent()) {
             throw new IllegalArgumentException("backend " + address.id() + " exists already");
@@ -215,7 +226,9 @@ public final class Balancer implements AutoCloseable {
     /**
      * Stops sending new traffic to a backend and removes it once what it has in flight is done.
      *
+     * @param id its {@link BackendAddress#id() id}
      * @return completes when it is drained and removed
+     * @throws IllegalArgumentException if there is no backend {@code id}
      */
     public synchronized CompletableFuture<Void> removeBackend(String id) {
         Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
@@ -228,7 +241,12 @@ public final class Balancer implements AutoCloseable {
         });
     }
 
-    /** Puts a backend in draining: no new requests; completes when its in-flight ones are done. */
+    /**
+     * Puts a backend in draining: no new requests; completes when its in-flight ones are done.
+     *
+     * @param id its {@link BackendAddress#id() id}
+     * @throws IllegalArgumentException if there is no backend {@code id}
+     */
     public CompletableFuture<Void> drain(String id) {
         Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
         backend.setAdmin(AdminState.DRAINING);
@@ -288,9 +306,13 @@ public final class Balancer implements AutoCloseable {
         return backends.stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
+    /** Resolves the host once, as every connection to the backend then uses that address. */
     private Backend newBackend(BackendAddress a) {
-        return new Backend(a.id(), new InetSocketAddress(a.host(), a.port()), a.weight(), config.nanoTime.getAsLong(),
-                EWMA_DECAY_NANOS);
+        InetSocketAddress address = new InetSocketAddress(a.host(), a.port());
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("backend " + a.id() + ": cannot resolve host '" + a.host() + "'");
+        }
+        return new Backend(a.id(), address, a.weight(), config.nanoTime.getAsLong(), EWMA_DECAY_NANOS);
     }
 
     private void rebuild() {
@@ -320,9 +342,17 @@ public final class Balancer implements AutoCloseable {
         private Builder() {
         }
 
-        /** Where to listen (default 127.0.0.1:8000; port 0 picks a free one). */
+        /**
+         * Where to listen (default 127.0.0.1:8000; port 0 picks a free one).
+         *
+         * @throws IllegalArgumentException if the address is unresolved
+         */
         public Builder listen(InetSocketAddress address) {
-            this.listen = Objects.requireNonNull(address);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("listen address " + address.getHostString() + ":" + address.getPort()
+                        + ": cannot resolve host '" + address.getHostString() + "'");
+            }
+            this.listen = address;
             return this;
         }
 
@@ -338,9 +368,17 @@ public final class Balancer implements AutoCloseable {
             return this;
         }
 
-        /** Adds a backend. */
+        /**
+         * Adds a backend; its host is resolved by {@link #start()}.
+         *
+         * @throws IllegalArgumentException if one with the same host and port was added already
+         */
         public Builder backend(BackendAddress backend) {
-            this.backends.add(Objects.requireNonNull(backend));
+            Objects.requireNonNull(backend, "backend");
+            if (backends.stream().anyMatch(b -> b.id().equals(backend.id()))) {
+                throw new IllegalArgumentException("backend " + backend.id() + " is given twice");
+            }
+            this.backends.add(backend);
             return this;
         }
 
@@ -406,7 +444,11 @@ public final class Balancer implements AutoCloseable {
             return this;
         }
 
-        /** Binds and starts balancing. */
+        /**
+         * Binds and starts balancing.
+         *
+         * @throws IllegalArgumentException if a backend's host does not resolve
+         */
         public Balancer start() throws InterruptedException {
             return new Balancer(this);
         }
