@@ -26,7 +26,11 @@ final class Addresses {
             throw new HerdException("--listen: expected HOST:PORT, got '" + text + "'");
         }
         String host = colon == 0 ? "0.0.0.0" : unbracket(text.substring(0, colon));
-        return new InetSocketAddress(host, port("--listen", text.substring(colon + 1), text));
+        InetSocketAddress address = new InetSocketAddress(host, port("--listen", text.substring(colon + 1), text));
+        if (address.isUnresolved()) {
+            throw new HerdException("--listen: cannot resolve host '" + host + "'");
+        }
+        return address;
     }
 
     /** {@code HOST:PORT[,weight=N]}. */

@@ -36,6 +36,15 @@ final class BalanceRunner {
         InetSocketAddress listen = o.listen();
         List<Balancer.BackendAddress> backends = o.backends();
         String healthPath = o.healthPath();
+        if (o.maxRetries() < 0) {
+            throw new HerdException("--max-retries: expected 0 or more, got " + o.maxRetries());
+        }
+        if (o.threads() < 1) {
+            throw new HerdException("--threads: expected 1 or more, got " + o.threads());
+        }
+        if (o.connectTimeout().isZero()) {
+            throw new HerdException("--connect-timeout: must be more than 0");
+        }
         Balancer.Builder b = Balancer.builder().listen(listen).threads(o.threads()).slowStart(o.slowStart());
         try {
             b.algorithm(Algorithm.parse(o.algorithm()));
@@ -69,7 +78,13 @@ final class BalanceRunner {
             b.healthCheck(new HealthCheckSettings(healthPath.isEmpty() ? null : healthPath, d.interval(), d.timeout(),
                     d.rise(), d.fall()));
         }
-        backends.forEach(b::backend);
+        for (Balancer.BackendAddress backend : backends) {
+            try {
+                b.backend(backend);
+            } catch (IllegalArgumentException e) {
+                throw new HerdException("--backend: " + e.getMessage());
+            }
+        }
         Balancer balancer;
         try {
             balancer = b.start();

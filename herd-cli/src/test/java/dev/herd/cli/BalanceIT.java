@@ -22,6 +22,8 @@ import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code herd balance} as a user runs it. */
 class BalanceIT {
@@ -87,6 +89,33 @@ class BalanceIT {
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isEqualTo(1);
         assertThat(text.strip()).isEqualTo("herd: --backend 127.0.0.1:9001,weight=zero: expected weight=N (a whole number from 1), got 'weight=zero'");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--backend 127.0.0.1:9001 --backend 127.0.0.1:9001 | herd: --backend: backend 127.0.0.1:9001 is given twice",
+        "--backend 127.0.0.1:9001 --max-retries -1 | herd: --max-retries: expected 0 or more, got -1",
+        "--backend 127.0.0.1:9001 --connect-timeout 0 | herd: --connect-timeout: must be more than 0",
+        "--backend 127.0.0.1:9001 --threads 0 | herd: --threads: expected 1 or more, got 0",
+    })
+    void badNumbersAndRepeatedBackendsAreOneLine(String args, String expected) throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000"));
+        argv.addAll(List.of(args.split(" ")));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(1);
+        assertThat(text.strip()).isEqualTo(expected);
+    }
+
+    @Test
+    void anUnresolvableListenHostIsNamed() throws Exception {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "no-such-host.invalid:8000", "--backend", "127.0.0.1:9001"));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(1);
+        assertThat(text.strip()).isEqualTo("herd: --listen: cannot resolve host 'no-such-host.invalid'");
     }
 
     @Test
