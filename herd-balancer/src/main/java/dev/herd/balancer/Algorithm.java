@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 public enum Algorithm {
     /** Each available backend in turn. */
     ROUND_ROBIN("round-robin"),
-    /** The backend with the fewest requests in flight (connections in tcp mode). */
+    /** The backend with the fewest requests in flight (connections in tcp mode) for its weight. */
     LEAST_CONN("least-conn"),
     /** The same client to the same backend, by consistent (rendezvous) hashing of its key. */
     IP_HASH("ip-hash"),

@@ -29,9 +29,9 @@ public final class LoadBalancers {
     }
 
     /**
-     * The available backend with the fewest requests in flight (connections in tcp mode); ties go
-     * to each of the tied in turn, whatever their place in the list. Weights are not used.
-     * Lock-free.
+     * The available backend with the fewest requests in flight (connections in tcp mode) for its
+     * weight, {@code (active + 1) / weight} as HAProxy's leastconn; ties go to each of the tied in
+     * turn, whatever their place in the list. Lock-free.
      */
     public static LoadBalancer leastConn(List<Backend> backends, LongSupplier nanoTime) {
         return new LeastConnBalancer(copy(backends), Objects.requireNonNull(nanoTime), 0);
