@@ -1,5 +1,6 @@
 package dev.herd.cli;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,7 +30,12 @@ final class BalanceRunner {
     /** What {@code herd balance} was asked for, parsed but not yet checked against each other. */
     record Options(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
                    String transport, String healthPath, Duration connectTimeout, int maxRetries, int threads,
-                   Duration slowStart, boolean forwardedHeaders, String trustedForwardHeader) {
+                   Duration slowStart, boolean forwardedHeaders, String trustedForwardHeader, Duration idleTimeout,
+                   Duration headerTimeout, Duration responseTimeout) {
+    }
+
+    private static Duration orDefault(Duration given, Duration otherwise) {
+        return given != null ? given : otherwise;
     }
 
     static int run(Options o) throws HerdException {
@@ -54,16 +60,20 @@ final class BalanceRunner {
         switch (o.mode()) {
             case "http" -> {
                 HttpProxySettings d = HttpProxySettings.DEFAULT;
-                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(o.connectTimeout(), d.headerReadTimeout(),
-                        d.responseTimeout(), d.idleTimeout(), o.maxRetries(), d.maxHeaderBytes(), d.maxTargetBytes(),
+                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(o.connectTimeout(),
+                        orDefault(o.headerTimeout(), d.headerReadTimeout()), orDefault(o.responseTimeout(), d.responseTimeout()),
+                        orDefault(o.idleTimeout(), d.idleTimeout()), o.maxRetries(), d.maxHeaderBytes(), d.maxTargetBytes(),
                         d.replayBufferBytes(), d.passiveCoolDown(), o.trustedForwardHeader(), o.forwardedHeaders()));
             }
             case "tcp" -> {
-                if (!o.forwardedHeaders() || o.trustedForwardHeader() != null) {
-                    throw new HerdException("--no-forwarded-headers and --trusted-forward-header are for --mode http");
+                if (!o.forwardedHeaders() || o.trustedForwardHeader() != null || o.headerTimeout() != null
+                        || o.responseTimeout() != null) {
+                    throw new HerdException("--no-forwarded-headers, --trusted-forward-header, --header-timeout and"
+                            + " --response-timeout are for --mode http");
                 }
                 b.mode(Balancer.Mode.TCP).tcp(new TcpProxySettings(o.connectTimeout(), o.maxRetries(),
-                        TcpProxySettings.DEFAULT.idleTimeout(), TcpProxySettings.DEFAULT.passiveCoolDown()));
+                        orDefault(o.idleTimeout(), TcpProxySettings.DEFAULT.idleTimeout()),
+                        TcpProxySettings.DEFAULT.passiveCoolDown()));
             }
             default -> throw new HerdException("--mode: expected http or tcp, got '" + o.mode() + "'");
         }
@@ -91,13 +101,13 @@ final class BalanceRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HerdException("interrupted while binding " + listen);
-        } catch (Exception e) {
-            // Netty rethrows bind failures unchecked: BindException on NIO, a native IOException on epoll and io_uring.
-            String why = String.valueOf(e.getMessage());
-            if (e instanceof BindException || why.contains("Address already in use")) {
-                why = PortOwner.of(listen.getPort()).map(owner -> "the port is held by " + owner).orElse("the port is in use");
-            }
-            throw new HerdException("cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + why);
+        } catch (BindException e) {
+            // The balancer names the address; who holds the port is this machine's business to find.
+            String where = "cannot listen on " + listen.getHostString() + ":" + listen.getPort();
+            throw new HerdException(PortOwner.of(listen.getPort()).map(owner -> where + ": the port is held by " + owner)
+                    .orElse(e.getMessage()));
+        } catch (IOException e) {
+            throw new HerdException("cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + e.getMessage());
         }
         System.out.println("herd: balancing " + listen.getHostString() + ":" + balancer.localAddress().getPort()
                 + " over " + backends.size() + " backend(s); SIGTERM or Ctrl-C stops it gracefully");

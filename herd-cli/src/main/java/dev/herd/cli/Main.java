@@ -2,6 +2,7 @@ package dev.herd.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -407,6 +408,18 @@ public final class Main {
         String healthCheck;
         @Option(names = "--connect-timeout", defaultValue = "5s", description = "Default ${DEFAULT-VALUE}.")
         String connectTimeout;
+        @Option(names = "--idle-timeout", paramLabel = "DURATION",
+                description = "http mode: how long a kept-alive client connection may wait for its next request, and a"
+                        + " pooled backend connection for reuse (default 60s); tcp mode: close a connection with no"
+                        + " bytes either way for this long (default: never).")
+        String idleTimeout;
+        @Option(names = "--header-timeout", paramLabel = "DURATION",
+                description = "http mode: how long a client may take to send a request head; then 408 (default 30s).")
+        String headerTimeout;
+        @Option(names = "--response-timeout", paramLabel = "DURATION",
+                description = "http mode: how long a backend may stay silent with a request in flight; then 504, or the"
+                        + " client connection aborted if the response had begun (default 60s).")
+        String responseTimeout;
         @Option(names = "--max-retries", defaultValue = "2", description = "Other backends to try (default ${DEFAULT-VALUE}).")
         int maxRetries;
         @Option(names = "--threads", description = "Event-loop threads (default: cores).")
@@ -434,7 +447,21 @@ public final class Main {
             return BalanceRunner.run(new BalanceRunner.Options(Addresses.listen(listen), parsed, algorithm, mode,
                     transport, healthCheck, Addresses.duration("--connect-timeout", connectTimeout), maxRetries,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-                    Addresses.duration("--slow-start", slowStart), !noForwardedHeaders, trustedForwardHeader));
+                    Addresses.duration("--slow-start", slowStart), !noForwardedHeaders, trustedForwardHeader,
+                    optionalTimeout("--idle-timeout", idleTimeout), optionalTimeout("--header-timeout", headerTimeout),
+                    optionalTimeout("--response-timeout", responseTimeout)));
+        }
+
+        /** A timeout given on the command line (more than zero), or null when it was not given. */
+        private static Duration optionalTimeout(String option, String text) throws HerdException {
+            if (text == null) {
+                return null;
+            }
+            Duration d = Addresses.duration(option, text);
+            if (d.isZero()) {
+                throw new HerdException(option + ": must be more than 0");
+            }
+            return d;
         }
     }
 

@@ -3,9 +3,12 @@ package dev.herd.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpServer;
@@ -30,6 +35,9 @@ class BalanceIT {
 
     @TempDir
     Path tmp;
+
+    /** The port each balancer started by {@link #balance} listens on. */
+    private final Map<Process, Integer> ports = new HashMap<>();
 
     @Test
     void balancesAndStopsGracefullyOnSigterm() throws Exception {
@@ -70,7 +78,7 @@ class BalanceIT {
 
     @Test
     void aTakenPortNamesTheProcessThatHoldsIt() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             List<String> argv = new ArrayList<>(Herd.javaCommand());
             argv.addAll(List.of("balance", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--backend", "127.0.0.1:9"));
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
@@ -97,6 +105,9 @@ class BalanceIT {
         "--backend 127.0.0.1:9001 --max-retries -1 | herd: --max-retries: expected 0 or more, got -1",
         "--backend 127.0.0.1:9001 --connect-timeout 0 | herd: --connect-timeout: must be more than 0",
         "--backend 127.0.0.1:9001 --threads 0 | herd: --threads: expected 1 or more, got 0",
+        "--backend 127.0.0.1:9001 --idle-timeout 0 | herd: --idle-timeout: must be more than 0",
+        "--backend 127.0.0.1:9001 --mode tcp --response-timeout 5s | herd: --no-forwarded-headers, --trusted-forward-header,"
+            + " --header-timeout and --response-timeout are for --mode http",
     })
     void badNumbersAndRepeatedBackendsAreOneLine(String args, String expected) throws Exception {
         List<String> argv = new ArrayList<>(Herd.javaCommand());
@@ -106,6 +117,51 @@ class BalanceIT {
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isEqualTo(1);
         assertThat(text.strip()).isEqualTo(expected);
+    }
+
+    /** The timeouts reach the balancer: a tcp connection idle for --idle-timeout, an unfinished head after --header-timeout. */
+    @Test
+    void theTimeoutOptionsTakeEffect() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            Process tcp = balance("--mode", "tcp", "--idle-timeout", "1s", "--backend", "127.0.0.1:" + backend.getLocalPort());
+            Process http = balance("--header-timeout", "1s", "--backend", "127.0.0.1:" + backend.getLocalPort());
+            try {
+                try (Socket idle = connect(tcp)) {
+                    idle.setSoTimeout(15_000);
+                    assertThat(idle.getInputStream().read()).as("closed for idleness, without a byte").isEqualTo(-1);
+                }
+                try (Socket slow = connect(http)) {
+                    slow.getOutputStream().write("GET / HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+                    slow.setSoTimeout(15_000);
+                    String reply = new String(slow.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    assertThat(reply).startsWith("HTTP/1.1 408 ");
+                }
+            } finally {
+                tcp.destroyForcibly();
+                http.destroyForcibly();
+            }
+        }
+    }
+
+    private Process balance(String... args) throws IOException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("balance", "--listen", "127.0.0.1:" + port));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("balance-" + port + ".out").toFile()).start();
+        ports.put(p, port);
+        return p;
+    }
+
+    /** A connection to the balancer once it listens. */
+    private Socket connect(Process balancer) {
+        int port = ports.get(balancer);
+        return await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> new Socket("127.0.0.1", port),
+                s -> s != null);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.herd.balancer.netty;
 
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.function.Supplier;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -115,7 +118,7 @@ public final class Balancer implements AutoCloseable {
     private volatile LoadBalancer current;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Balancer(Builder b) throws InterruptedException {
+    private Balancer(Builder b) throws IOException, InterruptedException {
         this.config = b;
         // Before any thread starts, so that a backend rejected here leaks no event loop.
         for (BackendAddress a : b.backends) {
@@ -151,13 +154,18 @@ public final class Balancer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(http != null ? http : new TcpProxyInitializer(balancer, b.tcp, b.nanoTime));
+        ChannelFuture bound;
         try {
-            this.server = sb.bind(b.listen).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
-            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            bound = sb.bind(b.listen).await();
+        } catch (InterruptedException e) {
+            stopLoops();
             throw e;
         }
+        if (!bound.isSuccess()) {
+            stopLoops();
+            throw bindFailure(b.listen, bound.cause());
+        }
+        this.server = bound.channel();
         if (b.healthCheck != null) {
             healthChecker = new HealthChecker(workers, new ReflectiveChannelFactory<>(clientClass), b.healthCheck, b.nanoTime);
             healthChecker.start(() -> List.copyOf(backends));
@@ -166,6 +174,33 @@ public final class Balancer implements AutoCloseable {
         }
         log.info("balancing {} ({}, {}, {} event loop(s), {}) over {}", server.localAddress(),
                 b.mode.name().toLowerCase(), b.algorithm.cliName(), b.threads, transport.name().toLowerCase(), backends);
+    }
+
+    private void stopLoops() {
+        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The bind failure as a {@link BindException} naming the address. Netty reports it as NIO's
+     * BindException or as a native IOException carrying only the kernel's words, and sync() would
+     * rethrow the latter undeclared, out of an embedding program's reach.
+     */
+    private static IOException bindFailure(InetSocketAddress listen, Throwable cause) {
+        String why = String.valueOf(cause.getMessage());
+        String where = listen.getHostString() + ":" + listen.getPort();
+        IOException e;
+        if (why.contains("Address already in use")) {
+            e = new BindException("cannot listen on " + where + ": the address is in use");
+        } else if (why.contains("Cannot assign requested address")) {
+            e = new BindException("cannot listen on " + where + ": not an address of this machine");
+        } else if (why.contains("Permission denied")) {
+            e = new BindException("cannot listen on " + where + ": permission denied (ports below 1024 need privileges)");
+        } else {
+            e = new BindException("cannot listen on " + where + ": " + why);
+        }
+        e.initCause(cause);
+        return e;
     }
 
     /** The transport to run: the one asked for, or the fallback this machine and mode allow. */
@@ -448,8 +483,10 @@ public final class Balancer implements AutoCloseable {
          * Binds and starts balancing.
          *
          * @throws IllegalArgumentException if a backend's host does not resolve
+         * @throws BindException            if it cannot listen on its address (in use, not local,
+         *                                  not permitted), named in the message
          */
-        public Balancer start() throws InterruptedException {
+        public Balancer start() throws IOException, InterruptedException {
             return new Balancer(this);
         }
     }

@@ -84,7 +84,7 @@ class BalancerIT {
         return server.getAddress().getPort();
     }
 
-    private Balancer start(Balancer.Builder b) throws InterruptedException {
+    private Balancer start(Balancer.Builder b) throws IOException, InterruptedException {
         Balancer balancer = b.listen(new InetSocketAddress("127.0.0.1", 0)).transport(transport).threads(2).start();
         balancers.add(balancer);
         assertRunsOnIoUringWhenAsked(balancer);

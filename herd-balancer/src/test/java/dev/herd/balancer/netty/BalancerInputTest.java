@@ -2,8 +2,11 @@ package dev.herd.balancer.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,5 +73,22 @@ class BalancerInputTest {
 
         assertThatThrownBy(() -> running.drain("127.0.0.1:1")).hasMessage("no backend 127.0.0.1:1");
         assertThatThrownBy(() -> running.removeBackend("127.0.0.1:1")).hasMessage("no backend 127.0.0.1:1");
+    }
+
+    @Test
+    void aTakenPortIsACheckedBindExceptionNamingTheAddressAndLeavesNoThreads() throws Exception {
+        int port = start().localAddress().getPort();
+        long loopsBefore = eventLoopThreads();
+        Balancer.Builder second = Balancer.builder().listen(new InetSocketAddress("127.0.0.1", port)).threads(1)
+                .backend(new Balancer.BackendAddress("127.0.0.1", 9, 1));
+
+        assertThatThrownBy(second::start).isInstanceOf(BindException.class)
+                .hasMessage("cannot listen on 127.0.0.1:" + port + ": the address is in use");
+        await().atMost(Duration.ofSeconds(10)).until(() -> eventLoopThreads() <= loopsBefore);
+    }
+
+    private static long eventLoopThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("multiThreadIoEventLoopGroup")).count();
     }
 }
