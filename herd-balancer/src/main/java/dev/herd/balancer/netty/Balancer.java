@@ -114,6 +114,8 @@ public final class Balancer implements AutoCloseable {
     private final HealthChecker healthChecker;
     /** The http pipeline, or null in tcp mode. */
     private final HttpProxyInitializer http;
+    /** The tcp pipeline, or null in http mode. */
+    private final TcpProxyInitializer tcp;
     private final List<Backend> backends = new CopyOnWriteArrayList<>();
     private volatile LoadBalancer current;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -146,6 +148,7 @@ public final class Balancer implements AutoCloseable {
         rebuild();
         Supplier<LoadBalancer> balancer = () -> current;
         this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime) : null;
+        this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime) : null;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverClass)
@@ -153,7 +156,7 @@ public final class Balancer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(http != null ? http : new TcpProxyInitializer(balancer, b.tcp, b.nanoTime));
+                .childHandler(http != null ? http : tcp);
         ChannelFuture bound;
         try {
             bound = sb.bind(b.listen).await();
@@ -306,16 +309,14 @@ public final class Balancer implements AutoCloseable {
     }
 
     /**
-     * Waits for what is in flight: in http mode the client connections, which close after their
-     * current response (so a request still connecting to a backend counts too); in tcp mode the
-     * relayed connections.
+     * Waits for the client connections: in http mode they close after their current response,
+     * in tcp mode when the relay ends; either way one still connecting to a backend counts too.
      */
     private void pollIdle(CompletableFuture<Void> idle, long deadline) {
-        int active = http != null ? http.openConnections() : backends.stream().mapToInt(Backend::active).sum();
+        int active = http != null ? http.openConnections() : tcp.openConnections();
         if (active == 0 || config.nanoTime.getAsLong() - deadline >= 0) {
             if (active > 0) {
-                log.warn("{} {} still open after the grace period: closing them", active,
-                        http != null ? "client connection(s)" : "connection(s)");
+                log.warn("{} client connection(s) still open after the grace period: closing them", active);
             }
             idle.complete(null);
             return;

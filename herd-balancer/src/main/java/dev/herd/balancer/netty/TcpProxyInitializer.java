@@ -9,7 +9,10 @@ import dev.herd.balancer.LoadBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * Sets up an accepted client connection for TCP mode: each client connection is relayed, byte
@@ -44,6 +47,8 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     private final Supplier<LoadBalancer> balancer;
     private final TcpProxySettings settings;
     private final LongSupplier nanoTime;
+    /** Open client connections, from accept on; a closed channel leaves the group by itself. */
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     /**
      * @param balancer the current balancer, read for every pick (the owner swaps it on
@@ -59,6 +64,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel client) {
+        clients.add(client);
         // Runs before channelActive, so no read has been issued yet: nothing is read from the
         // client until TcpConnection asks for it once the backend is connected.
         client.config().setAutoRead(false);
@@ -68,5 +74,13 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         }
         TcpConnection connection = new TcpConnection(client, balancer, settings, nanoTime);
         client.pipeline().addLast(new TcpRelayHandler(connection, TcpConnection.Side.CLIENT));
+    }
+
+    /**
+     * Client connections still open, those still connecting to a backend included: what a
+     * graceful stop waits for.
+     */
+    public int openConnections() {
+        return clients.size();
     }
 }

@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -209,6 +213,62 @@ class BalancerIT {
         hold.countDown();
         assertThat(inFlight.get(10, TimeUnit.SECONDS).body()).isEqualTo("only");
         shutdown.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A tcp connection still connecting to its backend when the stop begins is waited for: the
+     * backend's accept queue is full, so the connect hangs until the test makes room and the
+     * kernel's SYN retransmission gets through.
+     */
+    @Test
+    void tcpGracefulShutdownWaitsForAConnectionStillConnecting() throws Exception {
+        ServerSocket backend = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        List<Socket> fillers = new ArrayList<>();
+        try (backend) {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", backend.getLocalPort());
+            fillAcceptQueue(address, fillers);
+            Balancer balancer = start(Balancer.builder().mode(Balancer.Mode.TCP)
+                    .backend(new Balancer.BackendAddress("127.0.0.1", address.getPort(), 1)));
+            try (Socket client = new Socket("127.0.0.1", balancer.localAddress().getPort())) {
+                client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+                CompletableFuture<Void> shutdown = CompletableFuture.runAsync(
+                        () -> balancer.shutdownGracefully(Duration.ofSeconds(20)));
+                // Nothing is connected yet, but a client waits.
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !shutdown.isDone());
+                backend.setSoTimeout(10_000);
+                for (Socket f : fillers) {
+                    backend.accept().close();
+                    f.close();
+                }
+                try (Socket relayed = backend.accept()) {
+                    relayed.getOutputStream().write(relayed.getInputStream().readNBytes(5));
+                }
+                client.setSoTimeout(10_000);
+                assertThat(new String(client.getInputStream().readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("hello");
+                client.close();
+                shutdown.get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+        }
+    }
+
+    /** Connects to {@code address} until the kernel drops the SYNs: its accept queue is full. */
+    private static void fillAcceptQueue(InetSocketAddress address, List<Socket> fillers) throws IOException {
+        for (int i = 0; i < 16; i++) {
+            Socket filler = new Socket();
+            fillers.add(filler);
+            try {
+                filler.connect(address, 200);
+            } catch (SocketTimeoutException full) {
+                fillers.remove(filler);
+                filler.close();
+                return;
+            }
+        }
+        throw new IllegalStateException("the accept queue of " + address + " never filled");
     }
 
     @Test
