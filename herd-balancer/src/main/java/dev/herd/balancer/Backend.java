@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -35,7 +36,8 @@ public final class Backend {
     private final Map<ErrorKind, LongAdder> errors = new EnumMap<>(ErrorKind.class);
     private final Recorder latency = new Recorder(3);
     private final PeakEwma ewma;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    /** The current drain's; replaced when the backend returns to ready, so a later drain can be waited for. */
+    private volatile CompletableFuture<Void> drained = new CompletableFuture<>();
 
     /**
      * @param id            a name unique among the balancer's backends (e.g. {@code 127.0.0.1:9001})
@@ -104,9 +106,18 @@ public final class Backend {
         return starts;
     }
 
-    /** Sets the admin state; draining completes {@link #drained()} once nothing is in flight. */
-    public void setAdmin(AdminState admin) {
+    /**
+     * Sets the admin state; draining completes {@link #drained()} once nothing is in flight. Back
+     * to ready, a drain still pending is called off (its futures fail with a
+     * {@link CancellationException}) and the next drain starts afresh.
+     */
+    public synchronized void setAdmin(AdminState admin) {
+        AdminState before = this.admin;
         this.admin = Objects.requireNonNull(admin);
+        if (admin == AdminState.READY && before != AdminState.READY) {
+            drained.completeExceptionally(new CancellationException(id + " is back in service before it drained"));
+            drained = new CompletableFuture<>();
+        }
         completeDrainIfIdle();
     }
 
@@ -185,8 +196,14 @@ public final class Backend {
     }
 
     private void completeDrainIfIdle() {
+        // The unlocked check keeps the lock off every request's end while the backend is ready;
+        // the locked one keeps a drain called off meanwhile from completing its successor.
         if (admin != AdminState.READY && active.get() == 0) {
-            drained.complete(null);
+            synchronized (this) {
+                if (admin != AdminState.READY && active.get() == 0) {
+                    drained.complete(null);
+                }
+            }
         }
     }
 

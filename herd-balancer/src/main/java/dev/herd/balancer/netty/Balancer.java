@@ -250,8 +250,12 @@ public final class Balancer implements AutoCloseable {
      *
      * @throws IllegalArgumentException if one with its id is there already, or its host does not
      *                                  resolve
+     * @throws IllegalStateException    if the balancer is closed
      */
     public synchronized Backend addBackend(BackendAddress address) {
+        if (closed.get()) {
+            throw new IllegalStateException("the balancer is closed");
+        }
         if (find(address.id()).isPresent()) {
             throw new IllegalArgumentException("backend " + address.id() + " exists already");
         }

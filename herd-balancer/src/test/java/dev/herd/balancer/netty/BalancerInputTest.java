@@ -68,6 +68,15 @@ class BalancerInputTest {
     }
 
     @Test
+    void aClosedBalancerTakesNoBackend() throws Exception {
+        Balancer running = start();
+        running.close();
+
+        assertThatThrownBy(() -> running.addBackend(new Balancer.BackendAddress("127.0.0.1", 9002, 1)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("the balancer is closed");
+    }
+
+    @Test
     void anUnknownIdIsNamed() throws Exception {
         Balancer running = start();
 
