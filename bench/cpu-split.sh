@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where a proxy's CPU goes, per request: user and kernel time of each group of its threads
 # (herd: event loops, JIT compilers, GC; HAProxy: its one process), and the node backends' total,
-# read from /proc over one wrk -t2 -c64 -d10s run after a 5 s warm-up. Complements
+# read from /proc over one wrk -t2 -c64 -d10s run after a warm-up (WARM, default 5s). Complements
 # bench/throughput.sh, which gives one CPU figure per process.
 # Usage: bench/cpu-split.sh herd [herd balance options...]   e.g. --no-forwarded-headers
 #        bench/cpu-split.sh haproxy
@@ -28,7 +28,7 @@ esac
 proxy=$LAST_PID
 wait_http http://127.0.0.1:8080/ || exit 1
 [[ -d /proc/$proxy ]] || { log "ERROR: $what exited (is port 8080 taken?)"; exit 1; }
-wrk -t2 -c64 -d5s http://127.0.0.1:8080/ >/dev/null 2>&1
+wrk -t2 -c64 -d"${WARM:-5s}" http://127.0.0.1:8080/ >/dev/null 2>&1
 
 # One line per thread: its name (digits dropped, so a pool sums up) and its user and system ticks.
 threads() {
