@@ -31,11 +31,36 @@ final class BalanceRunner {
     record Options(InetSocketAddress listen, List<Balancer.BackendAddress> backends, String algorithm, String mode,
                    String transport, String healthPath, Duration connectTimeout, int maxRetries, int threads,
                    Duration slowStart, boolean forwardedHeaders, String trustedForwardHeader, Duration idleTimeout,
-                   Duration headerTimeout, Duration responseTimeout) {
+                   Duration headerTimeout, Duration responseTimeout, HealthOptions health) {
+    }
+
+    /** The active health check's timing and thresholds as given; null where not given. */
+    record HealthOptions(Duration interval, Duration timeout, Integer rise, Integer fall) {
+        boolean anyGiven() {
+            return interval != null || timeout != null || rise != null || fall != null;
+        }
     }
 
     private static Duration orDefault(Duration given, Duration otherwise) {
         return given != null ? given : otherwise;
+    }
+
+    private static HealthCheckSettings healthCheck(String path, HealthOptions h) throws HerdException {
+        if (path != null && !path.startsWith("/")) {
+            throw new HerdException("--health-check: expected a path starting with '/', got '" + path + "'");
+        }
+        if (path != null && path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+            throw new HerdException("--health-check: expected a path of printable ASCII without spaces, got '" + path + "'");
+        }
+        if (h.rise() != null && h.rise() < 1) {
+            throw new HerdException("--health-rise: expected 1 or more, got " + h.rise());
+        }
+        if (h.fall() != null && h.fall() < 1) {
+            throw new HerdException("--health-fall: expected 1 or more, got " + h.fall());
+        }
+        HealthCheckSettings d = HealthCheckSettings.DEFAULT;
+        return new HealthCheckSettings(path, orDefault(h.interval(), d.interval()), orDefault(h.timeout(), d.timeout()),
+                h.rise() != null ? h.rise() : d.rise(), h.fall() != null ? h.fall() : d.fall());
     }
 
     static int run(Options o) throws HerdException {
@@ -84,9 +109,9 @@ final class BalanceRunner {
             default -> throw new HerdException("--transport: expected epoll, io_uring or nio, got '" + o.transport() + "'");
         }
         if (healthPath != null) {
-            HealthCheckSettings d = HealthCheckSettings.DEFAULT;
-            b.healthCheck(new HealthCheckSettings(healthPath.isEmpty() ? null : healthPath, d.interval(), d.timeout(),
-                    d.rise(), d.fall()));
+            b.healthCheck(healthCheck(healthPath.isEmpty() ? null : healthPath, o.health()));
+        } else if (o.health().anyGiven()) {
+            throw new HerdException("--health-interval, --health-timeout, --health-rise and --health-fall need --health-check");
         }
         for (Balancer.BackendAddress backend : backends) {
             try {

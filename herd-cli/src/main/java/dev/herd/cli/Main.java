@@ -406,6 +406,16 @@ public final class Main {
         @Option(names = "--health-check", paramLabel = "PATH", arity = "0..1", fallbackValue = "",
                 description = "Check backends actively: GET PATH, or a TCP connect when no PATH is given.")
         String healthCheck;
+        @Option(names = "--health-interval", paramLabel = "DURATION",
+                description = "Time between two checks of a backend (default 2s).")
+        String healthInterval;
+        @Option(names = "--health-timeout", paramLabel = "DURATION", description = "How long one check may take (default 1s).")
+        String healthTimeout;
+        @Option(names = "--health-rise", paramLabel = "N", description = "Passes in a row that make a backend healthy (default 2).")
+        Integer healthRise;
+        @Option(names = "--health-fall", paramLabel = "N",
+                description = "Failures in a row that make a backend unhealthy (default 3).")
+        Integer healthFall;
         @Option(names = "--connect-timeout", defaultValue = "5s", description = "Default ${DEFAULT-VALUE}.")
         String connectTimeout;
         @Option(names = "--idle-timeout", paramLabel = "DURATION",
@@ -449,7 +459,9 @@ public final class Main {
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                     Addresses.duration("--slow-start", slowStart), !noForwardedHeaders, trustedForwardHeader,
                     optionalTimeout("--idle-timeout", idleTimeout), optionalTimeout("--header-timeout", headerTimeout),
-                    optionalTimeout("--response-timeout", responseTimeout)));
+                    optionalTimeout("--response-timeout", responseTimeout),
+                    new BalanceRunner.HealthOptions(optionalTimeout("--health-interval", healthInterval),
+                            optionalTimeout("--health-timeout", healthTimeout), healthRise, healthFall)));
         }
 
         /** A timeout given on the command line (more than zero), or null when it was not given. */

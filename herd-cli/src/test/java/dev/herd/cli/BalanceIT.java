@@ -106,6 +106,10 @@ class BalanceIT {
         "--backend 127.0.0.1:9001 --connect-timeout 0 | herd: --connect-timeout: must be more than 0",
         "--backend 127.0.0.1:9001 --threads 0 | herd: --threads: expected 1 or more, got 0",
         "--backend 127.0.0.1:9001 --idle-timeout 0 | herd: --idle-timeout: must be more than 0",
+        "--backend 127.0.0.1:9001 --health-check health | herd: --health-check: expected a path starting with '/', got 'health'",
+        "--backend 127.0.0.1:9001 --health-check --health-fall 0 | herd: --health-fall: expected 1 or more, got 0",
+        "--backend 127.0.0.1:9001 --health-rise 1 | herd: --health-interval, --health-timeout, --health-rise and"
+            + " --health-fall need --health-check",
         "--backend 127.0.0.1:9001 --mode tcp --response-timeout 5s | herd: --no-forwarded-headers, --trusted-forward-header,"
             + " --header-timeout and --response-timeout are for --mode http",
     })
@@ -140,6 +144,27 @@ class BalanceIT {
                 tcp.destroyForcibly();
                 http.destroyForcibly();
             }
+        }
+    }
+
+    /** A fast check with fall 1 marks a dead backend unhealthy at its first probe, not after the default 3 x 2 s. */
+    @Test
+    void theHealthCheckOptionsTakeEffect() throws Exception {
+        int dead;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            dead = probe.getLocalPort();
+        }
+        Process p = balance("--health-check", "--health-interval", "100ms", "--health-fall", "1", "--backend", "127.0.0.1:" + dead);
+        try {
+            Path out = tmp.resolve("balance-" + ports.get(p) + ".out");
+            long started = System.nanoTime();
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(out).contains("herd: balancing"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(out).contains("is now unhealthy"));
+            assertThat(Files.readString(out)).contains("Backend 127.0.0.1:" + dead + " is now unhealthy (was unknown");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the defaults would take 6 s")
+                    .isLessThan(Duration.ofSeconds(5));
+        } finally {
+            p.destroyForcibly();
         }
     }
 

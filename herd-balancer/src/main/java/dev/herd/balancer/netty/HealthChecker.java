@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -152,7 +153,8 @@ public final class HealthChecker implements AutoCloseable {
         Health after = passed ? tracker.onSuccess() : tracker.onFailure();
         if (after != before) {
             backend.setHealth(after);
-            log.info("Backend {} is now {} (was {}; last check: {})", backend.id(), after, before, detail);
+            log.info("Backend {} is now {} (was {}; last check: {})", backend.id(), after.name().toLowerCase(Locale.ROOT),
+                    before.name().toLowerCase(Locale.ROOT), detail);
         }
     }
 }
