@@ -23,6 +23,8 @@ final class BalanceRunner {
 
     /** How long in-flight requests may take to finish after SIGTERM. */
     private static final Duration GRACE = Duration.ofSeconds(30);
+    /** Event loops beyond a few per core only add threads: HAProxy caps nbthread at 64 by default. */
+    private static final int MAX_THREADS = 256;
 
     private BalanceRunner() {
     }
@@ -70,11 +72,11 @@ final class BalanceRunner {
         if (o.maxRetries() < 0) {
             throw new HerdException("--max-retries: expected 0 or more, got " + o.maxRetries());
         }
-        if (o.threads() < 1) {
-            throw new HerdException("--threads: expected 1 or more, got " + o.threads());
+        if (o.threads() < 1 || o.threads() > MAX_THREADS) {
+            throw new HerdException("--threads: expected 1 to " + MAX_THREADS + ", got " + o.threads());
         }
-        if (o.connectTimeout().isZero()) {
-            throw new HerdException("--connect-timeout: must be more than 0");
+        if (o.connectTimeout().isZero() || o.connectTimeout().toMillis() > Integer.MAX_VALUE) {
+            throw new HerdException("--connect-timeout: must be more than 0 and at most 24 days");
         }
         Balancer.Builder b = Balancer.builder().listen(listen).threads(o.threads()).slowStart(o.slowStart());
         try {
@@ -85,10 +87,17 @@ final class BalanceRunner {
         switch (o.mode()) {
             case "http" -> {
                 HttpProxySettings d = HttpProxySettings.DEFAULT;
-                b.mode(Balancer.Mode.HTTP).http(new HttpProxySettings(o.connectTimeout(),
-                        orDefault(o.headerTimeout(), d.headerReadTimeout()), orDefault(o.responseTimeout(), d.responseTimeout()),
-                        orDefault(o.idleTimeout(), d.idleTimeout()), o.maxRetries(), d.maxHeaderBytes(), d.maxTargetBytes(),
-                        d.replayBufferBytes(), d.passiveCoolDown(), o.trustedForwardHeader(), o.forwardedHeaders()));
+                HttpProxySettings http;
+                try {
+                    http = new HttpProxySettings(o.connectTimeout(),
+                            orDefault(o.headerTimeout(), d.headerReadTimeout()), orDefault(o.responseTimeout(), d.responseTimeout()),
+                            orDefault(o.idleTimeout(), d.idleTimeout()), o.maxRetries(), d.maxHeaderBytes(), d.maxTargetBytes(),
+                            d.replayBufferBytes(), d.passiveCoolDown(), o.trustedForwardHeader(), o.forwardedHeaders());
+                } catch (IllegalArgumentException e) {
+                    // The options are checked one by one above; what is left is the header's name.
+                    throw new HerdException("--trusted-forward-header: " + e.getMessage());
+                }
+                b.mode(Balancer.Mode.HTTP).http(http);
             }
             case "tcp" -> {
                 if (!o.forwardedHeaders() || o.trustedForwardHeader() != null || o.headerTimeout() != null

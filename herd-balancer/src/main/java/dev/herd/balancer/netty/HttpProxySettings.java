@@ -70,6 +70,10 @@ public record HttpProxySettings(
             throw new IllegalArgumentException("limits too small: header " + maxHeaderBytes
                     + ", target " + maxTargetBytes + ", replay " + replayBufferBytes);
         }
+        if (trustedForwardHeader != null && (trustedForwardHeader.isEmpty()
+                || !trustedForwardHeader.chars().allMatch(c -> c < 0x80 && HttpHead.isTchar((byte) c)))) {
+            throw new IllegalArgumentException("'" + trustedForwardHeader + "' is not a header name");
+        }
         if (!forwardedHeaders && trustedForwardHeader != null) {
             throw new IllegalArgumentException("a trusted forwarding header needs forwarded headers on");
         }
