@@ -235,6 +235,11 @@ public final class Balancer implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
+    /** Client connections open now, those still connecting to a backend included. */
+    public int openConnections() {
+        return http != null ? http.openConnections() : tcp.openConnections();
+    }
+
     /** The transport it runs on: the one asked for, or its fallback. */
     public Transport transport() {
         return transport;
@@ -317,7 +322,7 @@ public final class Balancer implements AutoCloseable {
      * in tcp mode when the relay ends; either way one still connecting to a backend counts too.
      */
     private void pollIdle(CompletableFuture<Void> idle, long deadline) {
-        int active = http != null ? http.openConnections() : tcp.openConnections();
+        int active = openConnections();
         if (active == 0 || config.nanoTime.getAsLong() - deadline >= 0) {
             if (active > 0) {
                 log.warn("{} client connection(s) still open after the grace period: closing them", active);

@@ -231,6 +231,8 @@ class BalancerIT {
                     .backend(new Balancer.BackendAddress("127.0.0.1", address.getPort(), 1)));
             try (Socket client = new Socket("127.0.0.1", balancer.localAddress().getPort())) {
                 client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+                // Accepted, not just queued: closing the listener would reset a queued connection.
+                await().atMost(Duration.ofSeconds(5)).until(() -> balancer.openConnections() == 1);
                 CompletableFuture<Void> shutdown = CompletableFuture.runAsync(
                         () -> balancer.shutdownGracefully(Duration.ofSeconds(20)));
                 // Nothing is connected yet, but a client waits.
