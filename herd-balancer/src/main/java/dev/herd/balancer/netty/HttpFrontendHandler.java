@@ -17,6 +17,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
@@ -256,7 +257,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else if (evt == DRAIN) {
             if (!active && !guard.headStarted()) {
                 // Between requests: closing now beats a request racing the close.
-                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                closeAfterFlush();
             }
             return;
         } else if (evt instanceof ChannelInputShutdownEvent) {
@@ -264,7 +265,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // when a request's body was cut short by it.
             if (!active) {
                 // The last response may still sit in the outbound buffer (a slow reader).
-                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                closeAfterFlush();
             } else {
                 abort(ErrorKind.RESET);
             }
@@ -490,6 +491,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             client.flush();
             endExchange();
             guard.nextRequest();
+        } else {
+            closeAfterFlush();
+        }
+    }
+
+    /**
+     * Closes the client once what is queued for it is written. Usually nothing is (the last
+     * response went out with its flush): then it closes at once, without sending an empty buffer
+     * and a listener through the write path, whose compiled code has seen only response bytes and
+     * would be thrown away and compiled again for them.
+     */
+    private void closeAfterFlush() {
+        client.flush();
+        ChannelOutboundBuffer pending = client.unsafe().outboundBuffer();
+        if (pending == null || pending.totalPendingWriteBytes() == 0) {
+            client.close();
         } else {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
