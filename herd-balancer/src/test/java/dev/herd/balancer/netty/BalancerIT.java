@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -223,10 +222,9 @@ class BalancerIT {
     @Test
     void tcpGracefulShutdownWaitsForAConnectionStillConnecting() throws Exception {
         ServerSocket backend = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        List<Socket> fillers = new ArrayList<>();
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", backend.getLocalPort());
+        List<Socket> fillers = AcceptQueue.fill(address);
         try (backend) {
-            InetSocketAddress address = new InetSocketAddress("127.0.0.1", backend.getLocalPort());
-            fillAcceptQueue(address, fillers);
             Balancer balancer = start(Balancer.builder().mode(Balancer.Mode.TCP)
                     .backend(new Balancer.BackendAddress("127.0.0.1", address.getPort(), 1)));
             try (Socket client = new Socket("127.0.0.1", balancer.localAddress().getPort())) {
@@ -255,22 +253,6 @@ class BalancerIT {
                 f.close();
             }
         }
-    }
-
-    /** Connects to {@code address} until the kernel drops the SYNs: its accept queue is full. */
-    private static void fillAcceptQueue(InetSocketAddress address, List<Socket> fillers) throws IOException {
-        for (int i = 0; i < 16; i++) {
-            Socket filler = new Socket();
-            fillers.add(filler);
-            try {
-                filler.connect(address, 200);
-            } catch (SocketTimeoutException full) {
-                fillers.remove(filler);
-                filler.close();
-                return;
-            }
-        }
-        throw new IllegalStateException("the accept queue of " + address + " never filled");
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,16 +94,8 @@ class HttpProxyTest {
         ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         closeables.add(server);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.getLocalPort());
-        for (int i = 0; i < 16; i++) {
-            Socket filler = new Socket();
-            closeables.add(filler);
-            try {
-                filler.connect(address, 200);
-            } catch (SocketTimeoutException full) {
-                return address;
-            }
-        }
-        throw new IllegalStateException("the accept queue of " + address + " never filled");
+        closeables.addAll(AcceptQueue.fill(address));
+        return address;
     }
 
     private Backend backend(String id) {
