@@ -23,7 +23,7 @@ final class BalanceRunner {
 
     /** How long in-flight requests may take to finish after SIGTERM. */
     private static final Duration GRACE = Duration.ofSeconds(30);
-    /** Event loops beyond a few per core only add threads: HAProxy caps nbthread at 64 by default. */
+    /** More event loops than a few per core only add threads and file descriptors. */
     private static final int MAX_THREADS = 256;
 
     private BalanceRunner() {
@@ -136,12 +136,13 @@ final class BalanceRunner {
             Thread.currentThread().interrupt();
             throw new HerdException("interrupted while binding " + listen);
         } catch (BindException e) {
-            // The balancer names the address; who holds the port is this machine's business to find.
+            // The balancer names the address and the reason; who holds a port in use is this machine's to find.
             String where = "cannot listen on " + listen.getHostString() + ":" + listen.getPort();
-            throw new HerdException(PortOwner.of(listen.getPort()).map(owner -> where + ": the port is held by " + owner)
-                    .orElse(e.getMessage()));
+            throw new HerdException(String.valueOf(e.getMessage()).endsWith("the address is in use")
+                    ? PortOwner.of(listen.getPort()).map(owner -> where + ": the port is held by " + owner).orElse(e.getMessage())
+                    : e.getMessage());
         } catch (IOException e) {
-            throw new HerdException("cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + e.getMessage());
+            throw new HerdException(e.getMessage());
         }
         System.out.println("herd: balancing " + listen.getHostString() + ":" + balancer.localAddress().getPort()
                 + " over " + backends.size() + " backend(s); SIGTERM or Ctrl-C stops it gracefully");
