@@ -48,12 +48,6 @@ final class BalanceRunner {
     }
 
     private static HealthCheckSettings healthCheck(String path, HealthOptions h) throws HerdException {
-        if (path != null && !path.startsWith("/")) {
-            throw new HerdException("--health-check: expected a path starting with '/', got '" + path + "'");
-        }
-        if (path != null && path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw new HerdException("--health-check: expected a path of printable ASCII without spaces, got '" + path + "'");
-        }
         if (h.rise() != null && h.rise() < 1) {
             throw new HerdException("--health-rise: expected 1 or more, got " + h.rise());
         }
@@ -61,8 +55,13 @@ final class BalanceRunner {
             throw new HerdException("--health-fall: expected 1 or more, got " + h.fall());
         }
         HealthCheckSettings d = HealthCheckSettings.DEFAULT;
-        return new HealthCheckSettings(path, orDefault(h.interval(), d.interval()), orDefault(h.timeout(), d.timeout()),
-                h.rise() != null ? h.rise() : d.rise(), h.fall() != null ? h.fall() : d.fall());
+        try {
+            return new HealthCheckSettings(path, orDefault(h.interval(), d.interval()), orDefault(h.timeout(), d.timeout()),
+                    h.rise() != null ? h.rise() : d.rise(), h.fall() != null ? h.fall() : d.fall());
+        } catch (IllegalArgumentException e) {
+            // The numbers are checked above, per option; what is left is the path.
+            throw new HerdException("--health-check: " + e.getMessage());
+        }
     }
 
     static int run(Options o) throws HerdException {

@@ -25,10 +25,10 @@ public record HealthCheckSettings(String httpPath, Duration interval, Duration t
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
         if (httpPath != null && !httpPath.startsWith("/")) {
-            throw new IllegalArgumentException("httpPath must start with '/', was " + httpPath);
+            throw new IllegalArgumentException("expected a path starting with '/', got '" + httpPath + "'");
         }
         if (httpPath != null && httpPath.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw new IllegalArgumentException("httpPath must be printable ASCII without spaces, was " + httpPath);
+            throw new IllegalArgumentException("expected a path of printable ASCII without spaces, got '" + httpPath + "'");
         }
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive, was " + interval);
