@@ -79,24 +79,18 @@ class BalanceIT {
     @Test
     void aTakenPortNamesTheProcessThatHoldsIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<String> argv = new ArrayList<>(Herd.javaCommand());
-            argv.addAll(List.of("balance", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--backend", "127.0.0.1:9"));
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor()).isEqualTo(1);
-            assertThat(text.strip()).isEqualTo("herd: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+            Outcome run = herd("balance", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--backend", "127.0.0.1:9");
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.text().strip()).isEqualTo("herd: cannot listen on 127.0.0.1:" + taken.getLocalPort()
                     + ": the port is held by pid " + ProcessHandle.current().pid() + " (java)");
         }
     }
 
     @Test
     void badArgumentsAreOneLine() throws Exception {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001,weight=zero"));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).isEqualTo(1);
-        assertThat(text.strip()).isEqualTo("herd: --backend 127.0.0.1:9001,weight=zero: expected weight=N (a whole number from 1), got 'weight=zero'");
+        Outcome run = herd("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001,weight=zero");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.text().strip()).isEqualTo("herd: --backend 127.0.0.1:9001,weight=zero: expected weight=N (a whole number from 1), got 'weight=zero'");
     }
 
     @ParameterizedTest
@@ -116,13 +110,11 @@ class BalanceIT {
             + " --header-timeout and --response-timeout are for --mode http",
     })
     void badNumbersAndRepeatedBackendsAreOneLine(String args, String expected) throws Exception {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000"));
+        List<String> argv = new ArrayList<>(List.of("balance", "--listen", "127.0.0.1:8000"));
         argv.addAll(List.of(args.split(" ")));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).isEqualTo(1);
-        assertThat(text.strip()).isEqualTo(expected);
+        Outcome run = herd(argv.toArray(String[]::new));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.text().strip()).isEqualTo(expected);
     }
 
     /** The timeouts reach the balancer: a tcp connection idle for --idle-timeout, an unfinished head after --header-timeout. */
@@ -170,6 +162,18 @@ class BalanceIT {
         }
     }
 
+    /** What a herd command that ran to its end printed (stdout and stderr together), and its exit code. */
+    private record Outcome(int exit, String text) {
+    }
+
+    private static Outcome herd(String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Outcome(p.waitFor(), text);
+    }
+
     private Process balance(String... args) throws IOException {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
@@ -193,31 +197,22 @@ class BalanceIT {
 
     @Test
     void anUnresolvableListenHostIsNamed() throws Exception {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.addAll(List.of("balance", "--listen", "no-such-host.invalid:8000", "--backend", "127.0.0.1:9001"));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).isEqualTo(1);
-        assertThat(text.strip()).isEqualTo("herd: --listen: cannot resolve host 'no-such-host.invalid'");
+        Outcome run = herd("balance", "--listen", "no-such-host.invalid:8000", "--backend", "127.0.0.1:9001");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.text().strip()).isEqualTo("herd: --listen: cannot resolve host 'no-such-host.invalid'");
     }
 
     @Test
     void helpListsTheTransports() throws Exception {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.addAll(List.of("balance", "--help"));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(text).isZero();
-        assertThat(text).contains("--transport=epoll|io_uring|nio");
+        Outcome run = herd("balance", "--help");
+        assertThat(run.exit()).as(run.text()).isZero();
+        assertThat(run.text()).contains("--transport=epoll|io_uring|nio");
     }
 
     @Test
     void aBadTransportIsOneLine() throws Exception {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.addAll(List.of("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001", "--transport", "kqueue"));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).isEqualTo(1);
-        assertThat(text.strip()).isEqualTo("herd: --transport: expected epoll, io_uring or nio, got 'kqueue'");
+        Outcome run = herd("balance", "--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9001", "--transport", "kqueue");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.text().strip()).isEqualTo("herd: --transport: expected epoll, io_uring or nio, got 'kqueue'");
     }
 }
