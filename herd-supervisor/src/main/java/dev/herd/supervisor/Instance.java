@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 import dev.herd.supervisor.logs.LogWriter;
 import dev.herd.supervisor.logs.OutputPump;
@@ -19,7 +18,8 @@ final class Instance {
 
     final int id;
     final int index;
-    AppSpec spec;
+    final AppSpec spec;
+    final InstancePlan plan;
     final RestartTracker tracker;
     final LogWriter out;
     final LogWriter err;
@@ -33,18 +33,21 @@ final class Instance {
     long startedEpochMillis;
     int restarts;
     final Deque<ExitRecord> exits = new ArrayDeque<>();
-    ScheduledFuture<?> restartTimer;
-    ScheduledFuture<?> killTimer;
+    Scheduler.Timer restartTimer;
+    Scheduler.Timer killTimer;
+    /** Ticker time at which a stop sends SIGKILL. */
+    long killDeadlineNanos;
     /** Every process of the tree when the stop began, to catch those that left the group. */
     List<ProcessTree.Stat> treeAtStop = List.of();
     CompletableFuture<Void> stopped;
     OutputPump outPump;
     OutputPump errPump;
 
-    Instance(int id, int index, AppSpec spec, RestartTracker tracker, LogWriter out, LogWriter err) {
+    Instance(int id, AppSpec spec, InstancePlan plan, RestartTracker tracker, LogWriter out, LogWriter err) {
         this.id = id;
-        this.index = index;
+        this.index = plan.index();
         this.spec = spec;
+        this.plan = plan;
         this.tracker = tracker;
         this.out = out;
         this.err = err;

@@ -7,18 +7,21 @@ import java.util.Set;
 
 /**
  * The life of one instance. Every allowed move is in {@link #ALLOWED}; nothing else changes an
- * instance's state (see {@code Instance.transitionTo}).
+ * instance's state (see {@code Supervisor.transition}).
  *
  * <pre>
- *   STOPPED ──start──▶ STARTING ──spawned──▶ ONLINE ──stop──▶ STOPPING ──exited──▶ STOPPED
- *                         │ spawn failed       │ exited on its own
- *                         ▼                    ├──▶ WAITING_RESTART ──delay over──▶ STARTING
- *                      ERRORED ◀───────────────┤   (too many unstable exits)
- *                                              └──▶ STOPPED (autorestart off, stop exit code)
+ *   STOPPED ──start──▶ STARTING ──ready──▶ ONLINE ──stop──▶ STOPPING ──exited──▶ STOPPED
+ *                         │ spawn failed     │ exited on its own
+ *                         ▼                  ├──▶ WAITING_RESTART ──delay over──▶ STARTING
+ *                      ERRORED ◀─────────────┤   (too many unstable exits)
+ *                                            └──▶ STOPPED (autorestart off, stop exit code)
+ *
+ *   STARTING moves as ONLINE does when it is stopped or exits before it is ready. Ready means
+ *   spawned in fork mode, and said so by its owner in cluster mode (its port answers).
  * </pre>
  */
 public enum ProcessState {
-    /** Being spawned. */
+    /** Spawned, not ready yet: in cluster mode it gets no traffic until it is. */
     STARTING,
     /** Running. */
     ONLINE,
@@ -33,7 +36,7 @@ public enum ProcessState {
 
     private static final Map<ProcessState, Set<ProcessState>> ALLOWED = Map.of(
             STOPPED, EnumSet.of(STARTING),
-            STARTING, EnumSet.of(ONLINE, ERRORED),
+            STARTING, EnumSet.of(ONLINE, ERRORED, STOPPING, WAITING_RESTART, STOPPED),
             ONLINE, EnumSet.of(STOPPING, WAITING_RESTART, STOPPED, ERRORED),
             STOPPING, EnumSet.of(STOPPED),
             WAITING_RESTART, EnumSet.of(STARTING, STOPPED),

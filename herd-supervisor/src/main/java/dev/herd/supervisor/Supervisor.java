@@ -1,7 +1,6 @@
 package dev.herd.supervisor;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,8 +11,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -33,9 +30,14 @@ import dev.herd.supervisor.logs.Stream;
  * {@link RestartPolicy}, stops their whole process tree by their {@link StopPolicy}, and sends
  * their output to log files.
  *
- * <p>Threading: every decision and change of state happens on one loop thread, so the state
- * machine needs no locks; the public methods post work there and return futures. Process exits
- * arrive from the JDK's reaper threads and are posted to the loop as well.
+ * <p>Each instance runs by its own {@link InstancePlan} (command, environment, log files, port),
+ * fixed when it is created, so that instances can be added and retired one at a time (scale,
+ * rolling reload) without renaming anyone's files. A started instance is STARTING until it is
+ * ready: at once in fork mode, and when {@link #markReady} says so for a plan that asks for it.
+ *
+ * <p>Threading: every decision and change of state happens on one loop (a {@link Scheduler}), so
+ * the state machine needs no locks; the public methods post work there and return futures.
+ * Process exits arrive from the JDK's reaper threads and are posted to the loop as well.
  */
 public final class Supervisor implements AutoCloseable {
 
@@ -48,18 +50,21 @@ public final class Supervisor implements AutoCloseable {
     private static final Duration DRAIN_OUTPUT = Duration.ofSeconds(2);
 
     private final ProcessLauncher launcher;
+    private final ProcessTable processes;
     private final LogRegistry logs;
     private final Ticker ticker;
     private final LongSupplier wallClock;
     private final DoubleSupplier random;
     private final Consumer<InstanceEvent> listener;
-    private final ScheduledExecutorService loop;
+    private final Scheduler loop;
 
     private final Map<String, AppSpec> apps = new LinkedHashMap<>();
     private final Map<Integer, Instance> instances = new LinkedHashMap<>();
     private int nextId;
 
     /**
+     * A supervisor of real processes on its own loop thread.
+     *
      * @param launcher  spawns processes
      * @param logs      the log files, shared by instances that write to the same file
      * @param ticker    monotonic time for uptime and restart decisions
@@ -69,17 +74,31 @@ public final class Supervisor implements AutoCloseable {
      */
     public Supervisor(ProcessLauncher launcher, LogRegistry logs, Ticker ticker, LongSupplier wallClock,
                       DoubleSupplier random, Consumer<InstanceEvent> listener) {
+        this(launcher, ProcessTable.system(), logs, ticker, wallClock, random, Scheduler.singleThread("herd-supervisor"),
+                listener);
+    }
+
+    /**
+     * @param launcher  spawns processes
+     * @param processes the process table the launched processes live in: their trees, signals
+     * @param logs      the log files, shared by instances that write to the same file
+     * @param ticker    monotonic time for uptime and restart decisions; the loop's timers must
+     *                  follow it
+     * @param wallClock epoch milliseconds for what the user reads (start times, exit times)
+     * @param random    uniform values in [0, 1) for backoff jitter
+     * @param loop      where every decision runs, one at a time, and its timers
+     * @param listener  told of every change of state, on the loop; must not block
+     */
+    public Supervisor(ProcessLauncher launcher, ProcessTable processes, LogRegistry logs, Ticker ticker,
+                      LongSupplier wallClock, DoubleSupplier random, Scheduler loop, Consumer<InstanceEvent> listener) {
         this.launcher = launcher;
+        this.processes = processes;
         this.logs = logs;
         this.ticker = ticker;
         this.wallClock = wallClock;
         this.random = random;
+        this.loop = loop;
         this.listener = listener;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "herd-supervisor");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
@@ -100,20 +119,88 @@ public final class Supervisor implements AutoCloseable {
      *         of that name exists
      */
     public CompletableFuture<List<Integer>> add(AppSpec spec, boolean start) {
+        List<InstancePlan> plans = new ArrayList<>();
+        for (int i = 0; i < spec.instances(); i++) {
+            plans.add(InstancePlan.of(spec, i, spec.instances()));
+        }
+        return add(spec, plans, start);
+    }
+
+    /**
+     * Adds an app whose instances run by the given plans (cluster mode: each with its own port).
+     *
+     * @return the ids of the new instances, in the order of {@code plans}; fails with
+     *         {@link IllegalArgumentException} if an app of that name exists or two plans share
+     *         an index
+     */
+    public CompletableFuture<List<Integer>> add(AppSpec spec, List<InstancePlan> plans, boolean start) {
+        List<InstancePlan> copy = List.copyOf(plans);
         return call(() -> {
             if (apps.containsKey(spec.name())) {
                 throw new IllegalArgumentException("an app named '" + spec.name() + "' exists already");
             }
-            apps.put(spec.name(), spec);
-            List<Integer> ids = new ArrayList<>();
-            for (int i = 0; i < spec.instances(); i++) {
-                Instance inst = create(spec, i);
-                ids.add(inst.id);
-                if (start) {
-                    spawn(inst, "started");
-                }
+            if (copy.stream().map(InstancePlan::index).distinct().count() != copy.size()) {
+                throw new IllegalArgumentException(spec.name() + ": two instances with the same index");
             }
-            return ids;
+            List<Instance> created = new ArrayList<>();
+            try {
+                for (InstancePlan plan : copy) {
+                    created.add(create(spec, plan));
+                }
+            } catch (IOException | RuntimeException e) {
+                created.forEach(this::forget);
+                throw e;
+            }
+            apps.put(spec.name(), spec);
+            if (start) {
+                created.forEach(inst -> spawn(inst, "started"));
+            }
+            return created.stream().map(inst -> inst.id).toList();
+        });
+    }
+
+    /**
+     * Adds one instance to an app that exists (scale up; the new instance of a rolling reload).
+     * {@code spec} becomes the app's definition from now on: a reload may bring a new version,
+     * which the instances added after it run while the older ones keep theirs until retired.
+     *
+     * @return the new instance's id; fails with {@link IllegalArgumentException} if there is no
+     *         such app, or one of its instances has that index
+     */
+    public CompletableFuture<Integer> addInstance(AppSpec spec, InstancePlan plan, boolean start) {
+        return call(() -> {
+            if (!apps.containsKey(spec.name())) {
+                throw new IllegalArgumentException("no app named '" + spec.name() + "'");
+            }
+            boolean taken = instances.values().stream()
+                    .anyMatch(i -> i.spec.name().equals(spec.name()) && i.index == plan.index());
+            if (taken) {
+                throw new IllegalArgumentException(spec.name() + " has an instance " + plan.index() + " already");
+            }
+            Instance inst = create(spec, plan);
+            apps.put(spec.name(), spec);
+            if (start) {
+                spawn(inst, "started");
+            }
+            return inst.id;
+        });
+    }
+
+    /**
+     * Says that a STARTING instance is ready: it moves to ONLINE. Names the process too, so that
+     * a readiness check that finishes after its process died and was replaced changes nothing.
+     *
+     * @param reason how it was found ready, for the log and {@code describe}
+     * @return whether it moved to ONLINE (false if it is not STARTING, or runs another process)
+     */
+    public CompletableFuture<Boolean> markReady(int id, long pid, String reason) {
+        return call(() -> {
+            Instance inst = instances.get(id);
+            if (inst == null || inst.state != ProcessState.STARTING || inst.pid() != pid) {
+                return false;
+            }
+            transition(inst, ProcessState.ONLINE, reason);
+            return true;
         });
     }
 
@@ -125,7 +212,7 @@ public final class Supervisor implements AutoCloseable {
                     inst.tracker.reset();
                     spawn(inst, "started by request");
                 } else if (inst.state == ProcessState.WAITING_RESTART) {
-                    inst.restartTimer.cancel(false);
+                    inst.restartTimer.cancel();
                     inst.tracker.reset();
                     spawn(inst, "started by request");
                 }
@@ -134,7 +221,10 @@ public final class Supervisor implements AutoCloseable {
         });
     }
 
-    /** Stops the given instances; completes when every process of their trees is gone. */
+    /**
+     * Stops the given instances, those still STARTING included; completes when every process of
+     * their trees is gone.
+     */
     public CompletableFuture<Void> stop(Collection<Integer> ids) {
         return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, this::stopOnLoop), loop);
     }
@@ -170,7 +260,7 @@ public final class Supervisor implements AutoCloseable {
         return call(() -> {
             int sent = 0;
             for (Instance inst : resolve(ids)) {
-                if (inst.process != null && inst.state.isRunning() && Posix.kill(inst.pid(), signal)) {
+                if (inst.process != null && inst.state.isRunning() && processes.kill(inst.pid(), signal)) {
                     sent++;
                 }
             }
@@ -206,21 +296,25 @@ public final class Supervisor implements AutoCloseable {
         loop.shutdown();
     }
 
-    private Instance create(AppSpec spec, int index) throws IOException {
+    private Instance create(AppSpec spec, InstancePlan plan) throws IOException {
         LogPolicy lp = spec.logs();
-        Path outPath = lp.outFileOf(index, spec.instances());
-        Path errPath = lp.errorFileOf(index, spec.instances());
-        LogWriter out = logs.acquire(outPath, lp.dateFormat(), lp.maxSize(), lp.retain());
+        LogWriter out = logs.acquire(plan.outLog(), lp.dateFormat(), lp.maxSize(), lp.retain());
         LogWriter err;
         try {
-            err = logs.acquire(errPath, lp.dateFormat(), lp.maxSize(), lp.retain());
+            err = logs.acquire(plan.errLog(), lp.dateFormat(), lp.maxSize(), lp.retain());
         } catch (IOException | RuntimeException e) {
-            logs.release(outPath);
+            logs.release(plan.outLog());
             throw e;
         }
-        Instance inst = new Instance(nextId++, index, spec, new RestartTracker(spec.restart(), random), out, err);
+        Instance inst = new Instance(nextId++, spec, plan, new RestartTracker(spec.restart(), random), out, err);
         instances.put(inst.id, inst);
         return inst;
+    }
+
+    /** Undoes {@link #create} of an instance that never ran. */
+    private void forget(Instance inst) {
+        instances.remove(inst.id);
+        releaseLogs(inst);
     }
 
     /**
@@ -235,16 +329,15 @@ public final class Supervisor implements AutoCloseable {
                 .completeOnTimeout(null, DRAIN_OUTPUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Called off the loop: closing a writer drains its buffer, which may take a moment. */
+    /** Called off the loop (but for an instance that never ran): closing a writer drains its buffer. */
     private void releaseLogs(Instance inst) {
-        LogPolicy lp = inst.spec.logs();
-        logs.release(lp.outFileOf(inst.index, inst.spec.instances()));
-        logs.release(lp.errorFileOf(inst.index, inst.spec.instances()));
+        logs.release(inst.plan.outLog());
+        logs.release(inst.plan.errLog());
     }
 
+    /** Launches the instance's process: STARTING with its pid, then ONLINE at once if its plan says so. */
     private void spawn(Instance inst, String why) {
-        transition(inst, ProcessState.STARTING, why);
-        Map<String, String> env = new HashMap<>(inst.spec.env());
+        Map<String, String> env = new HashMap<>(inst.plan.env());
         env.put("HERD_APP_INSTANCE", Integer.toString(inst.index));
         env.put("HERD_APP_NAME", inst.spec.name());
         if (inst.spec.isNode()) {
@@ -252,9 +345,10 @@ public final class Supervisor implements AutoCloseable {
         }
         ProcessLauncher.Launched p;
         try {
-            p = launcher.launch(inst.spec.command(), inst.spec.cwd(), env);
+            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env);
         } catch (IOException | RuntimeException e) {
             inst.process = null;
+            transition(inst, ProcessState.STARTING, why);
             transition(inst, ProcessState.ERRORED, "cannot start: " + e.getMessage());
             return;
         }
@@ -269,7 +363,10 @@ public final class Supervisor implements AutoCloseable {
                 onExit(inst, failure == null ? code : -1);
             }
         }, loop);
-        transition(inst, ProcessState.ONLINE, why);
+        transition(inst, ProcessState.STARTING, why);
+        if (inst.plan.readiness() == Readiness.AT_SPAWN) {
+            transition(inst, ProcessState.ONLINE, why);
+        }
     }
 
     private void onExit(Instance inst, int code) {
@@ -295,7 +392,7 @@ public final class Supervisor implements AutoCloseable {
                     inst.restarts++;
                     spawn(inst, "automatic restart");
                 }
-            }, d.delay().toNanos(), TimeUnit.NANOSECONDS);
+            }, d.delay());
         } else {
             transition(inst, d.next(), what + "; " + d.reason());
         }
@@ -306,12 +403,13 @@ public final class Supervisor implements AutoCloseable {
             case STOPPING:
                 return inst.stopped;
             case WAITING_RESTART:
-                inst.restartTimer.cancel(false);
+                inst.restartTimer.cancel();
                 transition(inst, ProcessState.STOPPED, "stopped by request while waiting to restart");
                 return CompletableFuture.completedFuture(null);
             case ERRORED:
                 transition(inst, ProcessState.STOPPED, "stopped by request");
                 return CompletableFuture.completedFuture(null);
+            case STARTING:
             case ONLINE:
                 break;
             default:
@@ -320,27 +418,28 @@ public final class Supervisor implements AutoCloseable {
         long pid = inst.pid();
         StopPolicy sp = inst.spec.stop();
         inst.stopped = new CompletableFuture<>();
-        inst.treeAtStop = ProcessTree.treeOf(pid);
+        inst.treeAtStop = processes.treeOf(pid);
         transition(inst, ProcessState.STOPPING, "sending " + sp.killSignal().name()
                 + ", SIGKILL after " + sp.killTimeout().toMillis() + " ms");
         signalTree(pid, inst.treeAtStop, sp.killSignal());
+        inst.killDeadlineNanos = ticker.nanos() + sp.killTimeout().toNanos();
         inst.killTimer = loop.schedule(() -> {
+            inst.killTimer = null;
             log.warn("{}[{}] (pid {}) still running {} ms after {}: sending SIGKILL", inst.spec.name(), inst.index,
                     pid, sp.killTimeout().toMillis(), sp.killSignal().name());
             signalTree(pid, inst.treeAtStop, Signal.SIGKILL);
-        }, sp.killTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, sp.killTimeout());
         return inst.stopped;
     }
 
     /** The leader exited while stopping: wait for the rest of its tree (SIGKILL at the deadline), then STOPPED. */
     private void finishStop(Instance inst, long pgid, ExitRecord exit) {
-        long deadline = ticker.nanos();
-        if (inst.killTimer != null && !inst.killTimer.isDone()) {
-            deadline += inst.killTimer.getDelay(TimeUnit.NANOSECONDS);
-        }
+        // Once SIGKILL went out, leftovers get it at once too; before, they have until its deadline.
+        long deadline = inst.killTimer != null ? inst.killDeadlineNanos : ticker.nanos();
         awaitLeftovers(inst, pgid, deadline, false, () -> {
             if (inst.killTimer != null) {
-                inst.killTimer.cancel(false);
+                inst.killTimer.cancel();
+                inst.killTimer = null;
             }
             inst.process = null;
             transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after running "
@@ -369,8 +468,7 @@ public final class Supervisor implements AutoCloseable {
             awaitLeftovers(inst, pgid, now + AFTER_KILL.toNanos(), true, then);
             return;
         }
-        loop.schedule(() -> awaitLeftovers(inst, pgid, deadlineNanos, killed, then),
-                LEFTOVER_POLL.toNanos(), TimeUnit.NANOSECONDS);
+        loop.schedule(() -> awaitLeftovers(inst, pgid, deadlineNanos, killed, then), LEFTOVER_POLL);
     }
 
     /** After a crash: ask what is left of the group to stop, and kill it at the deadline, without holding up the restart. */
@@ -383,17 +481,17 @@ public final class Supervisor implements AutoCloseable {
                 pgid, left.size(), inst.spec.stop().killSignal().name());
         signalTree(pgid, left, inst.spec.stop().killSignal());
         loop.schedule(() -> {
-            List<ProcessTree.Stat> still = ProcessTree.groupMembers(pgid);
+            List<ProcessTree.Stat> still = processes.groupMembers(pgid);
             if (!still.isEmpty()) {
                 signalTree(pgid, still, Signal.SIGKILL);
             }
-        }, inst.spec.stop().killTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, inst.spec.stop().killTimeout());
     }
 
-    private static List<ProcessTree.Stat> leftovers(Instance inst, long pgid) {
-        List<ProcessTree.Stat> left = new ArrayList<>(ProcessTree.groupMembers(pgid));
+    private List<ProcessTree.Stat> leftovers(Instance inst, long pgid) {
+        List<ProcessTree.Stat> left = new ArrayList<>(processes.groupMembers(pgid));
         for (ProcessTree.Stat s : inst.treeAtStop) {
-            if (s.pgid() != pgid && ProcessTree.isAlive(s)) {
+            if (s.pgid() != pgid && processes.isAlive(s)) {
                 left.add(s);
             }
         }
@@ -401,11 +499,11 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /** Signals the group, and each process of the tree that left the group (setsid, setpgid). */
-    private static void signalTree(long pgid, List<ProcessTree.Stat> tree, Signal signal) {
-        Posix.killGroup(pgid, signal);
+    private void signalTree(long pgid, List<ProcessTree.Stat> tree, Signal signal) {
+        processes.killGroup(pgid, signal);
         for (ProcessTree.Stat s : tree) {
-            if (s.pgid() != pgid && ProcessTree.isAlive(s)) {
-                Posix.kill(s.pid(), signal);
+            if (s.pgid() != pgid && processes.isAlive(s)) {
+                processes.kill(s.pid(), signal);
             }
         }
     }
@@ -434,15 +532,12 @@ public final class Supervisor implements AutoCloseable {
 
     private InstanceInfo info(Instance inst) {
         boolean running = inst.process != null && inst.state.isRunning();
-        LogPolicy lp = inst.spec.logs();
         return new InstanceInfo(inst.id, inst.spec.name(), inst.index, inst.state, running ? inst.pid() : 0,
                 inst.restarts, inst.tracker.unstableRestarts(),
                 running ? inst.startedEpochMillis : 0,
                 running ? Duration.ofNanos(ticker.nanos() - inst.startedNanos).toMillis() : 0,
-                List.copyOf(inst.exits), inst.reason,
-                lp.outFileOf(inst.index, inst.spec.instances()).toString(),
-                lp.errorFileOf(inst.index, inst.spec.instances()).toString(),
-                inst.out.droppedLines() + inst.err.droppedLines(), inst.spec);
+                List.copyOf(inst.exits), inst.reason, inst.plan.outLog().toString(), inst.plan.errLog().toString(),
+                inst.out.droppedLines() + inst.err.droppedLines(), inst.spec, inst.plan);
     }
 
     private List<Instance> resolve(Collection<Integer> ids) {

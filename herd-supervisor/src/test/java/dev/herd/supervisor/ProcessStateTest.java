@@ -21,8 +21,19 @@ class ProcessStateTest {
     }
 
     @Test
-    void startingToOnlineWhenSpawned() {
+    void startingToOnlineWhenReady() {
         assertThat(STARTING.canMoveTo(ONLINE)).isTrue();
+    }
+
+    @Test
+    void startingToStoppingWhenStoppedBeforeReady() {
+        assertThat(STARTING.canMoveTo(STOPPING)).isTrue();
+    }
+
+    @Test
+    void startingToWaitingRestartOrStoppedWhenItExitsBeforeReady() {
+        assertThat(STARTING.canMoveTo(WAITING_RESTART)).isTrue();
+        assertThat(STARTING.canMoveTo(STOPPED)).isTrue();
     }
 
     @Test
@@ -78,7 +89,8 @@ class ProcessStateTest {
     @Test
     void noOtherMoveIsAllowed() {
         Set<String> allowed = Set.of(
-                "STOPPED>STARTING", "STARTING>ONLINE", "STARTING>ERRORED", "ONLINE>STOPPING",
+                "STOPPED>STARTING", "STARTING>ONLINE", "STARTING>ERRORED", "STARTING>STOPPING",
+                "STARTING>WAITING_RESTART", "STARTING>STOPPED", "ONLINE>STOPPING",
                 "ONLINE>WAITING_RESTART", "ONLINE>ERRORED", "ONLINE>STOPPED", "STOPPING>STOPPED",
                 "WAITING_RESTART>STARTING", "WAITING_RESTART>STOPPED", "ERRORED>STARTING", "ERRORED>STOPPED");
         for (ProcessState from : ProcessState.values()) {

@@ -1,0 +1,52 @@
+package dev.herd.supervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How one instance runs, fixed when it is created: its own argument vector and environment (a
+ * cluster instance's differ from its app's by its port), its own log files (so that scaling the
+ * app does not rename them), and when it counts as ready.
+ *
+ * @param index     its index within the app ({@code HERD_APP_INSTANCE}); unique among the app's
+ *                  instances at any time, reused after an instance is gone
+ * @param command   the argument vector
+ * @param env       the complete environment, to which herd adds {@code HERD_APP_INSTANCE},
+ *                  {@code HERD_APP_NAME} and, for Node, {@code NODE_APP_INSTANCE}
+ * @param outLog    the stdout file
+ * @param errLog    the stderr file
+ * @param port      the port it is to listen on, or 0 when herd gives it none (fork mode)
+ * @param readiness when it moves from STARTING to ONLINE
+ */
+public record InstancePlan(int index, List<String> command, Map<String, String> env, Path outLog, Path errLog,
+                           int port, Readiness readiness) {
+
+    public InstancePlan {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative, was " + index);
+        }
+        command = List.copyOf(command);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command must not be empty");
+        }
+        env = Map.copyOf(env);
+        Objects.requireNonNull(outLog, "outLog");
+        Objects.requireNonNull(errLog, "errLog");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        Objects.requireNonNull(readiness, "readiness");
+    }
+
+    /**
+     * The plan of a fork-mode instance: the app's command and environment, and its log files
+     * named for an app of {@code instances} instances (PM2's {@code -<index>} suffix when several).
+     */
+    public static InstancePlan of(AppSpec spec, int index, int instances) {
+        LogPolicy logs = spec.logs();
+        return new InstancePlan(index, spec.command(), spec.env(), logs.outFileOf(index, instances),
+                logs.errorFileOf(index, instances), 0, Readiness.AT_SPAWN);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.herd.supervisor;
+
+import java.util.List;
+
+/**
+ * What the supervisor asks of the operating system about processes it started: their trees and
+ * groups, and signals to them. The system's is {@link #system()}; a test gives a fake, so that no
+ * real process is signalled for a fake pid.
+ */
+public interface ProcessTable {
+
+    /** The process and all its descendants, the root first; empty if it is gone. */
+    List<ProcessTree.Stat> treeOf(long pid);
+
+    /** The live members of a process group. */
+    List<ProcessTree.Stat> groupMembers(long pgid);
+
+    /** Whether this very process (pid and start time) still runs and is not a zombie. */
+    boolean isAlive(ProcessTree.Stat process);
+
+    /** Sends a signal to one process; false if it does not exist. */
+    boolean kill(long pid, Signal signal);
+
+    /** Sends a signal to every process of a group; false if the group is empty. */
+    boolean killGroup(long pgid, Signal signal);
+
+    /** The real one: {@code /proc} and {@code kill(2)}. */
+    static ProcessTable system() {
+        return new ProcessTable() {
+            @Override
+            public List<ProcessTree.Stat> treeOf(long pid) {
+                return ProcessTree.treeOf(pid);
+            }
+
+            @Override
+            public List<ProcessTree.Stat> groupMembers(long pgid) {
+                return ProcessTree.groupMembers(pgid);
+            }
+
+            @Override
+            public boolean isAlive(ProcessTree.Stat process) {
+                return ProcessTree.isAlive(process);
+            }
+
+            @Override
+            public boolean kill(long pid, Signal signal) {
+                return Posix.kill(pid, signal);
+            }
+
+            @Override
+            public boolean killGroup(long pgid, Signal signal) {
+                return Posix.killGroup(pgid, signal);
+            }
+        };
+    }
+}

@@ -1,0 +1,272 @@
+package dev.herd.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herd.supervisor.FakeProcesses.FakeProcess;
+import dev.herd.supervisor.logs.LogRegistry;
+
+/**
+ * The supervisor's state machine on a fake launcher and a manual clock: every step is taken by
+ * the test, no process runs and nothing sleeps.
+ */
+class SupervisorTest {
+
+    private static final RestartPolicy RESTART_AFTER_1S = new RestartPolicy(true, 16, Duration.ofMillis(1000),
+            Duration.ofMillis(1000), Duration.ZERO, Set.of());
+
+    @TempDir
+    Path dir;
+
+    private final ManualScheduler loop = new ManualScheduler();
+    private final FakeProcesses os = new FakeProcesses();
+    private final List<InstanceEvent> events = new CopyOnWriteArrayList<>();
+    private LogRegistry logs;
+    private Supervisor supervisor;
+
+    @BeforeEach
+    void setUp() {
+        logs = new LogRegistry();
+        supervisor = new Supervisor(os, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop, events::add);
+    }
+
+    @AfterEach
+    void tearDown() {
+        logs.close();
+    }
+
+    private AppSpec app(String name, int instances, RestartPolicy restart, StopPolicy stop) {
+        return new AppSpec(name, dir.resolve(name + ".sh"), Path.of("/bin/bash"), List.of(), List.of("--flag"), dir,
+                Map.of("A", "1"), instances, restart, stop,
+                new LogPolicy(dir.resolve(name + "-out.log"), dir.resolve(name + "-error.log"), false, null, 0, 0));
+    }
+
+    private AppSpec app(String name) {
+        return app(name, 1, RESTART_AFTER_1S, StopPolicy.DEFAULT);
+    }
+
+    private static InstancePlan marked(AppSpec spec, int index, int port) {
+        InstancePlan base = InstancePlan.of(spec, index, 2);
+        return new InstancePlan(index, List.of("/bin/bash", "server.sh", "--port", Integer.toString(port)),
+                Map.of("PORT", Integer.toString(port)), base.outLog(), base.errLog(), port, Readiness.WHEN_MARKED);
+    }
+
+    private InstanceInfo info(int id) {
+        return supervisor.list().stream().filter(i -> i.id() == id).findFirst().orElseThrow();
+    }
+
+    private List<String> moves(int id) {
+        return events.stream().filter(e -> e.id() == id).map(e -> e.from() + ">" + e.to()).toList();
+    }
+
+    @Test
+    void forkModeInstanceIsOnlineAsSoonAsItIsSpawned() {
+        int id = supervisor.add(app("web")).join().get(0);
+
+        assertThat(moves(id)).containsExactly("STOPPED>STARTING", "STARTING>ONLINE");
+        assertThat(info(id).pid()).isEqualTo(os.last().pid());
+        assertThat(os.last().command()).containsExactly("/bin/bash", dir.resolve("web.sh").toString(), "--flag");
+        assertThat(os.last().env()).containsEntry("A", "1").containsEntry("HERD_APP_INSTANCE", "0")
+                .containsEntry("HERD_APP_NAME", "web");
+    }
+
+    @Test
+    void startingEventCarriesThePidSoThatAReadinessCheckCanFollowIt() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+
+        InstanceEvent starting = events.stream().filter(e -> e.id() == id).findFirst().orElseThrow();
+        assertThat(starting.to()).isEqualTo(ProcessState.STARTING);
+        assertThat(starting.pid()).isEqualTo(os.last().pid());
+    }
+
+    @Test
+    void instanceThatWaitsToBeMarkedStaysStartingUntilMarkedReady() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(os.last().command()).containsExactly("/bin/bash", "server.sh", "--port", "41000");
+        assertThat(os.last().env()).containsEntry("PORT", "41000").doesNotContainKey("A");
+        assertThat(info(id).plan().port()).isEqualTo(41000);
+
+        assertThat(supervisor.markReady(id, os.last().pid() + 1, "port 41000 accepts").join()).isFalse();
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(supervisor.markReady(id, os.last().pid(), "port 41000 accepts").join()).isTrue();
+        assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+        assertThat(info(id).lastReason()).isEqualTo("port 41000 accepts");
+        assertThat(supervisor.markReady(id, os.last().pid(), "again").join()).isFalse();
+    }
+
+    @Test
+    void readinessOfAProcessThatDiedAndWasReplacedChangesNothing() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        FakeProcess first = os.last();
+        loop.advance(Duration.ofSeconds(5));
+        first.exit(1);
+        assertThat(info(id).state()).isEqualTo(ProcessState.WAITING_RESTART);
+        loop.advance(Duration.ofSeconds(1));
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(os.last()).isNotSameAs(first);
+
+        assertThat(supervisor.markReady(id, first.pid(), "late answer of the first").join()).isFalse();
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+    }
+
+    @Test
+    void crashBeforeReadyIsRestartedByItsPolicy() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        loop.advance(Duration.ofMillis(200));
+        os.last().exit(3);
+
+        assertThat(moves(id)).containsExactly("STOPPED>STARTING", "STARTING>WAITING_RESTART");
+        assertThat(info(id).lastExits()).hasSize(1);
+        assertThat(info(id).lastExits().get(0).exitCode()).isEqualTo(3);
+        loop.advance(Duration.ofMillis(999));
+        assertThat(info(id).state()).isEqualTo(ProcessState.WAITING_RESTART);
+        loop.advance(Duration.ofMillis(1));
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(os.launched()).hasSize(2);
+    }
+
+    @Test
+    void stopWhileStartingStopsItsProcess() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        FakeProcess p = os.last();
+
+        CompletableFuture<Void> stopped = supervisor.stop(List.of(id));
+
+        assertThat(p.received()).containsExactly(Signal.SIGTERM);
+        assertThat(stopped).isCompleted();
+        assertThat(moves(id)).containsExactly("STOPPED>STARTING", "STARTING>STOPPING", "STOPPING>STOPPED");
+        assertThat(info(id).pid()).isZero();
+        assertThat(info(id).lastExits().get(0).requested()).isTrue();
+    }
+
+    @Test
+    void processThatIgnoresItsSignalIsKilledAtKillTimeout() {
+        int id = supervisor.add(app("stubborn", 1, RESTART_AFTER_1S, new StopPolicy(Signal.SIGTERM,
+                Duration.ofMillis(1500)))).join().get(0);
+        FakeProcess p = os.last();
+        p.ignoreTerm();
+
+        CompletableFuture<Void> stopped = supervisor.stop(List.of(id));
+        loop.advance(Duration.ofMillis(1499));
+        assertThat(p.received()).containsExactly(Signal.SIGTERM);
+        assertThat(stopped).isNotDone();
+        assertThat(info(id).state()).isEqualTo(ProcessState.STOPPING);
+
+        loop.advance(Duration.ofMillis(1));
+        assertThat(p.received()).containsExactly(Signal.SIGTERM, Signal.SIGKILL);
+        assertThat(stopped).isCompleted();
+        assertThat(info(id).state()).isEqualTo(ProcessState.STOPPED);
+        assertThat(info(id).lastExits().get(0).describe()).contains("SIGKILL");
+    }
+
+    @Test
+    void stopWhileWaitingToRestartCancelsTheRestart() {
+        int id = supervisor.add(app("web")).join().get(0);
+        os.last().exit(1);
+        assertThat(info(id).state()).isEqualTo(ProcessState.WAITING_RESTART);
+
+        supervisor.stop(List.of(id)).join();
+        loop.advance(Duration.ofSeconds(10));
+
+        assertThat(info(id).state()).isEqualTo(ProcessState.STOPPED);
+        assertThat(os.launched()).hasSize(1);
+        assertThat(loop.pendingTimers()).isZero();
+    }
+
+    @Test
+    void spawnFailureIsErroredWithTheReason() {
+        os.failNextLaunch("/srv/app.sh not found");
+        int id = supervisor.add(app("web")).join().get(0);
+
+        assertThat(moves(id)).containsExactly("STOPPED>STARTING", "STARTING>ERRORED");
+        assertThat(info(id).lastReason()).isEqualTo("cannot start: /srv/app.sh not found");
+    }
+
+    @Test
+    void addedInstanceGetsItsOwnLogFilesAndLeavesTheOthersAlone() {
+        AppSpec spec = app("web");
+        int first = supervisor.add(spec).join().get(0);
+        assertThat(info(first).outLog()).isEqualTo(dir.resolve("web-out.log").toString());
+
+        int second = supervisor.addInstance(spec, InstancePlan.of(spec, 1, 2), true).join();
+
+        assertThat(info(first).outLog()).isEqualTo(dir.resolve("web-out.log").toString());
+        assertThat(info(second).outLog()).isEqualTo(dir.resolve("web-out-1.log").toString());
+        assertThat(info(second).errLog()).isEqualTo(dir.resolve("web-error-1.log").toString());
+        assertThat(os.last().env()).containsEntry("HERD_APP_INSTANCE", "1");
+
+        os.launched().forEach(p -> p.exit(0));
+        supervisor.delete(List.of(second)).join();
+        assertThat(logs.open()).containsKey(dir.resolve("web-out.log")).doesNotContainKey(dir.resolve("web-out-1.log"));
+        assertThat(supervisor.apps()).extracting(AppSpec::name).containsExactly("web");
+    }
+
+    @Test
+    void addedInstanceBringsTheAppsNewDefinition() {
+        AppSpec v1 = app("web");
+        int old = supervisor.add(v1).join().get(0);
+        AppSpec v2 = app("web", 1, RestartPolicy.DEFAULT, StopPolicy.DEFAULT);
+
+        int fresh = supervisor.addInstance(v2, InstancePlan.of(v2, 1, 2), true).join();
+
+        assertThat(supervisor.apps()).containsExactly(v2);
+        assertThat(info(old).spec()).isSameAs(v1);
+        assertThat(info(fresh).spec()).isSameAs(v2);
+    }
+
+    @Test
+    void addInstanceRefusesAnUnknownAppAndATakenIndex() {
+        AppSpec spec = app("web");
+        supervisor.add(spec).join();
+
+        assertThatThrownBy(() -> supervisor.addInstance(app("other"), InstancePlan.of(spec, 1, 2), true).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("no app named 'other'");
+        assertThatThrownBy(() -> supervisor.addInstance(spec, InstancePlan.of(spec, 0, 2), true).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("has an instance 0 already");
+    }
+
+    @Test
+    void addRefusesTwoPlansWithOneIndexAndKeepsNothing() {
+        AppSpec spec = app("api");
+        assertThatThrownBy(() -> supervisor.add(spec, List.of(marked(spec, 0, 41000), marked(spec, 0, 41001)), true)
+                .join()).hasCauseInstanceOf(IllegalArgumentException.class);
+
+        assertThat(supervisor.list()).isEmpty();
+        assertThat(supervisor.apps()).isEmpty();
+        assertThat(os.launched()).isEmpty();
+    }
+
+    @Test
+    void restartOfAnInstanceThatWaitsToBeMarkedStartsAgainAsStarting() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        supervisor.markReady(id, os.last().pid(), "ready").join();
+
+        supervisor.restart(List.of(id)).join();
+
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(info(id).restarts()).isEqualTo(1);
+        assertThat(os.launched()).hasSize(2);
+        assertThat(os.last().env()).containsEntry("PORT", "41000");
+    }
+}
