@@ -37,6 +37,8 @@ final class Instance {
     Scheduler.Timer killTimer;
     /** Ticker time at which a stop sends SIGKILL. */
     long killDeadlineNanos;
+    /** Why herd stopped a process that is to be handled as crashed ({@code Supervisor.fail}); null otherwise. */
+    String failure;
     /** Every process of the tree when the stop began, to catch those that left the group. */
     List<ProcessTree.Stat> treeAtStop = List.of();
     CompletableFuture<Void> stopped;

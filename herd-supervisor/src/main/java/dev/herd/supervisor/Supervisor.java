@@ -164,18 +164,17 @@ public final class Supervisor implements AutoCloseable {
      * {@code spec} becomes the app's definition from now on: a reload may bring a new version,
      * which the instances added after it run while the older ones keep theirs until retired.
      *
+     * <p>Its index may be one an instance of the app has: a reload's new instance takes the index
+     * of the one it replaces ({@code HERD_APP_INSTANCE} stays, as PM2 keeps
+     * {@code NODE_APP_INSTANCE}), and the two share their log files while both run.
+     *
      * @return the new instance's id; fails with {@link IllegalArgumentException} if there is no
-     *         such app, or one of its instances has that index
+     *         such app
      */
     public CompletableFuture<Integer> addInstance(AppSpec spec, InstancePlan plan, boolean start) {
         return call(() -> {
             if (!apps.containsKey(spec.name())) {
                 throw new IllegalArgumentException("no app named '" + spec.name() + "'");
-            }
-            boolean taken = instances.values().stream()
-                    .anyMatch(i -> i.spec.name().equals(spec.name()) && i.index == plan.index());
-            if (taken) {
-                throw new IllegalArgumentException(spec.name() + " has an instance " + plan.index() + " already");
             }
             Instance inst = create(spec, plan);
             apps.put(spec.name(), spec);
@@ -201,6 +200,52 @@ public final class Supervisor implements AutoCloseable {
             }
             transition(inst, ProcessState.ONLINE, reason);
             return true;
+        });
+    }
+
+    /**
+     * Says that a running instance does not work (it never got ready in time, say): its tree is
+     * stopped by its stop policy and its exit handled as a crash, so its restart policy decides
+     * what comes next. Names the process, as {@link #markReady} does.
+     *
+     * @param reason why, added to the reason of its exit
+     * @return whether it was running that process
+     */
+    public CompletableFuture<Boolean> fail(int id, long pid, String reason) {
+        return call(() -> {
+            Instance inst = instances.get(id);
+            if (inst == null || inst.pid() != pid || inst.failure != null
+                    || (inst.state != ProcessState.STARTING && inst.state != ProcessState.ONLINE)) {
+                return false;
+            }
+            inst.failure = reason;
+            StopPolicy sp = inst.spec.stop();
+            log.warn("{}[{}] (pid {}) {}: sending {}", inst.spec.name(), inst.index, pid, reason, sp.killSignal().name());
+            List<ProcessTree.Stat> tree = processes.treeOf(pid);
+            signalTree(pid, tree, sp.killSignal());
+            int generation = inst.generation;
+            loop.schedule(() -> {
+                if (inst.generation == generation && inst.process != null) {
+                    signalTree(pid, processes.treeOf(pid), Signal.SIGKILL);
+                }
+            }, sp.killTimeout());
+            return true;
+        });
+    }
+
+    /**
+     * Replaces an app's definition without touching its instances: what {@link #apps()} reports
+     * and a save keeps (a scale's new count, or the running version after a reload gave up).
+     *
+     * @return completes when done; fails with {@link IllegalArgumentException} if there is no such app
+     */
+    public CompletableFuture<Void> redefine(AppSpec spec) {
+        return call(() -> {
+            if (!apps.containsKey(spec.name())) {
+                throw new IllegalArgumentException("no app named '" + spec.name() + "'");
+            }
+            apps.put(spec.name(), spec);
+            return null;
         });
     }
 
@@ -337,6 +382,7 @@ public final class Supervisor implements AutoCloseable {
 
     /** Launches the instance's process: STARTING with its pid, then ONLINE at once if its plan says so. */
     private void spawn(Instance inst, String why) {
+        inst.failure = null;
         Map<String, String> env = new HashMap<>(inst.plan.env());
         env.put("HERD_APP_INSTANCE", Integer.toString(inst.index));
         env.put("HERD_APP_NAME", inst.spec.name());
@@ -383,7 +429,9 @@ public final class Supervisor implements AutoCloseable {
         // The leader is gone; anything left in its group is an orphan that may hold its port.
         cleanUpGroup(inst, pgid);
         RestartDecision d = inst.tracker.onExit(code, uptime);
-        String what = "exited with " + exit.describe() + " after running " + uptime.toMillis() + " ms";
+        String what = "exited with " + exit.describe() + " after running " + uptime.toMillis() + " ms"
+                + (inst.failure != null ? " (stopped: " + inst.failure + ")" : "");
+        inst.failure = null;
         inst.process = null;
         if (d.next() == ProcessState.WAITING_RESTART) {
             transition(inst, ProcessState.WAITING_RESTART, what + "; restart in " + d.delay().toMillis() + " ms");

@@ -235,14 +235,27 @@ class SupervisorTest {
     }
 
     @Test
-    void addInstanceRefusesAnUnknownAppAndATakenIndex() {
+    void addInstanceRefusesAnUnknownApp() {
         AppSpec spec = app("web");
         supervisor.add(spec).join();
 
         assertThatThrownBy(() -> supervisor.addInstance(app("other"), InstancePlan.of(spec, 1, 2), true).join())
                 .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("no app named 'other'");
-        assertThatThrownBy(() -> supervisor.addInstance(spec, InstancePlan.of(spec, 0, 2), true).join())
-                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("has an instance 0 already");
+    }
+
+    @Test
+    void replacementTakesTheIndexAndLogFilesOfTheInstanceItReplaces() {
+        AppSpec spec = app("web");
+        int old = supervisor.add(spec).join().get(0);
+
+        int fresh = supervisor.addInstance(spec, InstancePlan.of(spec, 0, 1), true).join();
+
+        assertThat(info(fresh).index()).isZero();
+        assertThat(info(fresh).outLog()).isEqualTo(info(old).outLog());
+        assertThat(os.last().env()).containsEntry("HERD_APP_INSTANCE", "0");
+        os.launched().get(0).exit(0);
+        supervisor.delete(List.of(old)).join();
+        assertThat(logs.open()).containsKey(dir.resolve("web-out.log"));
     }
 
     @Test
@@ -268,5 +281,53 @@ class SupervisorTest {
         assertThat(info(id).restarts()).isEqualTo(1);
         assertThat(os.launched()).hasSize(2);
         assertThat(os.last().env()).containsEntry("PORT", "41000");
+    }
+
+    @Test
+    void failedInstanceIsStoppedAndHandledAsACrashWithTheReason() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        FakeProcess p = os.last();
+        loop.advance(Duration.ofSeconds(10));
+
+        assertThat(supervisor.fail(id, p.pid() + 1, "not ready").join()).isFalse();
+        assertThat(supervisor.fail(id, p.pid(), "not ready within listen_timeout (10 s)").join()).isTrue();
+
+        assertThat(p.received()).containsExactly(Signal.SIGTERM);
+        assertThat(info(id).state()).isEqualTo(ProcessState.WAITING_RESTART);
+        assertThat(info(id).lastReason()).contains("SIGTERM").contains("(stopped: not ready within listen_timeout (10 s))");
+        assertThat(info(id).lastExits().get(0).requested()).isFalse();
+        loop.advance(Duration.ofSeconds(1));
+        assertThat(info(id).state()).isEqualTo(ProcessState.STARTING);
+        assertThat(os.launched()).hasSize(2);
+    }
+
+    @Test
+    void failedInstanceThatIgnoresItsSignalIsKilledAtKillTimeout() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+        FakeProcess p = os.last();
+        p.ignoreTerm();
+
+        supervisor.fail(id, p.pid(), "not ready").join();
+        loop.advance(StopPolicy.DEFAULT.killTimeout());
+
+        assertThat(p.received()).containsExactly(Signal.SIGTERM, Signal.SIGKILL);
+        assertThat(info(id).state()).isEqualTo(ProcessState.WAITING_RESTART);
+    }
+
+    @Test
+    void redefineChangesWhatTheAppIsWithoutTouchingItsInstances() {
+        AppSpec v1 = app("web");
+        int id = supervisor.add(v1).join().get(0);
+        AppSpec two = v1.withInstances(2);
+
+        supervisor.redefine(two).join();
+
+        assertThat(supervisor.apps()).containsExactly(two);
+        assertThat(info(id).spec()).isSameAs(v1);
+        assertThat(os.launched()).hasSize(1);
+        assertThatThrownBy(() -> supervisor.redefine(app("other")).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class);
     }
 }
