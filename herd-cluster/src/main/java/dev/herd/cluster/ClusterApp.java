@@ -1,0 +1,740 @@
+package dev.herd.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceEvent;
+import dev.herd.supervisor.InstancePlan;
+import dev.herd.supervisor.ProcessState;
+import dev.herd.supervisor.Readiness;
+import dev.herd.supervisor.Scheduler;
+import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.Ticker;
+
+/**
+ * One cluster app: its instances, each on an internal port of its own, behind one public port.
+ * It follows the supervisor's events: an instance that starts is probed until ready, then marked
+ * ready and admitted to the pool; one that stops or crashes leaves the pool at once. On top of
+ * that it runs the app's rolling reloads ({@link RollingReload} decides, this class acts) and
+ * scales.
+ *
+ * <p>The public listener opens with the app and closes only when its last instance has stopped.
+ *
+ * <p>Threading: all state lives on one loop ({@link Scheduler}); the public methods post there
+ * and return futures, and {@link #onInstanceEvent} may be called from any thread.
+ */
+public final class ClusterApp {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterApp.class);
+    /** Time between two readiness probes of a starting instance. */
+    static final Duration READY_POLL = Duration.ofMillis(50);
+
+    /** Where an instance stands with the pool, as {@code list} shows it. */
+    public enum Place {
+        /** Started, not ready yet: no traffic. */
+        STARTING,
+        /** In the pool. */
+        READY,
+        /** Takes no new requests; finishing those in flight before it is stopped. */
+        DRAINING,
+        /** Not running, or on its way out: no traffic. */
+        OUT;
+
+        /** The word {@code list} shows. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * An instance of the app, as the cluster sees it.
+     *
+     * @param id    the supervisor's id
+     * @param index its index ({@code HERD_APP_INSTANCE})
+     * @param port  its internal port
+     * @param place where it stands with the pool
+     */
+    public record Member(int id, int index, int port, Place place) {
+    }
+
+    /**
+     * A step of a reload or scale, as the user watching it reads it.
+     *
+     * @param index the instance's index, or -1 for the whole app
+     * @param step  a short machine name: {@code starting}, {@code ready}, {@code failed},
+     *              {@code draining}, {@code drained}, {@code stopped}, {@code done}
+     * @param text  the line to show
+     */
+    public record Progress(int index, String step, String text) {
+    }
+
+    /**
+     * How a reload or scale ended.
+     *
+     * @param failure why it stopped short, or {@code null} when it did everything
+     */
+    public record Outcome(String failure) {
+        public boolean succeeded() {
+            return failure == null;
+        }
+    }
+
+    private static final class MemberState {
+        final int id;
+        final int index;
+        final int port;
+        Place place = Place.OUT;
+        ProcessState state = ProcessState.STOPPED;
+        long pid;
+        long startedNanos;
+        /** Bumped to call off the readiness probes of an earlier run. */
+        int probeRun;
+
+        MemberState(int id, int index, int port) {
+            this.id = id;
+            this.index = index;
+            this.port = port;
+        }
+
+        Member view() {
+            return new Member(id, index, port, place);
+        }
+    }
+
+    /** A reload or scale in progress; one at a time per app. */
+    private abstract static class Operation {
+        final String what;
+        final Consumer<Progress> progress;
+        final CompletableFuture<Outcome> done = new CompletableFuture<>();
+
+        Operation(String what, Consumer<Progress> progress) {
+            this.what = what;
+            this.progress = progress;
+        }
+
+        /** Whether the instance is one this operation started. */
+        abstract boolean owns(MemberState m);
+
+        /** A new instance of this operation was spawned. */
+        void onStarting(MemberState m) {
+            if (owns(m)) {
+                progress.accept(new Progress(m.index, "starting", "instance " + m.index + ": new pid " + m.pid
+                        + " starting on port " + m.port));
+            }
+        }
+
+        /** A new instance of this operation got ready (and is in the pool). */
+        abstract void onReady(MemberState m);
+
+        /** A new instance of this operation failed: it exited, or never got ready. */
+        abstract void onFailed(MemberState m, String reason);
+    }
+
+    private final ClusterSpec cluster;
+    private final Supervisor supervisor;
+    private final Pool.Factory pools;
+    private final PortAllocator ports;
+    private final ReadinessCheck readiness;
+    private final Scheduler loop;
+    private final Ticker ticker;
+    private final Map<Integer, MemberState> members = new LinkedHashMap<>();
+    private AppSpec spec;
+    private Pool pool;
+    private Operation operation;
+
+    /**
+     * @param spec       the app; its instance count is how many to start
+     * @param cluster    its public port and rules
+     * @param supervisor runs the instances; its events must reach {@link #onInstanceEvent}
+     * @param pools      opens the public port
+     * @param ports      hands out internal ports
+     * @param readiness  probes a starting instance
+     * @param loop       where this app's decisions run
+     * @param ticker     the loop's clock
+     */
+    public ClusterApp(AppSpec spec, ClusterSpec cluster, Supervisor supervisor, Pool.Factory pools, PortAllocator ports,
+                      ReadinessCheck readiness, Scheduler loop, Ticker ticker) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.supervisor = supervisor;
+        this.pools = pools;
+        this.ports = ports;
+        this.readiness = readiness;
+        this.loop = loop;
+        this.ticker = ticker;
+    }
+
+    /** The app's name. */
+    public String name() {
+        return spec.name();
+    }
+
+    /** The app's public port and rules. */
+    public ClusterSpec cluster() {
+        return cluster;
+    }
+
+    /**
+     * Opens the public port, then creates and starts the app's instances (or creates them
+     * stopped, as a saved list restores a stopped app).
+     *
+     * @return their ids; fails, with nothing started, when the public port cannot be bound
+     *         ({@link java.net.BindException} naming the address) or no internal port is free
+     */
+    public CompletableFuture<List<Integer>> start(boolean run) {
+        return onLoop(() -> {
+            if (run) {
+                openPool();
+            }
+            List<InstancePlan> plans = new ArrayList<>();
+            try {
+                for (int i = 0; i < spec.instances(); i++) {
+                    plans.add(plan(spec, i, ports.allocate()));
+                }
+            } catch (RuntimeException e) {
+                plans.forEach(p -> ports.release(p.port()));
+                closePool();
+                throw e;
+            }
+            return plans;
+        }).thenCompose(plans -> supervisor.add(spec, plans, false).whenCompleteAsync((ids, failure) -> {
+            if (failure != null) {
+                plans.forEach(p -> ports.release(p.port()));
+                closePool();
+                return;
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                join(ids.get(i), plans.get(i));
+            }
+        }, loop)).thenCompose(ids -> (run ? supervisor.start(ids) : CompletableFuture.<Void>completedFuture(null))
+                .thenApply(v -> ids));
+    }
+
+    /** Takes in a supervisor event; events of other apps' instances are ignored. Any thread. */
+    public void onInstanceEvent(InstanceEvent e) {
+        loop.execute(() -> handle(e));
+    }
+
+    /** The app's instances, in id order. */
+    public CompletableFuture<List<Member>> members() {
+        return onLoop(() -> members.values().stream().map(MemberState::view).toList());
+    }
+
+    /** Where the public port listens, or {@code null} while it is closed. */
+    public CompletableFuture<java.net.InetSocketAddress> address() {
+        return onLoop(() -> pool == null ? null : pool.address());
+    }
+
+    /**
+     * Replaces every instance by one of {@code next}, one slot after another (the app's
+     * {@code reloadParallelism} at a time): the new one starts, gets ready and joins the pool,
+     * then the old one drains and stops. If a new one fails (exits, or is not ready within
+     * {@code listen_timeout}) the reload stops there: the new one is stopped and the old ones
+     * keep serving.
+     *
+     * @param next     the app's new definition (the same, for a plain reload); its instance
+     *                 count is ignored: a reload keeps the count, {@link #scale} changes it
+     * @param progress told of each step, on the loop
+     * @return how it ended; fails at once with {@link IllegalStateException} if a reload or
+     *         scale of the app is running
+     */
+    public CompletableFuture<Outcome> reload(AppSpec next, Consumer<Progress> progress) {
+        return onLoop(() -> {
+            busyCheck("reload");
+            Reload r = new Reload(next.withInstances(spec.instances()), progress, new ArrayList<>(members.keySet()));
+            operation = r;
+            openPool();
+            r.apply(r.machine.begin());
+            return r.done;
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * Changes the number of instances: new ones join when ready; surplus ones (the highest
+     * indexes) drain, then stop.
+     *
+     * @return how it ended; fails at once with {@link IllegalArgumentException} for a count below 1
+     *         and {@link IllegalStateException} if a reload or scale of the app is running
+     */
+    public CompletableFuture<Outcome> scale(int count, Consumer<Progress> progress) {
+        if (count < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "cannot scale " + spec.name() + " to " + count + ": at least 1 instance (use stop to stop it)"));
+        }
+        return onLoop(() -> {
+            busyCheck("scale");
+            Scale s = new Scale(count, progress);
+            operation = s;
+            s.begin();
+            return s.done;
+        }).thenCompose(f -> f);
+    }
+
+    /**
+     * The app was deleted: forgets its instances and ports and closes the public port (its
+     * instances are stopped by then).
+     */
+    public CompletableFuture<Void> close() {
+        return onLoop(() -> {
+            members.values().forEach(m -> ports.release(m.port));
+            members.clear();
+            closePool();
+            return null;
+        });
+    }
+
+    /** One instance was deleted on its own (not by a reload or scale of ours). */
+    public CompletableFuture<Void> forget(int id) {
+        return onLoop(() -> {
+            MemberState m = members.remove(id);
+            if (m != null) {
+                leave(m);
+            }
+            return null;
+        });
+    }
+
+    // ---- the supervisor's events --------------------------------------------------------------
+
+    private void handle(InstanceEvent e) {
+        MemberState m = members.get(e.id());
+        if (m == null) {
+            return;
+        }
+        m.state = e.to();
+        switch (e.to()) {
+            case STARTING -> {
+                m.probeRun++;
+                m.place = Place.STARTING;
+                m.pid = e.pid();
+                m.startedNanos = ticker.nanos();
+                if (e.pid() > 0) {
+                    if (pool == null) {
+                        openPoolAfterStop();
+                    }
+                    if (operation != null) {
+                        operation.onStarting(m);
+                    }
+                    probe(m, m.probeRun, e.pid(), ticker.nanos() + cluster.listenTimeout().toNanos());
+                }
+            }
+            case ONLINE -> {
+                if (pool != null) {
+                    pool.admit(m.id);
+                }
+                m.place = Place.READY;
+                if (operation != null) {
+                    operation.onReady(m);
+                }
+            }
+            default -> {
+                m.probeRun++;
+                // A draining instance is out of rotation already, and its drain must be left to finish.
+                if (m.place != Place.DRAINING) {
+                    if (pool != null) {
+                        pool.maintain(m.id);
+                    }
+                    m.place = Place.OUT;
+                }
+                if (e.to() != ProcessState.STOPPING) {
+                    m.pid = 0;
+                }
+                boolean endedBeforeReady = e.from() == ProcessState.STARTING && e.to() != ProcessState.STOPPING;
+                if (endedBeforeReady && operation != null) {
+                    operation.onFailed(m, e.reason());
+                }
+                // The listener outlives crashes (clients get 503 while instances restart), not a stop of all.
+                if (operation == null && members.values().stream().allMatch(x -> x.state == ProcessState.STOPPED)) {
+                    closePool();
+                }
+            }
+        }
+    }
+
+    /** Probes until ready (then marks it), or until the deadline (then it has failed). */
+    private void probe(MemberState m, int run, long pid, long deadlineNanos) {
+        if (m.probeRun != run) {
+            return;
+        }
+        readiness.probe(m.port, cluster.balancer().readinessPath()).whenCompleteAsync((ready, failure) -> {
+            if (m.probeRun != run) {
+                return;
+            }
+            if (failure == null && Boolean.TRUE.equals(ready)) {
+                m.probeRun++;
+                supervisor.markReady(m.id, pid, "ready in " + seconds(ticker.nanos() - m.startedNanos) + " ("
+                        + readyHow(m.port) + ")");
+                return;
+            }
+            if (ticker.nanos() - deadlineNanos >= 0) {
+                m.probeRun++;
+                String why = "not ready within listen_timeout (" + seconds(cluster.listenTimeout().toNanos())
+                        + "): " + readyHow(m.port) + " never";
+                if (operation != null && operation.owns(m)) {
+                    operation.onFailed(m, why);
+                } else {
+                    log.warn("{}[{}] (pid {}) {}", spec.name(), m.index, pid, why);
+                    supervisor.fail(m.id, pid, why);
+                }
+                return;
+            }
+            loop.schedule(() -> probe(m, run, pid, deadlineNanos), READY_POLL);
+        }, loop);
+    }
+
+    private String readyHow(int port) {
+        String path = cluster.balancer().readinessPath();
+        return path == null ? "port " + port + " accepts connections" : "GET " + path + " on port " + port + " answers 2xx";
+    }
+
+    // ---- the pool ----------------------------------------------------------------------------
+
+    private void join(int id, InstancePlan plan) {
+        MemberState m = new MemberState(id, plan.index(), plan.port());
+        members.put(id, m);
+        if (pool != null) {
+            pool.add(id, plan.port());
+        }
+    }
+
+    private void leave(MemberState m) {
+        if (pool != null) {
+            pool.remove(m.id);
+        }
+        ports.release(m.port);
+    }
+
+    private void openPool() {
+        if (pool != null) {
+            return;
+        }
+        try {
+            pool = pools.open(cluster);
+        } catch (java.io.IOException e) {
+            throw new CompletionException(e);
+        }
+        for (MemberState m : members.values()) {
+            pool.add(m.id, m.port);
+            if (m.place == Place.READY) {
+                pool.admit(m.id);
+            }
+        }
+        log.info("{}: public port {} open", spec.name(), pool.address());
+    }
+
+    /** An instance of a stopped app starts again (herd start, restart): the public port reopens. */
+    private void openPoolAfterStop() {
+        try {
+            openPool();
+        } catch (CompletionException e) {
+            log.error("{}: cannot open the public port {}:{} again: {}", spec.name(), cluster.host(), cluster.port(),
+                    e.getCause().getMessage());
+        }
+    }
+
+    private void closePool() {
+        if (pool != null) {
+            Pool p = pool;
+            pool = null;
+            p.close(Duration.ZERO);
+            log.info("{}: public port {} closed", spec.name(), p.address());
+        }
+    }
+
+    // ---- reload and scale --------------------------------------------------------------------
+
+    private void busyCheck(String what) {
+        if (operation != null) {
+            throw new IllegalStateException("a " + operation.what + " of " + spec.name()
+                    + " is running: wait for it to end, then " + what + " again");
+        }
+    }
+
+    /**
+     * Starts a new instance at {@code index} of {@code version}, in the pool but not admitted;
+     * {@code created} learns of it before it starts, so that its first event finds it known.
+     */
+    private CompletableFuture<MemberState> startNew(AppSpec version, int index, Consumer<MemberState> created) {
+        int port;
+        try {
+            port = ports.allocate();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        InstancePlan plan = plan(version, index, port);
+        return supervisor.addInstance(version, plan, false).handleAsync((id, failure) -> {
+            if (failure != null) {
+                ports.release(port);
+                throw new CompletionException(Supervisor.cause(failure));
+            }
+            join(id, plan);
+            MemberState m = members.get(id);
+            created.accept(m);
+            supervisor.start(List.of(id));
+            return m;
+        }, loop);
+    }
+
+    /** Drains an instance, for at most the drain timeout; completes with what was in flight when it began. */
+    private CompletableFuture<String> drain(MemberState m) {
+        m.place = Place.DRAINING;
+        if (pool == null) {
+            return CompletableFuture.completedFuture("nothing in flight");
+        }
+        int inFlight = pool.inFlight(m.id);
+        CompletableFuture<String> out = new CompletableFuture<>();
+        Scheduler.Timer timer = loop.schedule(() -> out.complete("drain timed out after "
+                + seconds(cluster.drainTimeout().toNanos()) + " with " + (pool == null ? 0 : pool.inFlight(m.id))
+                + " in flight"), cluster.drainTimeout());
+        pool.drain(m.id).whenCompleteAsync((v, failure) -> {
+            timer.cancel();
+            out.complete("drained (" + inFlight + " in flight)");
+        }, loop);
+        return out;
+    }
+
+    /** Stops and forgets an instance; completes when its tree is gone. */
+    private CompletableFuture<Void> retire(MemberState m) {
+        if (pool != null) {
+            pool.maintain(m.id);
+        }
+        return supervisor.delete(List.of(m.id)).handleAsync((v, failure) -> {
+            members.remove(m.id);
+            leave(m);
+            if (failure != null) {
+                log.error("{}[{}] (id {}): stopping it failed", spec.name(), m.index, m.id, failure);
+            }
+            return null;
+        }, loop);
+    }
+
+    private void finish(Operation op, Outcome outcome) {
+        if (operation == op) {
+            operation = null;
+        }
+        op.progress.accept(new Progress(-1, "done", outcome.succeeded()
+                ? op.what + " of " + spec.name() + " done"
+                : op.what + " of " + spec.name() + " stopped: " + outcome.failure()));
+        op.done.complete(outcome);
+    }
+
+    private final class Reload extends Operation {
+        final AppSpec next;
+        final AppSpec previous;
+        final RollingReload machine;
+        final Map<Integer, MemberState> oldBySlot = new LinkedHashMap<>();
+
+        Reload(AppSpec next, Consumer<Progress> progress, Collection<Integer> oldIds) {
+            super("reload", progress);
+            this.next = next;
+            this.previous = spec;
+            this.machine = new RollingReload(List.copyOf(oldIds), cluster.reloadParallelism());
+            oldIds.forEach(id -> oldBySlot.put(id, members.get(id)));
+        }
+
+        @Override
+        boolean owns(MemberState m) {
+            return machine.slotOfNew(m.id) >= 0;
+        }
+
+        void apply(List<RollingReload.Action> actions) {
+            for (RollingReload.Action a : actions) {
+                act(a);
+            }
+        }
+
+        private void act(RollingReload.Action a) {
+            if (a instanceof RollingReload.StartNew s) {
+                MemberState old = oldBySlot.get(s.oldId());
+                startNew(next, old.index, m -> apply(machine.on(new RollingReload.NewStarted(s.oldId(), m.id))))
+                        .whenCompleteAsync((m, failure) -> {
+                            if (failure != null) {
+                                String why = "cannot start it: " + Supervisor.cause(failure).getMessage();
+                                progress.accept(new Progress(old.index, "failed", "instance " + old.index + ": " + why));
+                                apply(machine.on(new RollingReload.NewFailed(s.oldId(), "instance " + old.index + ": "
+                                        + why)));
+                            }
+                        }, loop);
+            } else if (a instanceof RollingReload.Drain d) {
+                MemberState old = oldBySlot.get(d.oldId());
+                drain(old).whenComplete((how, failure) -> {
+                    progress.accept(new Progress(old.index, "drained", "instance " + old.index + ": old pid "
+                            + pidText(old) + " " + how));
+                    apply(machine.on(new RollingReload.OldDrained(d.oldId())));
+                });
+            } else if (a instanceof RollingReload.StopOld s) {
+                MemberState old = oldBySlot.get(s.oldId());
+                String pid = pidText(old);
+                retire(old).whenComplete((v, failure) -> {
+                    progress.accept(new Progress(old.index, "stopped", "instance " + old.index + ": old pid " + pid
+                            + " stopped"));
+                    apply(machine.on(new RollingReload.OldStopped(s.oldId())));
+                });
+            } else if (a instanceof RollingReload.StopNew s) {
+                MemberState m = members.get(s.newId());
+                if (m != null) {
+                    retire(m);
+                }
+            } else if (a instanceof RollingReload.Finished f) {
+                if (!f.succeeded()) {
+                    supervisor.redefine(previous);
+                } else {
+                    spec = next;
+                }
+                finish(this, new Outcome(f.failure()));
+            }
+        }
+
+        @Override
+        void onReady(MemberState m) {
+            int slot = machine.slotOfNew(m.id);
+            if (slot < 0) {
+                return;
+            }
+            progress.accept(new Progress(m.index, "ready", "instance " + m.index + ": new pid " + m.pid + " ready in "
+                    + seconds(ticker.nanos() - m.startedNanos)));
+            apply(machine.on(new RollingReload.NewReady(slot)));
+        }
+
+        @Override
+        void onFailed(MemberState m, String reason) {
+            int slot = machine.slotOfNew(m.id);
+            if (slot < 0) {
+                return;
+            }
+            MemberState old = oldBySlot.get(slot);
+            progress.accept(new Progress(m.index, "failed", "instance " + m.index + ": new pid " + pidText(m) + " "
+                    + reason + "; stopped it, old pid " + pidText(old) + " still serves"));
+            apply(machine.on(new RollingReload.NewFailed(slot, "instance " + m.index + ": " + reason)));
+        }
+    }
+
+    private final class Scale extends Operation {
+        final int target;
+        int pending;
+        String failure;
+        final List<Integer> added = new ArrayList<>();
+
+        Scale(int target, Consumer<Progress> progress) {
+            super("scale", progress);
+            this.target = target;
+        }
+
+        @Override
+        boolean owns(MemberState m) {
+            return added.contains(m.id);
+        }
+
+        void begin() {
+            ScalePlan plan = ScalePlan.of(members.values().stream().map(MemberState::view).toList(), target);
+            AppSpec resized = spec.withInstances(target);
+            if (plan.isEmpty()) {
+                finish(this, new Outcome(null));
+                return;
+            }
+            pending = plan.add().size() + plan.retire().size();
+            if (!plan.add().isEmpty()) {
+                openPool();
+            }
+            spec = resized;
+            supervisor.redefine(resized);
+            for (int index : plan.add()) {
+                startNew(resized, index, m -> added.add(m.id)).whenCompleteAsync((m, failure) -> {
+                    if (failure != null) {
+                        failed(index, "cannot start it: " + Supervisor.cause(failure).getMessage());
+                    }
+                }, loop);
+            }
+            for (int id : plan.retire()) {
+                MemberState m = members.get(id);
+                String pid = pidText(m);
+                drain(m).thenCompose(how -> {
+                    progress.accept(new Progress(m.index, "drained", "instance " + m.index + ": pid " + pid + " " + how));
+                    return retire(m);
+                }).whenComplete((v, f) -> {
+                    progress.accept(new Progress(m.index, "stopped", "instance " + m.index + ": pid " + pid
+                            + " stopped"));
+                    oneDone();
+                });
+            }
+        }
+
+        @Override
+        void onReady(MemberState m) {
+            if (added.contains(m.id)) {
+                progress.accept(new Progress(m.index, "ready", "instance " + m.index + ": pid " + m.pid + " ready in "
+                        + seconds(ticker.nanos() - m.startedNanos)));
+                added.remove(Integer.valueOf(m.id));
+                oneDone();
+            }
+        }
+
+        @Override
+        void onFailed(MemberState m, String reason) {
+            if (added.remove(Integer.valueOf(m.id))) {
+                retire(m);
+                failed(m.index, reason);
+            }
+        }
+
+        private void failed(int index, String reason) {
+            progress.accept(new Progress(index, "failed", "instance " + index + ": " + reason + "; stopped it"));
+            failure = failure == null ? "instance " + index + ": " + reason : failure;
+            oneDone();
+        }
+
+        private void oneDone() {
+            if (--pending == 0) {
+                if (failure != null) {
+                    int left = (int) members.values().stream().filter(x -> x.place != Place.OUT).count();
+                    AppSpec actual = spec.withInstances(Math.max(1, left));
+                    spec = actual;
+                    supervisor.redefine(actual);
+                }
+                finish(this, new Outcome(failure));
+            }
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /**
+     * The plan of an instance at {@code index} on {@code port}: {@code PORT} set to it (replacing
+     * the public value), and {@code {port}} replaced in the arguments and environment values.
+     */
+    static InstancePlan plan(AppSpec version, int index, int port) {
+        String p = Integer.toString(port);
+        List<String> command = version.command().stream().map(arg -> arg.replace("{port}", p)).toList();
+        Map<String, String> env = new LinkedHashMap<>();
+        version.env().forEach((k, v) -> env.put(k, v.replace("{port}", p)));
+        env.put("PORT", p);
+        InstancePlan fork = InstancePlan.of(version, index, version.instances());
+        return new InstancePlan(index, command, env, fork.outLog(), fork.errLog(), port, Readiness.WHEN_MARKED);
+    }
+
+    private static String pidText(MemberState m) {
+        return m.pid > 0 ? Long.toString(m.pid) : "(not running)";
+    }
+
+    static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+
+    private <T> CompletableFuture<T> onLoop(Supplier<T> task) {
+        return CompletableFuture.supplyAsync(task, loop);
+    }
+}

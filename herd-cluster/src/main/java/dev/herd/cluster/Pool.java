@@ -1,0 +1,48 @@
+package dev.herd.cluster;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The balancer in front of one cluster app, as the app sees it: members by instance id, which
+ * join out of rotation and get traffic only once admitted. {@link BalancerPool} runs it in this
+ * process; a pool in a process of its own fits the same shape.
+ */
+public interface Pool {
+
+    /** Adds an instance listening on {@code 127.0.0.1:port}; it gets no traffic until {@link #admit}. */
+    void add(int id, int port);
+
+    /** The instance is ready: it takes traffic (ramping up with slow start). */
+    void admit(int id);
+
+    /** The instance is gone or going: no traffic at all from now on. */
+    void maintain(int id);
+
+    /** No new requests for the instance; completes when it has none in flight. */
+    CompletableFuture<Void> drain(int id);
+
+    /** Requests (or connections, in tcp mode) in flight on the instance now. */
+    int inFlight(int id);
+
+    /** Forgets the instance; it gets no traffic from the moment this is called. */
+    void remove(int id);
+
+    /** Where the public port listens. */
+    InetSocketAddress address();
+
+    /** Stops accepting, lets what is in flight finish for at most {@code grace}, and closes. */
+    void close(Duration grace);
+
+    /** Opens a pool on a cluster's public address. */
+    @FunctionalInterface
+    interface Factory {
+        /**
+         * Binds the public port.
+         *
+         * @throws java.net.BindException naming the address when it is taken or not allowed
+         */
+        Pool open(ClusterSpec spec) throws java.io.IOException;
+    }
+}

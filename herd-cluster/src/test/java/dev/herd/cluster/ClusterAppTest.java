@@ -1,0 +1,439 @@
+package dev.herd.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herd.cluster.ClusterApp.Member;
+import dev.herd.cluster.ClusterApp.Outcome;
+import dev.herd.cluster.ClusterApp.Place;
+import dev.herd.cluster.ClusterApp.Progress;
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.FakeProcesses;
+import dev.herd.supervisor.FakeProcesses.FakeProcess;
+import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.ManualScheduler;
+import dev.herd.supervisor.ProcessState;
+import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.Signal;
+import dev.herd.supervisor.StopPolicy;
+import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.logs.LogRegistry;
+
+/**
+ * A cluster app on a real supervisor driving fake processes, a fake pool and a fake readiness
+ * check, all on one manual clock: each test takes every step itself and never sleeps.
+ */
+class ClusterAppTest {
+
+    @TempDir
+    Path dir;
+
+    private final ManualScheduler loop = new ManualScheduler();
+    private final FakeProcesses os = new FakeProcesses();
+    private final FakePools pools = new FakePools();
+    private final Set<Integer> readyPorts = new HashSet<>();
+    private final List<Progress> progress = new CopyOnWriteArrayList<>();
+    private LogRegistry logs;
+    private Supervisor supervisor;
+    private int nextPort = 30000;
+    private ClusterApp app;
+
+    @BeforeEach
+    void setUp() {
+        logs = new LogRegistry();
+        List<ClusterApp> apps = new CopyOnWriteArrayList<>();
+        supervisor = new Supervisor(os, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop,
+                e -> apps.forEach(a -> a.onInstanceEvent(e)));
+        app = cluster(spec("api", 2), ClusterSpec.onPort(8000));
+        apps.add(app);
+    }
+
+    @AfterEach
+    void tearDown() {
+        logs.close();
+    }
+
+    private ClusterApp cluster(AppSpec spec, ClusterSpec cluster) {
+        PortAllocator ports = new PortAllocator(30000, 30999, port -> true, bound -> nextPort++ - 30000);
+        return new ClusterApp(spec, cluster, supervisor, pools, ports,
+                (port, path) -> CompletableFuture.completedFuture(readyPorts.contains(port)), loop, loop);
+    }
+
+    private AppSpec spec(String name, int instances) {
+        return new AppSpec(name, dir.resolve("server.js"), Path.of("/usr/bin/node"), List.of(),
+                List.of("--port", "{port}"), dir, Map.of("PORT", "8000", "URL", "http://127.0.0.1:{port}/"), instances,
+                new RestartPolicy(true, 16, Duration.ofMillis(1000), Duration.ofMillis(100), Duration.ZERO, Set.of()),
+                StopPolicy.DEFAULT,
+                new LogPolicy(dir.resolve(name + "-out.log"), dir.resolve(name + "-error.log"), false, null, 0, 0));
+    }
+
+    private List<Member> members() {
+        return app.members().join();
+    }
+
+    private FakeProcess processOf(Member m) {
+        long pid = supervisor.list().stream().filter(i -> i.id() == m.id()).findFirst().orElseThrow().pid();
+        return os.launched().stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+    }
+
+    /** Every member's port answers; the next probes find them ready. */
+    private void allReady() {
+        members().forEach(m -> readyPorts.add(m.port()));
+        loop.advance(ClusterApp.READY_POLL);
+    }
+
+    private List<String> steps() {
+        return progress.stream().map(p -> p.index() + ":" + p.step()).toList();
+    }
+
+    @Test
+    void eachInstanceRunsOnItsOwnPortAndJoinsThePoolOnlyWhenReady() {
+        List<Integer> ids = app.start(true).join();
+
+        assertThat(ids).hasSize(2);
+        assertThat(members()).extracting(Member::place).containsOnly(Place.STARTING);
+        FakePool pool = pools.current();
+        assertThat(pool.states).containsOnlyKeys(ids.get(0), ids.get(1)).containsValues("added", "added");
+
+        Member first = members().get(0);
+        assertThat(processOf(first).env()).containsEntry("PORT", Integer.toString(first.port()))
+                .containsEntry("URL", "http://127.0.0.1:" + first.port() + "/");
+        assertThat(processOf(first).command()).endsWith("--port", Integer.toString(first.port()));
+        assertThat(members().get(1).port()).isNotEqualTo(first.port());
+
+        readyPorts.add(first.port());
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(pool.states.get(first.id())).isEqualTo("admitted");
+        assertThat(pool.states.get(members().get(1).id())).isEqualTo("added");
+        assertThat(members().get(0).place()).isEqualTo(Place.READY);
+        assertThat(supervisor.list().get(0).state()).isEqualTo(ProcessState.ONLINE);
+        assertThat(supervisor.list().get(0).lastReason()).contains("accepts connections");
+    }
+
+    @Test
+    void aCrashedInstanceLeavesThePoolAtOnceAndComesBackWhenReadyAgain() {
+        app.start(true).join();
+        allReady();
+        Member m = members().get(0);
+        FakePool pool = pools.current();
+        readyPorts.remove(m.port());
+
+        processOf(m).exit(1);
+
+        assertThat(pool.states.get(m.id())).isEqualTo("maintained");
+        assertThat(members().get(0).place()).isEqualTo(Place.OUT);
+        loop.advance(Duration.ofMillis(100));
+        assertThat(members().get(0).place()).isEqualTo(Place.STARTING);
+        assertThat(pool.states.get(m.id())).isEqualTo("maintained");
+        readyPorts.add(m.port());
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(pool.states.get(m.id())).isEqualTo("admitted");
+        assertThat(pools.opened).isEqualTo(1);
+    }
+
+    @Test
+    void anInstanceThatNeverGetsReadyIsStoppedAsCrashedAfterListenTimeout() {
+        app.start(true).join();
+        Member m = members().get(0);
+        FakeProcess p = processOf(m);
+
+        loop.advance(ClusterSpec.DEFAULT_LISTEN_TIMEOUT.minus(ClusterApp.READY_POLL));
+        assertThat(p.received()).isEmpty();
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(p.received()).containsExactly(Signal.SIGTERM);
+        assertThat(supervisor.list().get(0).lastReason()).contains("not ready within listen_timeout (10.00 s)");
+        assertThat(pools.current().states.get(m.id())).isNotEqualTo("admitted");
+    }
+
+    @Test
+    void aReloadReplacesEachInstanceOnlyOnceItsReplacementIsReady() {
+        app.start(true).join();
+        allReady();
+        List<Member> before = members();
+        FakePool pool = pools.current();
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+
+        assertThat(members()).hasSize(3);
+        Member fresh = members().get(2);
+        assertThat(fresh.index()).isEqualTo(before.get(0).index());
+        assertThat(pool.states.get(before.get(0).id())).isEqualTo("admitted");
+        assertThat(pool.states.get(fresh.id())).isEqualTo("added");
+
+        readyPorts.add(fresh.port());
+        loop.advance(ClusterApp.READY_POLL);
+        // The old one drained (nothing in flight) and got its stop signal once the new one was admitted.
+        assertThat(pool.states.get(fresh.id())).isEqualTo("admitted");
+        assertThat(pool.drained).contains(before.get(0).id());
+        assertThat(processOf(members().stream().filter(x -> x.index() == 1).findFirst().orElseThrow()).alive()).isTrue();
+        assertThat(members()).extracting(Member::id).doesNotContain(before.get(0).id());
+
+        Member second = members().stream().filter(x -> x.id() != fresh.id() && x.id() != before.get(1).id())
+                .findFirst().orElseThrow();
+        readyPorts.add(second.port());
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(reload).isCompletedWithValue(new Outcome(null));
+        assertThat(members()).extracting(Member::id).containsExactly(fresh.id(), second.id());
+        assertThat(members()).extracting(Member::place).containsOnly(Place.READY);
+        assertThat(os.launched().subList(0, 2)).allSatisfy(p -> assertThat(p.alive()).isFalse());
+        assertThat(pool.states).containsOnlyKeys(fresh.id(), second.id());
+        assertThat(steps()).containsExactly("0:starting", "0:ready", "0:drained", "0:stopped",
+                "1:starting", "1:ready", "1:drained", "1:stopped", "-1:done");
+        assertThat(progress.get(1).text()).matches("instance 0: new pid \\d+ ready in 0\\.05 s");
+        assertThat(progress.get(2).text()).contains("drained (0 in flight)");
+    }
+
+    @Test
+    void aDrainWaitsForRequestsInFlightUpToTheDrainTimeout() {
+        app.start(true).join();
+        allReady();
+        Member old = members().get(0);
+        FakeProcess oldProcess = processOf(old);
+        FakePool pool = pools.current();
+        pool.inFlight.put(old.id(), 2);
+        pool.holdDrains = true;
+
+        app.reload(spec("api", 2), progress::add);
+        Member fresh = members().get(2);
+        readyPorts.add(fresh.port());
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(members()).extracting(Member::place).contains(Place.DRAINING);
+        assertThat(oldProcess.received()).isEmpty();
+        pool.finishDrain(old.id());
+        assertThat(oldProcess.received()).containsExactly(Signal.SIGTERM);
+        assertThat(progress).extracting(Progress::text).contains("instance 0: old pid " + oldProcess.pid()
+                + " drained (2 in flight)");
+
+        Member second = members().stream().filter(x -> x.place() == Place.STARTING).findFirst().orElseThrow();
+        readyPorts.add(second.port());
+        loop.advance(ClusterApp.READY_POLL);
+        loop.advance(ClusterSpec.DEFAULT_DRAIN_TIMEOUT);
+        assertThat(progress).extracting(Progress::text).anyMatch(t -> t.contains("drain timed out after 30.00 s"));
+    }
+
+    @Test
+    void aReloadWhoseNewInstanceNeverGetsReadyStopsItAndKeepsTheOldOnesServing() {
+        app.start(true).join();
+        allReady();
+        List<Member> before = members();
+        FakePool pool = pools.current();
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+        Member fresh = members().get(2);
+        loop.advance(ClusterSpec.DEFAULT_LISTEN_TIMEOUT.plusMillis(100));
+
+        assertThat(reload).isCompleted();
+        assertThat(reload.join().failure()).contains("instance 0").contains("not ready within listen_timeout");
+        assertThat(processOf(before.get(0)).alive()).isTrue();
+        assertThat(os.launched().get(2).alive()).isFalse();
+        assertThat(members()).extracting(Member::id).containsExactly(before.get(0).id(), before.get(1).id());
+        assertThat(pool.states).containsEntry(before.get(0).id(), "admitted").containsEntry(before.get(1).id(), "admitted")
+                .doesNotContainKey(fresh.id());
+        assertThat(steps()).containsExactly("0:starting", "0:failed", "-1:done");
+        assertThat(progress.get(1).text()).contains("still serves");
+    }
+
+    @Test
+    void aReloadWhoseNewInstanceCrashesAtStartStopsThere() {
+        app.start(true).join();
+        allReady();
+        AppSpec previous = supervisor.apps().get(0);
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+        os.last().exit(1);
+
+        assertThat(reload.join().failure()).contains("instance 0").contains("exited with code 1");
+        assertThat(members()).hasSize(2).extracting(Member::place).containsOnly(Place.READY);
+        assertThat(supervisor.apps()).containsExactly(previous);
+        assertThat(os.launched()).hasSize(3);
+    }
+
+    @Test
+    void aSecondReloadWhileOneRunsIsRefused() {
+        app.start(true).join();
+        allReady();
+        app.reload(spec("api", 2), progress::add);
+
+        assertThatThrownBy(() -> app.reload(spec("api", 2), p -> { }).join())
+                .hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("a reload of api is running");
+        assertThatThrownBy(() -> app.scale(3, p -> { }).join()).hasMessageContaining("a reload of api is running");
+    }
+
+    @Test
+    void scaleUpAddsTheLowestFreeIndexesAndEndsWhenTheyAreReady() {
+        app.start(true).join();
+        allReady();
+
+        CompletableFuture<Outcome> scale = app.scale(4, progress::add);
+        assertThat(members()).hasSize(4);
+        assertThat(scale).isNotDone();
+        allReady();
+
+        assertThat(scale).isCompletedWithValue(new Outcome(null));
+        assertThat(members()).extracting(Member::index).containsExactly(0, 1, 2, 3);
+        assertThat(members()).extracting(Member::place).containsOnly(Place.READY);
+        assertThat(supervisor.apps().get(0).instances()).isEqualTo(4);
+    }
+
+    @Test
+    void scaleDownDrainsThenStopsTheHighestIndexes() {
+        app.start(true).join();
+        allReady();
+        app.scale(4, p -> { });
+        allReady();
+        List<Member> four = members();
+
+        Outcome outcome = app.scale(1, progress::add).join();
+
+        assertThat(outcome.succeeded()).isTrue();
+        assertThat(members()).extracting(Member::index).containsExactly(0);
+        assertThat(pools.current().drained).containsExactlyInAnyOrder(four.get(1).id(), four.get(2).id(), four.get(3).id());
+        assertThat(os.launched().stream().filter(FakeProcess::alive)).hasSize(1);
+        assertThat(supervisor.apps().get(0).instances()).isEqualTo(1);
+    }
+
+    @Test
+    void scaleToZeroIsRefused() {
+        app.start(true).join();
+
+        assertThatThrownBy(() -> app.scale(0, p -> { }).join()).hasMessageContaining("at least 1 instance");
+    }
+
+    @Test
+    void thePublicPortClosesWhenTheLastInstanceStopsAndReopensWhenOneStarts() {
+        List<Integer> ids = app.start(true).join();
+        allReady();
+
+        supervisor.stop(List.of(ids.get(0))).join();
+        assertThat(pools.current().closed).isFalse();
+        supervisor.stop(List.of(ids.get(1))).join();
+        assertThat(pools.current().closed).isTrue();
+        assertThat(app.address().join()).isNull();
+
+        supervisor.start(ids).join();
+        assertThat(pools.opened).isEqualTo(2);
+        assertThat(pools.current().states).containsOnlyKeys(ids.get(0), ids.get(1));
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(pools.current().states).containsValues("admitted", "admitted");
+    }
+
+    @Test
+    void aTakenPublicPortStartsNothing() {
+        pools.failWith = new BindException("127.0.0.1:8000 is in use");
+
+        assertThatThrownBy(() -> app.start(true).join()).hasRootCauseInstanceOf(BindException.class)
+                .hasMessageContaining("in use");
+        assertThat(os.launched()).isEmpty();
+        assertThat(supervisor.list()).isEmpty();
+    }
+
+    /** Opens {@link FakePool}s. */
+    static final class FakePools implements Pool.Factory {
+        final List<FakePool> all = new CopyOnWriteArrayList<>();
+        int opened;
+        BindException failWith;
+
+        @Override
+        public Pool open(ClusterSpec spec) throws BindException {
+            if (failWith != null) {
+                throw failWith;
+            }
+            opened++;
+            FakePool p = new FakePool(spec.port());
+            all.add(p);
+            return p;
+        }
+
+        FakePool current() {
+            return all.get(all.size() - 1);
+        }
+    }
+
+    /** Records what the app asks of its pool; drains finish at once unless held. */
+    static final class FakePool implements Pool {
+        final Map<Integer, String> states = new LinkedHashMap<>();
+        final Map<Integer, Integer> inFlight = new LinkedHashMap<>();
+        final Map<Integer, CompletableFuture<Void>> drains = new LinkedHashMap<>();
+        final List<Integer> drained = new CopyOnWriteArrayList<>();
+        final int port;
+        boolean holdDrains;
+        boolean closed;
+
+        FakePool(int port) {
+            this.port = port;
+        }
+
+        @Override
+        public void add(int id, int port) {
+            states.put(id, "added");
+        }
+
+        @Override
+        public void admit(int id) {
+            states.put(id, "admitted");
+        }
+
+        @Override
+        public void maintain(int id) {
+            states.put(id, "maintained");
+        }
+
+        @Override
+        public CompletableFuture<Void> drain(int id) {
+            states.put(id, "draining");
+            drained.add(id);
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            drains.put(id, f);
+            if (!holdDrains) {
+                f.complete(null);
+            }
+            return f;
+        }
+
+        void finishDrain(int id) {
+            drains.get(id).complete(null);
+        }
+
+        @Override
+        public int inFlight(int id) {
+            return inFlight.getOrDefault(id, 0);
+        }
+
+        @Override
+        public void remove(int id) {
+            states.remove(id);
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return new InetSocketAddress("127.0.0.1", port);
+        }
+
+        @Override
+        public void close(Duration grace) {
+            closed = true;
+        }
+    }
+}
