@@ -92,10 +92,10 @@ public final class LoadBalancers {
     }
 
     /**
-     * Slow start (HAProxy's {@code slowstart}, Armeria's weight ramping): a backend that joined
-     * less than {@code window} ago ({@link Backend#joinedAtNanos()}) gets a share of its weight
-     * growing linearly with its age, at least 10%, so a cold instance (empty caches, JIT not yet
-     * warm) is not handed its full share at once.
+     * Slow start (HAProxy's {@code slowstart}, Armeria's weight ramping): a backend that became
+     * ready less than {@code window} ago ({@link Backend#readySinceNanos()}: when it joined ready,
+     * or was admitted) gets a share of its weight growing linearly with that time, at least 10%,
+     * so a cold instance (empty caches, JIT not yet warm) is not handed its full share at once.
      *
      * <p>For round-robin, weighted, random and p2c a pick of a ramping backend is kept with
      * probability age/window, else the inner balancer is asked again (up to 8 times), so the
@@ -106,7 +106,7 @@ public final class LoadBalancers {
      *
      * @param inner    a balancer from this class, or any other (then by rejection)
      * @param window   how long the ramp lasts, not negative
-     * @param nanoTime the same ticker the backends' {@code joinedAtNanos} come from
+     * @param nanoTime the same ticker the backends' {@code readySinceNanos} come from
      * @param random   the acceptance draws; thread-safe when picks come from several threads
      */
     public static LoadBalancer slowStart(LoadBalancer inner, Duration window, LongSupplier nanoTime,
