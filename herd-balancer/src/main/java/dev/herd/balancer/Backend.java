@@ -75,6 +75,10 @@ public final class Backend {
         this.weight = weight;
         this.admin = Objects.requireNonNull(admin, "admin");
         this.readySinceNanos = joinedAtNanos;
+        if (admin != AdminState.READY) {
+            // Out of service with nothing in flight: drained from the start.
+            drained.complete(null);
+        }
         this.ewma = new PeakEwma(ewmaDecayNanos);
         for (ErrorKind k : ErrorKind.values()) {
             errors.put(k, new LongAdder());
