@@ -22,12 +22,14 @@ public final class Backend {
     private static final double UNMEASURED_PENALTY_NANOS = 1e9;
 
     private final String id;
+    private final String name;
     private final InetSocketAddress address;
     private final int weight;
-    private final long joinedAtNanos;
+    /** When it last became ready: where its slow-start ramp begins. */
+    private volatile long readySinceNanos;
 
     private volatile Health health = Health.UNKNOWN;
-    private volatile AdminState admin = AdminState.READY;
+    private volatile AdminState admin;
     /** Until when (ticker nanos) a passive failure keeps it unhealthy; 0 when none. */
     private volatile long coolDownUntilNanos;
 
@@ -40,20 +42,43 @@ public final class Backend {
     private volatile CompletableFuture<Void> drained = new CompletableFuture<>();
 
     /**
-     * @param id            a name unique among the balancer's backends (e.g. {@code 127.0.0.1:9001})
-     * @param address       where to connect
-     * @param weight        relative share for weighted algorithms, at least 1
-     * @param joinedAtNanos ticker time it joined, for slow start
+     * A ready backend without a name.
+     *
+     * @param id             a name unique among the balancer's backends (e.g. {@code 127.0.0.1:9001})
+     * @param address        where to connect
+     * @param weight         relative share for weighted algorithms, at least 1
+     * @param joinedAtNanos  ticker time it joined, where its slow-start ramp begins
      * @param ewmaDecayNanos time constant of the peak-EWMA latency
      */
     public Backend(String id, InetSocketAddress address, int weight, long joinedAtNanos, long ewmaDecayNanos) {
+        this(id, null, address, weight, AdminState.READY, joinedAtNanos, ewmaDecayNanos);
+    }
+
+    /**
+     * @param id             a name unique among the balancer's backends (e.g. {@code 127.0.0.1:9001})
+     * @param name           a label for people and responses (a cluster's instance number), or null
+     * @param address        where to connect
+     * @param weight         relative share for weighted algorithms, at least 1
+     * @param admin          the admin state it joins in: {@link AdminState#MAINTENANCE} to add it
+     *                       before it can serve and {@link #setAdmin admit} it once it can
+     * @param joinedAtNanos  ticker time it joined, where its slow-start ramp begins if it joins ready
+     * @param ewmaDecayNanos time constant of the peak-EWMA latency
+     */
+    public Backend(String id, String name, InetSocketAddress address, int weight, AdminState admin, long joinedAtNanos,
+            long ewmaDecayNanos) {
         this.id = Objects.requireNonNull(id, "id");
+        this.name = name;
         this.address = Objects.requireNonNull(address, "address");
         if (weight < 1) {
             throw new IllegalArgumentException("weight must be at least 1, was " + weight);
         }
         this.weight = weight;
-        this.joinedAtNanos = joinedAtNanos;
+        this.admin = Objects.requireNonNull(admin, "admin");
+        this.readySinceNanos = joinedAtNanos;
+        if (admin != AdminState.READY) {
+            // Out of service with nothing in flight: drained from the start.
+            drained.complete(null);
+        }
         this.ewma = new PeakEwma(ewmaDecayNanos);
         for (ErrorKind k : ErrorKind.values()) {
             errors.put(k, new LongAdder());
@@ -64,6 +89,11 @@ public final class Backend {
         return id;
     }
 
+    /** Its label (a cluster's instance number, say), or null when it has none. */
+    public String name() {
+        return name;
+    }
+
     public InetSocketAddress address() {
         return address;
     }
@@ -72,8 +102,12 @@ public final class Backend {
         return weight;
     }
 
-    public long joinedAtNanos() {
-        return joinedAtNanos;
+    /**
+     * Ticker time it last became {@link AdminState#READY}: when it joined ready, or when it was
+     * admitted from maintenance or draining. Slow start ramps its share up from here.
+     */
+    public long readySinceNanos() {
+        return readySinceNanos;
     }
 
     public Health health() {
@@ -107,17 +141,30 @@ public final class Backend {
     }
 
     /**
-     * Sets the admin state; draining completes {@link #drained()} once nothing is in flight. Back
-     * to ready, a drain still pending is called off (its futures fail with a
-     * {@link CancellationException}) and the next drain starts afresh.
+     * Sets the admin state; draining or maintenance completes {@link #drained()} once nothing is
+     * in flight. Back to ready, a drain still pending is called off (its futures fail with a
+     * {@link CancellationException}), the next drain starts afresh, and the slow-start ramp
+     * starts at {@code nowNanos}: it took no new traffic meanwhile, so it may be cold. Out of
+     * maintenance it also starts with its health unknown and no passive cool-down: active checks
+     * do not run in maintenance, so what they said before (of a process that crashed, say) is
+     * out of date, and whoever admits it knows it can serve.
+     *
+     * @param nowNanos ticker time, the one the balancer's algorithms read
      */
-    public synchronized void setAdmin(AdminState admin) {
+    public synchronized void setAdmin(AdminState admin, long nowNanos) {
         AdminState before = this.admin;
-        this.admin = Objects.requireNonNull(admin);
+        Objects.requireNonNull(admin, "admin");
         if (admin == AdminState.READY && before != AdminState.READY) {
             drained.completeExceptionally(new CancellationException(id + " is back in service before it drained"));
             drained = new CompletableFuture<>();
+            readySinceNanos = nowNanos;
+            if (before == AdminState.MAINTENANCE) {
+                health = Health.UNKNOWN;
+                coolDownUntilNanos = nowNanos;
+            }
         }
+        // Last, so that a pick that sees it ready also sees its ramp and health.
+        this.admin = admin;
         completeDrainIfIdle();
     }
 
@@ -180,6 +227,13 @@ public final class Backend {
         return latency * (inFlight + 1);
     }
 
+    /** Its counters and states in one read, for {@code list} and {@code describe}. */
+    public BackendStats stats() {
+        Map<ErrorKind, Long> counts = new EnumMap<>(ErrorKind.class);
+        errors.forEach((kind, count) -> counts.put(kind, count.sum()));
+        return new BackendStats(requests.sum(), active.get(), counts, health, admin);
+    }
+
     /** Requests started so far. */
     public long requests() {
         return requests.sum();
@@ -209,6 +263,6 @@ public final class Backend {
 
     @Override
     public String toString() {
-        return id + "(" + admin.name().toLowerCase() + ", " + health.name().toLowerCase() + ", active " + active.get() + ")";
+        return id + (name != null ? " [" + name + "]" : "") + "(" + admin.name().toLowerCase() + ", " + health.name().toLowerCase() + ", active " + active.get() + ")";
     }
 }

@@ -23,9 +23,17 @@ public final class LoadBalancers {
     private LoadBalancers() {
     }
 
-    /** Each available backend in turn; an unavailable one's turn is skipped. Lock-free. */
+    /**
+     * Each available backend in turn, as many turns per round as its weight, interleaved (as
+     * HAProxy's {@code roundrobin}, whose weights count too); an unavailable one's turn is
+     * skipped. With equal weights a lock-free cursor; with different ones {@link #weighted},
+     * the same order it would give them.
+     */
     public static LoadBalancer roundRobin(List<Backend> backends, LongSupplier nanoTime) {
-        return new RoundRobinBalancer(copy(backends), Objects.requireNonNull(nanoTime));
+        List<Backend> list = copy(backends);
+        Objects.requireNonNull(nanoTime);
+        return Choice.equalWeights(list.toArray(new Backend[0]))
+                ? new RoundRobinBalancer(list, nanoTime) : new SmoothWeightedBalancer(list, nanoTime);
     }
 
     /**
@@ -54,7 +62,10 @@ public final class LoadBalancers {
         return new SmoothWeightedBalancer(copy(backends), Objects.requireNonNull(nanoTime));
     }
 
-    /** Uniformly at random among the available backends. */
+    /**
+     * At random among the available backends, each with probability its weight over their total
+     * (uniformly when the weights are equal).
+     */
     public static LoadBalancer random(List<Backend> backends, LongSupplier nanoTime, RandomGenerator random) {
         return new RandomBalancer(copy(backends), Objects.requireNonNull(nanoTime), Objects.requireNonNull(random));
     }
@@ -63,7 +74,8 @@ public final class LoadBalancers {
      * Power of two choices (Mitzenmacher 2001) on {@link Backend#cost(long)}, peak-EWMA latency
      * times load, as Finagle's {@code P2CPeakEwma}: the cheaper of two distinct available backends
      * drawn at random. Routes around a backend that turns slow (a GC pause) as soon as one of its
-     * responses is late.
+     * responses is late. With different weights both are drawn by weight and their costs divided
+     * by it, so a backend carries load in proportion to its weight.
      */
     public static LoadBalancer p2c(List<Backend> backends, LongSupplier nanoTime, RandomGenerator random) {
         return new PowerOfTwoChoicesBalancer(copy(backends), Objects.requireNonNull(nanoTime),
@@ -82,20 +94,20 @@ public final class LoadBalancers {
     public static LoadBalancer of(Algorithm algorithm, List<Backend> backends, LongSupplier nanoTime,
             RandomGenerator random) {
         return switch (Objects.requireNonNull(algorithm, "algorithm")) {
-            case ROUND_ROBIN -> roundRobin(backends, nanoTime);
+            // The same balancer: weighted is round-robin's old name for the weighted order.
+            case ROUND_ROBIN, WEIGHTED -> roundRobin(backends, nanoTime);
             case LEAST_CONN -> leastConn(backends, nanoTime);
             case IP_HASH -> ipHash(backends, nanoTime);
-            case WEIGHTED -> weighted(backends, nanoTime);
             case RANDOM -> random(backends, nanoTime, random);
             case P2C -> p2c(backends, nanoTime, random);
         };
     }
 
     /**
-     * Slow start (HAProxy's {@code slowstart}, Armeria's weight ramping): a backend that joined
-     * less than {@code window} ago ({@link Backend#joinedAtNanos()}) gets a share of its weight
-     * growing linearly with its age, at least 10%, so a cold instance (empty caches, JIT not yet
-     * warm) is not handed its full share at once.
+     * Slow start (HAProxy's {@code slowstart}, Armeria's weight ramping): a backend that became
+     * ready less than {@code window} ago ({@link Backend#readySinceNanos()}: when it joined ready,
+     * or was admitted) gets a share of its weight growing linearly with that time, at least 10%,
+     * so a cold instance (empty caches, JIT not yet warm) is not handed its full share at once.
      *
      * <p>For round-robin, weighted, random and p2c a pick of a ramping backend is kept with
      * probability age/window, else the inner balancer is asked again (up to 8 times), so the
@@ -106,7 +118,7 @@ public final class LoadBalancers {
      *
      * @param inner    a balancer from this class, or any other (then by rejection)
      * @param window   how long the ramp lasts, not negative
-     * @param nanoTime the same ticker the backends' {@code joinedAtNanos} come from
+     * @param nanoTime the same ticker the backends' {@code readySinceNanos} come from
      * @param random   the acceptance draws; thread-safe when picks come from several threads
      */
     public static LoadBalancer slowStart(LoadBalancer inner, Duration window, LongSupplier nanoTime,

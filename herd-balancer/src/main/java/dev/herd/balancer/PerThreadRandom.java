@@ -33,6 +33,11 @@ final class PerThreadRandom implements RandomGenerator {
     }
 
     @Override
+    public long nextLong(long bound) {
+        return local.get().nextLong(bound);
+    }
+
+    @Override
     public double nextDouble() {
         return local.get().nextDouble();
     }

@@ -93,7 +93,7 @@ final class RendezvousHashBalancer implements LoadBalancer, WeightRamping {
             return false;
         }
         for (Backend b : backends) {
-            if (now - b.joinedAtNanos() < slowStartNanos) {
+            if (now - b.readySinceNanos() < slowStartNanos) {
                 return true;
             }
         }

@@ -10,15 +10,16 @@ final class SlowStart {
     }
 
     /**
-     * The fraction of its weight {@code backend} has at {@code nowNanos}: its age over the
-     * window, at least {@link #FLOOR}, and exactly 1 once the window is over (or when there is no
-     * window), so algorithms can keep their exact integer paths for settled backends.
+     * The fraction of its weight {@code backend} has at {@code nowNanos}: the time since it became
+     * ready over the window, at least {@link #FLOOR}, and exactly 1 once the window is over (or
+     * when there is no window), so algorithms can keep their exact integer paths for settled
+     * backends.
      */
     static double ramp(Backend backend, long nowNanos, long windowNanos) {
         if (windowNanos <= 0) {
             return 1.0;
         }
-        long age = nowNanos - backend.joinedAtNanos();
+        long age = nowNanos - backend.readySinceNanos();
         if (age >= windowNanos) {
             return 1.0;
         }

@@ -28,8 +28,8 @@ class AvailabilityTest {
         List<Arguments> all = new ArrayList<>();
         for (Algorithm a : Algorithm.values()) {
             all.add(Arguments.of(a, "unhealthy", (Consumer<Backend>) b -> b.setHealth(Health.UNHEALTHY)));
-            all.add(Arguments.of(a, "draining", (Consumer<Backend>) b -> b.setAdmin(AdminState.DRAINING)));
-            all.add(Arguments.of(a, "maintenance", (Consumer<Backend>) b -> b.setAdmin(AdminState.MAINTENANCE)));
+            all.add(Arguments.of(a, "draining", (Consumer<Backend>) b -> b.setAdmin(AdminState.DRAINING, NOW)));
+            all.add(Arguments.of(a, "maintenance", (Consumer<Backend>) b -> b.setAdmin(AdminState.MAINTENANCE, NOW)));
             all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDown(NOW, NOW + 1)));
         }
         return all.stream();

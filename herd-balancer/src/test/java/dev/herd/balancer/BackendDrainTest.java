@@ -17,7 +17,7 @@ class BackendDrainTest {
     @Test
     void aDrainCompletesWhenTheLastRequestInFlightEnds() {
         backend.onStart();
-        backend.setAdmin(AdminState.DRAINING);
+        backend.setAdmin(AdminState.DRAINING, 0);
         CompletableFuture<Void> drained = backend.drained();
         assertThat(drained).isNotDone();
 
@@ -29,15 +29,15 @@ class BackendDrainTest {
     @Test
     void aDrainCalledOffFailsItsWaitersAndTheNextDrainIsWaitedForAfresh() {
         backend.onStart();
-        backend.setAdmin(AdminState.DRAINING);
+        backend.setAdmin(AdminState.DRAINING, 0);
         CompletableFuture<Void> first = backend.drained();
 
-        backend.setAdmin(AdminState.READY);
+        backend.setAdmin(AdminState.READY, 0);
 
         assertThat(first).isCompletedExceptionally();
         assertThatThrownBy(first::join).isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(CancellationException.class).hasMessageContaining("b is back in service");
-        backend.setAdmin(AdminState.DRAINING);
+        backend.setAdmin(AdminState.DRAINING, 0);
         CompletableFuture<Void> second = backend.drained();
         assertThat(second).as("a request is still in flight").isNotDone();
         backend.onEnd(1_000, 1_000, null);
@@ -46,12 +46,12 @@ class BackendDrainTest {
 
     @Test
     void afterACompletedDrainAndAReturnToServiceANewDrainWaitsForTheNewRequests() {
-        backend.setAdmin(AdminState.DRAINING);
+        backend.setAdmin(AdminState.DRAINING, 0);
         assertThat(backend.drained()).isCompleted();
-        backend.setAdmin(AdminState.READY);
+        backend.setAdmin(AdminState.READY, 0);
         backend.onStart();
 
-        backend.setAdmin(AdminState.MAINTENANCE);
+        backend.setAdmin(AdminState.MAINTENANCE, 0);
 
         CompletableFuture<Void> again = backend.drained();
         assertThat(again).isNotDone();
@@ -62,7 +62,7 @@ class BackendDrainTest {
     @Test
     void aWaiterGivingUpLeavesTheDrainToOthers() {
         backend.onStart();
-        backend.setAdmin(AdminState.DRAINING);
+        backend.setAdmin(AdminState.DRAINING, 0);
         backend.drained().cancel(false);
 
         CompletableFuture<Void> other = backend.drained();

@@ -101,6 +101,45 @@ class IpHashTest {
     }
 
     @Test
+    void withWeightsRemovingOneMovesOnlyItsKeysSpreadOverTheRestByWeight() {
+        List<Backend> backends = List.of(backend("a", 1, 0), backend("b", 2, 0), backend("c", 3, 0), backend("d", 4, 0));
+        String[] before = assignment(LoadBalancers.ipHash(backends, () -> 0));
+        String[] after = assignment(LoadBalancers.ipHash(List.of(backends.get(0), backends.get(1), backends.get(3)), () -> 0));
+
+        Map<String, Integer> movedTo = new java.util.TreeMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            if (!before[i].equals(after[i])) {
+                assertThat(before[i]).as("key %d moved from a backend that stayed", i).isEqualTo("c");
+                movedTo.merge(after[i], 1, Integer::sum);
+            }
+        }
+        int moved = movedTo.values().stream().mapToInt(Integer::intValue).sum();
+        assertThat(moved / (double) KEYS).as("c's share of weight 10").isCloseTo(0.3, offset(0.01));
+        // The weighted scores of the rest are untouched, so c's keys split 1 : 2 : 4.
+        assertThat(movedTo.get("a") / (double) moved).isCloseTo(1 / 7.0, offset(0.015));
+        assertThat(movedTo.get("b") / (double) moved).isCloseTo(2 / 7.0, offset(0.015));
+        assertThat(movedTo.get("d") / (double) moved).isCloseTo(4 / 7.0, offset(0.015));
+    }
+
+    @Test
+    void withWeightsAddingOneTakesItsWeightsShareAndOnlyToItself() {
+        List<Backend> backends = List.of(backend("a", 1, 0), backend("b", 2, 0), backend("c", 3, 0));
+        String[] before = assignment(LoadBalancers.ipHash(backends, () -> 0));
+        List<Backend> with = new ArrayList<>(backends);
+        with.add(backend("d", 2, 0));
+        String[] after = assignment(LoadBalancers.ipHash(with, () -> 0));
+
+        int moved = 0;
+        for (int i = 0; i < KEYS; i++) {
+            if (!before[i].equals(after[i])) {
+                moved++;
+                assertThat(after[i]).isEqualTo("d");
+            }
+        }
+        assertThat(moved / (double) KEYS).isCloseTo(2 / 8.0, offset(0.01));
+    }
+
+    @Test
     void slowStartMovesKeysToTheNewBackendGraduallyAndForGood() {
         AtomicLong now = new AtomicLong(0);
         List<Backend> backends = new ArrayList<>(backends(3));

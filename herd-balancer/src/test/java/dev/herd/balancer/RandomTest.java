@@ -27,7 +27,7 @@ class RandomTest {
     void uniformAmongTheAvailableWhenMostAreNot() {
         List<Backend> backends = backends(10);
         for (int i = 0; i < 7; i++) {
-            backends.get(i).setAdmin(AdminState.DRAINING);
+            backends.get(i).setAdmin(AdminState.DRAINING, 0);
         }
         LoadBalancer lb = LoadBalancers.random(backends, () -> 0, new SplittableRandom(42));
 

@@ -27,10 +27,10 @@ class RoundRobinTest {
 
     @Test
     void takesABackendBackAtItsTurn() {
-        backends.get(1).setAdmin(AdminState.DRAINING);
+        backends.get(1).setAdmin(AdminState.DRAINING, 0);
         assertThat(ids(lb, 3)).containsExactly("b0", "b2", "b0");
 
-        backends.get(1).setAdmin(AdminState.READY);
+        backends.get(1).setAdmin(AdminState.READY, 0);
 
         assertThat(ids(lb, 4)).containsExactly("b1", "b2", "b0", "b1");
     }

@@ -33,7 +33,7 @@ class SmoothWeightedTest {
         Backend b = backend("b", 1, 0);
         Backend c = backend("c", 2, 0);
         LoadBalancer lb = LoadBalancers.weighted(List.of(a, b, c), () -> 0);
-        c.setAdmin(AdminState.MAINTENANCE);
+        c.setAdmin(AdminState.MAINTENANCE, 0);
 
         assertThat(ids(lb, 8)).containsExactly("a", "a", "b", "a", "a", "a", "b", "a");
     }

@@ -392,10 +392,11 @@ public final class Main {
         @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Where to listen.")
         String listen;
         @Option(names = "--backend", required = true, paramLabel = "HOST:PORT[,weight=N]",
-                description = "A backend; repeat for more.")
+                description = "A backend; repeat for more. Every algorithm uses its weight (default 1).")
         List<String> backends = new ArrayList<>();
         @Option(names = "--algorithm", defaultValue = "round-robin",
-                description = "round-robin, least-conn, ip-hash, weighted, random or p2c (default ${DEFAULT-VALUE}).")
+                description = "round-robin (weighted, interleaved), least-conn, ip-hash, random or p2c; weighted is"
+                        + " another name for round-robin (default ${DEFAULT-VALUE}).")
         String algorithm;
         @Option(names = "--mode", defaultValue = "http", description = "http or tcp (default ${DEFAULT-VALUE}).")
         String mode;

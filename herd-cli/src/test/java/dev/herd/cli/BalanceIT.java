@@ -76,6 +76,43 @@ class BalanceIT {
         }
     }
 
+    /** HAProxy's roundrobin is weighted, and so is herd's: weight 3 gets three turns in four, spread out. */
+    @Test
+    void roundRobinFollowsTheWeights() throws Exception {
+        List<HttpServer> backends = new ArrayList<>();
+        for (String id : List.of("a", "b")) {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+            server.createContext("/", ex -> {
+                byte[] body = id.getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+            backends.add(server);
+        }
+        Process p = balance("--algorithm", "round-robin",
+                "--backend", "127.0.0.1:" + backends.get(0).getAddress().getPort() + ",weight=3",
+                "--backend", "127.0.0.1:" + backends.get(1).getAddress().getPort());
+        try {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI uri = URI.create("http://127.0.0.1:" + ports.get(p) + "/");
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body());
+            }
+            // Any 4 turns in a row of a, a, b, a hold one b: never two b's, never a burst of a's longer than 3.
+            assertThat(answers.stream().filter("a"::equals).count()).as("%s", answers).isEqualTo(6);
+            assertThat(String.join("", answers)).doesNotContain("bb").doesNotContain("aaaa");
+        } finally {
+            p.destroyForcibly();
+            backends.forEach(s -> s.stop(0));
+        }
+    }
+
     @Test
     void aTakenPortNamesTheProcessThatHoldsIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Algorithm;
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.LoadBalancer;
 import dev.herd.balancer.LoadBalancers;
 
@@ -84,8 +85,14 @@ public final class Balancer implements AutoCloseable {
         NIO
     }
 
-    /** One backend as configured: where, and its weight. */
-    public record BackendAddress(String host, int port, int weight) {
+    /**
+     * One backend as configured: where, its weight, and an optional label.
+     *
+     * @param name a label for people and for responses ({@link HttpProxySettings#instanceHeader()}),
+     *             e.g. a cluster's instance number; printable ASCII, no leading or trailing space;
+     *             null for none. It does not change the {@link #id() id}.
+     */
+    public record BackendAddress(String host, int port, int weight, String name) {
         public BackendAddress {
             Objects.requireNonNull(host, "host");
             if (port < 1 || port > 65535) {
@@ -94,6 +101,16 @@ public final class Balancer implements AutoCloseable {
             if (weight < 1) {
                 throw new IllegalArgumentException("weight must be at least 1, was " + weight);
             }
+            if (name != null && (name.isEmpty() || name.strip().length() != name.length()
+                    || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f))) {
+                throw new IllegalArgumentException("backend name must be printable ASCII without spaces around it, was '"
+                        + name + "'");
+            }
+        }
+
+        /** A backend without a name. */
+        public BackendAddress(String host, int port, int weight) {
+            this(host, port, weight, null);
         }
 
         /**
@@ -124,7 +141,7 @@ public final class Balancer implements AutoCloseable {
         this.config = b;
         // Before any thread starts, so that a backend rejected here leaks no event loop.
         for (BackendAddress a : b.backends) {
-            backends.add(newBackend(a));
+            backends.add(newBackend(a, AdminState.READY));
         }
         this.transport = effectiveTransport(b.transport, b.mode);
         IoHandlerFactory io = switch (transport) {
@@ -147,8 +164,8 @@ public final class Balancer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(b.threads, io);
         rebuild();
         Supplier<LoadBalancer> balancer = () -> current;
-        this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime) : null;
-        this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime) : null;
+        this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime, b.listener) : null;
+        this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime, b.listener) : null;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverClass)
@@ -170,7 +187,8 @@ public final class Balancer implements AutoCloseable {
         }
         this.server = bound.channel();
         if (b.healthCheck != null) {
-            healthChecker = new HealthChecker(workers, new ReflectiveChannelFactory<>(clientClass), b.healthCheck, b.nanoTime);
+            healthChecker = new HealthChecker(workers, new ReflectiveChannelFactory<>(clientClass), b.healthCheck, b.nanoTime,
+                    b.listener);
             healthChecker.start(() -> List.copyOf(backends));
         } else {
             healthChecker = null;
@@ -258,28 +276,77 @@ public final class Balancer implements AutoCloseable {
      * @throws IllegalStateException    if the balancer is closed
      */
     public synchronized Backend addBackend(BackendAddress address) {
+        return addBackend(address, AdminState.READY);
+    }
+
+    /**
+     * Adds a backend in the given admin state. {@link AdminState#MAINTENANCE} adds one that cannot
+     * serve yet (an instance still starting): it gets no traffic and no active health checks until
+     * {@link #admit(String) admitted}, and its slow-start ramp begins then.
+     *
+     * @throws IllegalArgumentException if one with its id is there already, or its host does not
+     *                                  resolve
+     * @throws IllegalStateException    if the balancer is closed
+     */
+    public synchronized Backend addBackend(BackendAddress address, AdminState initial) {
+        Objects.requireNonNull(initial, "initial");
         if (closed.get()) {
             throw new IllegalStateException("the balancer is closed");
         }
         if (find(address.id()).isPresent()) {
             throw new IllegalArgumentException("backend " + address.id() + " exists already");
         }
-        Backend backend = newBackend(address);
+        Backend backend = newBackend(address, initial);
         backends.add(backend);
         rebuild();
         return backend;
     }
 
     /**
+     * Puts a backend in service (from maintenance or draining): it gets new traffic from now on,
+     * ramping up from now if slow start is configured. Out of maintenance its health starts
+     * unknown and any passive cool-down is forgotten, since the caller says it can serve; a drain
+     * still pending is called off. Ready already: nothing changes.
+     *
+     * @param id its {@link BackendAddress#id() id}
+     * @throws IllegalArgumentException if there is no backend {@code id}
+     */
+    public void admit(String id) {
+        Backend backend = backend(id);
+        if (backend.admin() != AdminState.READY) {
+            backend.setAdmin(AdminState.READY, config.nanoTime.getAsLong());
+            log.info("backend {} admitted", id);
+        }
+    }
+
+    /**
+     * Takes a backend out of the pool at once (its process crashed, say): no new traffic and no
+     * active health checks. Requests in flight on it are not cut; if it is gone they fail, and
+     * those the retry rules allow (idempotent, nothing answered yet) go to another backend.
+     * {@link Backend#drained()} completes when nothing is in flight.
+     *
+     * @param id its {@link BackendAddress#id() id}
+     * @throws IllegalArgumentException if there is no backend {@code id}
+     */
+    public void maintain(String id) {
+        Backend backend = backend(id);
+        if (backend.admin() != AdminState.MAINTENANCE) {
+            backend.setAdmin(AdminState.MAINTENANCE, config.nanoTime.getAsLong());
+            log.info("backend {} in maintenance", id);
+        }
+    }
+
+    /**
      * Stops sending new traffic to a backend and removes it once what it has in flight is done.
+     * One in maintenance stays so until removed; with nothing in flight it is removed at once.
      *
      * @param id its {@link BackendAddress#id() id}
      * @return completes when it is drained and removed
      * @throws IllegalArgumentException if there is no backend {@code id}
      */
     public synchronized CompletableFuture<Void> removeBackend(String id) {
-        Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
-        backend.setAdmin(AdminState.DRAINING);
+        Backend backend = backend(id);
+        stopNewTraffic(backend);
         return backend.drained().thenRun(() -> {
             synchronized (this) {
                 backends.remove(backend);
@@ -289,15 +356,22 @@ public final class Balancer implements AutoCloseable {
     }
 
     /**
-     * Puts a backend in draining: no new requests; completes when its in-flight ones are done.
+     * Puts a backend in draining: no new requests; completes when its in-flight ones are done. One
+     * in maintenance stays in maintenance, which takes no new traffic either.
      *
      * @param id its {@link BackendAddress#id() id}
      * @throws IllegalArgumentException if there is no backend {@code id}
      */
     public CompletableFuture<Void> drain(String id) {
-        Backend backend = find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
-        backend.setAdmin(AdminState.DRAINING);
+        Backend backend = backend(id);
+        stopNewTraffic(backend);
         return backend.drained();
+    }
+
+    private void stopNewTraffic(Backend backend) {
+        if (backend.admin() == AdminState.READY) {
+            backend.setAdmin(AdminState.DRAINING, config.nanoTime.getAsLong());
+        }
     }
 
     /**
@@ -351,13 +425,17 @@ public final class Balancer implements AutoCloseable {
         return backends.stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
+    private Backend backend(String id) {
+        return find(id).orElseThrow(() -> new IllegalArgumentException("no backend " + id));
+    }
+
     /** Resolves the host once, as every connection to the backend then uses that address. */
-    private Backend newBackend(BackendAddress a) {
+    private Backend newBackend(BackendAddress a, AdminState initial) {
         InetSocketAddress address = new InetSocketAddress(a.host(), a.port());
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("backend " + a.id() + ": cannot resolve host '" + a.host() + "'");
         }
-        return new Backend(a.id(), address, a.weight(), config.nanoTime.getAsLong(), EWMA_DECAY_NANOS);
+        return new Backend(a.id(), a.name(), address, a.weight(), initial, config.nanoTime.getAsLong(), EWMA_DECAY_NANOS);
     }
 
     private void rebuild() {
@@ -383,6 +461,7 @@ public final class Balancer implements AutoCloseable {
         private Duration slowStart = Duration.ZERO;
         private LongSupplier nanoTime = System::nanoTime;
         private long seed = ThreadLocalRandom.current().nextLong();
+        private BackendListener listener = BackendListener.NONE;
 
         private Builder() {
         }
@@ -474,6 +553,15 @@ public final class Balancer implements AutoCloseable {
         /** How long a new backend's share takes to ramp up to full (default zero: at once). */
         public Builder slowStart(Duration slowStart) {
             this.slowStart = Objects.requireNonNull(slowStart);
+            return this;
+        }
+
+        /**
+         * Told of every health change, as {@link BackendListener} describes (default: nobody). It
+         * is called on the event loops and must not block.
+         */
+        public Builder listener(BackendListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

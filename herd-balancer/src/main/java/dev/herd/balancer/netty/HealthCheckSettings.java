@@ -24,12 +24,7 @@ public record HealthCheckSettings(String httpPath, Duration interval, Duration t
     public HealthCheckSettings {
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
-        if (httpPath != null && !httpPath.startsWith("/")) {
-            throw new IllegalArgumentException("expected a path starting with '/', got '" + httpPath + "'");
-        }
-        if (httpPath != null && httpPath.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw new IllegalArgumentException("expected a path of printable ASCII without spaces, got '" + httpPath + "'");
-        }
+        checkPath(httpPath);
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive, was " + interval);
         }
@@ -38,6 +33,16 @@ public record HealthCheckSettings(String httpPath, Duration interval, Duration t
         }
         if (rise < 1 || fall < 1) {
             throw new IllegalArgumentException("rise and fall must be at least 1, were " + rise + " and " + fall);
+        }
+    }
+
+    /** Checks an HTTP check's path (null for none), as the component's documentation says. */
+    static void checkPath(String httpPath) {
+        if (httpPath != null && !httpPath.startsWith("/")) {
+            throw new IllegalArgumentException("expected a path starting with '/', got '" + httpPath + "'");
+        }
+        if (httpPath != null && httpPath.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+            throw new IllegalArgumentException("expected a path of printable ASCII without spaces, got '" + httpPath + "'");
         }
     }
 }

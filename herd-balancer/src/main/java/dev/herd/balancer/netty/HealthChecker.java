@@ -15,7 +15,9 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.Health;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -29,7 +31,8 @@ import io.netty.util.concurrent.ScheduledFuture;
  * Active health checks: every {@link HealthCheckSettings#interval()} each backend is probed (a
  * TCP connect, or an HTTP {@code GET} that must answer 2xx or 3xx) within
  * {@link HealthCheckSettings#timeout()}, and its {@link Backend#setHealth(Health) health} follows
- * the rise/fall rule of {@link HealthTracker}. Each change of health is logged at INFO.
+ * the rise/fall rule of {@link HealthTracker}. Each change of health is logged at INFO and told to
+ * the {@link BackendListener}.
  *
  * <p>Threading: all the checker's state, its probes' channels and their callbacks live on one
  * event loop taken from the group at construction, so nothing here is locked. A backend whose
@@ -44,6 +47,7 @@ public final class HealthChecker implements AutoCloseable {
     private final Bootstrap bootstrap;
     private final HealthCheckSettings settings;
     private final LongSupplier nanoTime;
+    private final BackendListener listener;
 
     /** Confined to {@link #loop}. */
     private final Map<Backend, HealthTracker> trackers = new IdentityHashMap<>();
@@ -62,7 +66,17 @@ public final class HealthChecker implements AutoCloseable {
      */
     public HealthChecker(EventLoopGroup group, ChannelFactory<? extends Channel> channelFactory,
             HealthCheckSettings settings, LongSupplier nanoTime) {
+        this(group, channelFactory, settings, nanoTime, BackendListener.NONE);
+    }
+
+    /**
+     * As the other constructor, telling {@code listener} of each change of health the checks
+     * decide, on the checker's event loop.
+     */
+    public HealthChecker(EventLoopGroup group, ChannelFactory<? extends Channel> channelFactory,
+            HealthCheckSettings settings, LongSupplier nanoTime, BackendListener listener) {
         Objects.requireNonNull(group, "group");
+        this.listener = Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(channelFactory, "channelFactory");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -76,7 +90,10 @@ public final class HealthChecker implements AutoCloseable {
     /**
      * Starts checking: a first round at once, then one every interval. The supplier is read on
      * each round, so backends added later are checked and removed ones forgotten; a backend's
-     * first tracked health is the one it has when first seen.
+     * first tracked health is the one it has when first seen. A backend in
+     * {@link AdminState#MAINTENANCE} is not checked and its counts are forgotten: it is not
+     * expected to serve (an instance still starting, or one that crashed), and once admitted its
+     * checks start afresh from the health it is admitted with.
      *
      * @throws IllegalStateException when already started or closed
      */
@@ -121,9 +138,10 @@ public final class HealthChecker implements AutoCloseable {
             log.warn("Could not list the backends to check", e);
             return;
         }
-        Set<Backend> present = Collections.newSetFromMap(new IdentityHashMap<>());
-        present.addAll(current);
-        trackers.keySet().retainAll(present);
+        current.removeIf(b -> b.admin() == AdminState.MAINTENANCE);
+        Set<Backend> checked = Collections.newSetFromMap(new IdentityHashMap<>());
+        checked.addAll(current);
+        trackers.keySet().retainAll(checked);
         for (Backend backend : current) {
             if (!inFlight.containsKey(backend)) {
                 check(backend);
@@ -147,6 +165,10 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void record(Backend backend, boolean passed, String detail) {
+        if (backend.admin() == AdminState.MAINTENANCE) {
+            // Put in maintenance while this check ran: it does not count against it.
+            return;
+        }
         HealthTracker tracker = trackers.computeIfAbsent(backend,
                 b -> new HealthTracker(settings.rise(), settings.fall(), b.health()));
         Health before = tracker.health();
@@ -155,6 +177,7 @@ public final class HealthChecker implements AutoCloseable {
             backend.setHealth(after);
             log.info("Backend {} is now {} (was {}; last check: {})", backend.id(), after.name().toLowerCase(Locale.ROOT),
                     before.name().toLowerCase(Locale.ROOT), detail);
+            Listeners.healthChanged(listener, backend, before, after);
         }
     }
 }

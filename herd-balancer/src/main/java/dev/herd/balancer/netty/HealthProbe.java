@@ -17,9 +17,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One check of one backend: a TCP connect, or an HTTP {@code GET} whose status line must be 2xx
- * or 3xx, all within the timeout. Reports once, through {@link Result}, unless cancelled.
+ * (or 3xx, for a health check), all within the timeout. Reports once, through {@link Result},
+ * unless cancelled. {@link HealthChecker} and {@link ReadinessProbe} run it.
  *
- * <p>Threading: the bootstrap's group is the checker's single event loop, so the connect
+ * <p>Threading: the bootstrap's group is the caller's single event loop, so the connect
  * listener, the handler, the timer and {@link #cancel()} all run on that thread.
  */
 final class HealthProbe {
@@ -38,12 +39,14 @@ final class HealthProbe {
     private static final int MAX_STATUS_LINE = 1024;
 
     private final Result result;
+    private final boolean redirectsPass;
     private Channel channel;
     private ScheduledFuture<?> timer;
     private boolean done;
 
-    private HealthProbe(Result result) {
+    private HealthProbe(Result result, boolean redirectsPass) {
         this.result = result;
+        this.redirectsPass = redirectsPass;
     }
 
     /**
@@ -59,7 +62,16 @@ final class HealthProbe {
      */
     static HealthProbe start(Bootstrap bootstrap, EventLoop loop, InetSocketAddress address, String httpPath,
             long timeoutNanos, Result result) {
-        HealthProbe probe = new HealthProbe(result);
+        return start(bootstrap, loop, address, httpPath, timeoutNanos, true, result);
+    }
+
+    /**
+     * As the other {@code start}; {@code redirectsPass} false makes a 3xx answer fail, as a
+     * readiness probe wants (a redirect to a login page is no sign that the app is up).
+     */
+    static HealthProbe start(Bootstrap bootstrap, EventLoop loop, InetSocketAddress address, String httpPath,
+            long timeoutNanos, boolean redirectsPass, Result result) {
+        HealthProbe probe = new HealthProbe(result, redirectsPass);
         // The timer comes first: a connect to loopback may complete, or fail, inside connect().
         probe.timer = loop.schedule(() -> probe.finish(false, "timed out"), timeoutNanos, TimeUnit.NANOSECONDS);
         ChannelFuture connect = bootstrap.clone()
@@ -115,12 +127,17 @@ final class HealthProbe {
 
     /** Whether {@code line} is an HTTP status line with a 2xx or 3xx code. */
     static boolean passes(String line) {
+        return passes(line, true);
+    }
+
+    /** Whether {@code line} is an HTTP status line with a 2xx code, or 3xx when {@code redirectsPass}. */
+    static boolean passes(String line, boolean redirectsPass) {
         String[] parts = line.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/") || parts[1].length() != 3) {
             return false;
         }
         char first = parts[1].charAt(0);
-        return (first == '2' || first == '3')
+        return (first == '2' || first == '3' && redirectsPass)
                 && Character.isDigit(parts[1].charAt(1)) && Character.isDigit(parts[1].charAt(2));
     }
 
@@ -137,7 +154,7 @@ final class HealthProbe {
                     char c = (char) (buf.readByte() & 0xff);
                     if (c == '\n') {
                         String status = line.toString().strip();
-                        finish(passes(status), status.isEmpty() ? "empty status line" : status);
+                        finish(passes(status, redirectsPass), status.isEmpty() ? "empty status line" : status);
                     } else if (line.length() >= MAX_STATUS_LINE) {
                         finish(false, "status line longer than " + MAX_STATUS_LINE + " bytes");
                     } else {

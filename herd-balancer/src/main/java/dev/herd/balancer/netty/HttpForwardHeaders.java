@@ -10,7 +10,8 @@ import io.netty.buffer.ByteBufAllocator;
 /**
  * The heads the proxy sends, written from the heads it received: field lines copied as they
  * came, in their order, minus the hop-by-hop ones (RFC 9110 section 7.6.1), plus the proxy's own
- * ({@code X-Forwarded-*} on requests, {@code Connection} and re-framing on responses).
+ * ({@code X-Forwarded-*} on requests; {@code Connection}, re-framing and the optional instance
+ * header on responses).
  *
  * <p>Hop-by-hop means Connection and every field it names, Keep-Alive, Proxy-Connection, TE
  * and, unless tunnelling, Upgrade. Trailer is not (RFC 9110 section 6.6.2): it announces the
@@ -181,16 +182,33 @@ final class HttpForwardHeaders {
      */
     static ByteBuf response(ByteBufAllocator alloc, HttpHead h, boolean tunnel, BodyFraming framing, boolean persist,
                             boolean http10Client) {
+        return response(alloc, h, tunnel, framing, persist, http10Client, null, null);
+    }
+
+    /**
+     * As the other {@code response}, with field {@code instanceHeader: instanceName} in place of
+     * any of that name the backend sent, when both are given; they are not for an interim head.
+     */
+    static ByteBuf response(ByteBufAllocator alloc, HttpHead h, boolean tunnel, BodyFraming framing, boolean persist,
+                            boolean http10Client, String instanceHeader, String instanceName) {
         ByteBuf out = alloc.ioBuffer(h.length() + 64);
         out.writeBytes(HTTP_11);
         h.writeRange(HTTP_11.length, h.startLineEnd() + 2, out);
         String[] options = h.connectionOptions();
+        boolean instance = instanceHeader != null && instanceName != null;
         for (int i = 0; i < h.fieldCount(); i++) {
             if (isHopByHop(h, i, tunnel, options) || framing == BodyFraming.DECHUNKED
-                    && (h.nameIs(i, HttpHead.TRANSFER_ENCODING) || h.nameIs(i, HttpHead.TRAILER))) {
+                    && (h.nameIs(i, HttpHead.TRANSFER_ENCODING) || h.nameIs(i, HttpHead.TRAILER))
+                    || instance && h.nameIs(i, instanceHeader)) {
                 continue;
             }
             h.writeField(i, out);
+        }
+        if (instance) {
+            out.writeCharSequence(instanceHeader, StandardCharsets.US_ASCII);
+            out.writeByte(':').writeByte(' ');
+            out.writeCharSequence(instanceName, StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
         }
         int status = (h.bytes()[9] - '0') * 100 + (h.bytes()[10] - '0') * 10 + (h.bytes()[11] - '0');
         if (tunnel) {

@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.ErrorKind;
 import dev.herd.balancer.LoadBalancer;
 import dev.herd.balancer.RequestInfo;
@@ -69,6 +70,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private final Supplier<LoadBalancer> balancer;
     private final HttpProxySettings settings;
     private final LongSupplier nanoTime;
+    private final BackendListener listener;
     private final HttpBackendPool pool;
     private final HttpRequestGuard guard;
     private final BooleanSupplier draining;
@@ -113,10 +115,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private boolean clientUnflushed;
 
     HttpFrontendHandler(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime,
-                        HttpBackendPool pool, HttpRequestGuard guard, BooleanSupplier draining) {
+                        BackendListener listener, HttpBackendPool pool, HttpRequestGuard guard, BooleanSupplier draining) {
         this.balancer = balancer;
         this.settings = settings;
         this.nanoTime = nanoTime;
+        this.listener = listener;
         this.pool = pool;
         this.guard = guard;
         this.draining = draining;
@@ -326,7 +329,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         } else {
             backend.onError(kind);
         }
-        PassiveHealth.connectFailed(backend, kind, now, settings.passiveCoolDown());
+        PassiveHealth.connectFailed(backend, kind, now, settings.passiveCoolDown(), listener);
         if (retries < settings.maxRetries() && (!anySent || replayable)) {
             retries++;
             pickAndStart();
@@ -410,7 +413,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             // The reader accepts a 101 only for an upgrade request.
             responseStarted = true;
             toClient(HttpForwardHeaders.response(client.alloc(), head, true, HttpForwardHeaders.BodyFraming.AS_IS,
-                    true, false));
+                    true, false, settings.instanceHeader(), backend.name()));
             switchToTunnel(ch);
             return;
         }
@@ -448,7 +451,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 rechunk = true;
             }
         }
-        toClient(HttpForwardHeaders.response(client.alloc(), head, false, framing, persist, http10Client));
+        toClient(HttpForwardHeaders.response(client.alloc(), head, false, framing, persist, http10Client,
+                settings.instanceHeader(), backend.name()));
     }
 
     private void onResponseContent(ByteBuf content) {

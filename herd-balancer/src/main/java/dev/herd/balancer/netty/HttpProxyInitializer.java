@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.LoadBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -36,6 +37,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
     private final Supplier<LoadBalancer> balancer;
     private final HttpProxySettings settings;
     private final LongSupplier nanoTime;
+    private final BackendListener listener;
     private final HttpBackendPool pool;
     /** Open client connections; a closed channel leaves the group by itself. */
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -48,9 +50,16 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
      * @param nanoTime monotonic ticker in nanoseconds for latencies, cool-downs and timeouts
      */
     public HttpProxyInitializer(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime) {
+        this(balancer, settings, nanoTime, BackendListener.NONE);
+    }
+
+    /** As the other constructor, telling {@code listener} of each passive cool-down as it starts. */
+    public HttpProxyInitializer(Supplier<LoadBalancer> balancer, HttpProxySettings settings, LongSupplier nanoTime,
+            BackendListener listener) {
         this.balancer = Objects.requireNonNull(balancer, "balancer");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.pool = new HttpBackendPool(settings);
     }
 
@@ -61,7 +70,7 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
         ch.config().setOption(ChannelOption.TCP_NODELAY, true);
         HttpRequestGuard guard = new HttpRequestGuard(settings);
         ch.pipeline().addLast("guard", guard);
-        ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, pool, guard, this::draining));
+        ch.pipeline().addLast("proxy", new HttpFrontendHandler(balancer, settings, nanoTime, listener, pool, guard, this::draining));
         clients.add(ch);
         if (draining) {
             // Accepted just before the listener closed: it gets the drain event as the others did.

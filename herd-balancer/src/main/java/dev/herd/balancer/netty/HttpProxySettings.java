@@ -1,7 +1,9 @@
 package dev.herd.balancer.netty;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Limits and timeouts of the http-mode reverse proxy ({@link HttpProxyInitializer}).
@@ -34,6 +36,11 @@ import java.util.Objects;
  *                             forwarding header as the client sent it, as HAProxy does without
  *                             {@code option forwardfor}: backends must then not trust them.
  *                             Default true.
+ * @param instanceHeader       a header name (e.g. {@code X-Herd-Instance}) added to every
+ *                             response relayed from a backend that has a
+ *                             {@link Balancer.BackendAddress#name() name}, with the name as its
+ *                             value; a field of that name the backend sent is replaced. Null, the
+ *                             default, adds nothing.
  */
 public record HttpProxySettings(
         Duration connectTimeout,
@@ -46,12 +53,21 @@ public record HttpProxySettings(
         int replayBufferBytes,
         Duration passiveCoolDown,
         String trustedForwardHeader,
-        boolean forwardedHeaders) {
+        boolean forwardedHeaders,
+        String instanceHeader) {
 
     /** Every default listed above. */
     public static final HttpProxySettings DEFAULT = new HttpProxySettings(
             Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            2, 64 * 1024, 8 * 1024, 64 * 1024, Duration.ofSeconds(10), null, true);
+            2, 64 * 1024, 8 * 1024, 64 * 1024, Duration.ofSeconds(10), null, true, null);
+
+    /** Settings without an instance header. */
+    public HttpProxySettings(Duration connectTimeout, Duration headerReadTimeout, Duration responseTimeout,
+            Duration idleTimeout, int maxRetries, int maxHeaderBytes, int maxTargetBytes, int replayBufferBytes,
+            Duration passiveCoolDown, String trustedForwardHeader, boolean forwardedHeaders) {
+        this(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries, maxHeaderBytes, maxTargetBytes,
+                replayBufferBytes, passiveCoolDown, trustedForwardHeader, forwardedHeaders, null);
+    }
 
     /** Checks every value; durations must be positive, sizes at least 1 (retries at least 0). */
     public HttpProxySettings {
@@ -70,9 +86,15 @@ public record HttpProxySettings(
             throw new IllegalArgumentException("limits too small: header " + maxHeaderBytes
                     + ", target " + maxTargetBytes + ", replay " + replayBufferBytes);
         }
-        if (trustedForwardHeader != null && (trustedForwardHeader.isEmpty()
-                || !trustedForwardHeader.chars().allMatch(c -> c < 0x80 && HttpHead.isTchar((byte) c)))) {
+        if (trustedForwardHeader != null && !isHeaderName(trustedForwardHeader)) {
             throw new IllegalArgumentException("'" + trustedForwardHeader + "' is not a header name");
+        }
+        if (instanceHeader != null && !isHeaderName(instanceHeader)) {
+            throw new IllegalArgumentException("instance header '" + instanceHeader + "' is not a header name");
+        }
+        if (instanceHeader != null && FRAMING_FIELDS.contains(instanceHeader.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("instance header '" + instanceHeader
+                    + "' would change how responses are framed or relayed: choose another name");
         }
         if (!forwardedHeaders && trustedForwardHeader != null) {
             throw new IllegalArgumentException("a trusted forwarding header needs forwarded headers on");
@@ -80,6 +102,14 @@ public record HttpProxySettings(
         if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("connectTimeout too long: " + connectTimeout);
         }
+    }
+
+    /** Fields the proxy reads or writes itself, which an instance header must not replace. */
+    private static final Set<String> FRAMING_FIELDS = Set.of("connection", "content-length", "transfer-encoding",
+            "keep-alive", "proxy-connection", "te", "trailer", "upgrade");
+
+    private static boolean isHeaderName(String name) {
+        return !name.isEmpty() && name.chars().allMatch(c -> c < 0x80 && HttpHead.isTchar((byte) c));
     }
 
     private static void positive(Duration d, String name) {
@@ -92,18 +122,28 @@ public record HttpProxySettings(
     /** A copy with other timeouts, for tests and tuning. */
     public HttpProxySettings withTimeouts(Duration connect, Duration headerRead, Duration response, Duration idle) {
         return new HttpProxySettings(connect, headerRead, response, idle, maxRetries, maxHeaderBytes,
-                maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, forwardedHeaders);
+                maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, forwardedHeaders, instanceHeader);
     }
 
     /** A copy with another trusted forwarding header (null for none). */
     public HttpProxySettings withTrustedForwardHeader(String header) {
         return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
-                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, header, forwardedHeaders);
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, header, forwardedHeaders, instanceHeader);
     }
 
     /** A copy that sets forwarding headers or leaves them alone (see {@code forwardedHeaders}). */
     public HttpProxySettings withForwardedHeaders(boolean on) {
         return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
-                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, on);
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, on, instanceHeader);
+    }
+
+    /**
+     * A copy that adds a header naming the instance to each response (see
+     * {@code instanceHeader}); null for none.
+     */
+    public HttpProxySettings withInstanceHeader(String name) {
+        return new HttpProxySettings(connectTimeout, headerReadTimeout, responseTimeout, idleTimeout, maxRetries,
+                maxHeaderBytes, maxTargetBytes, replayBufferBytes, passiveCoolDown, trustedForwardHeader, forwardedHeaders,
+                name);
     }
 }

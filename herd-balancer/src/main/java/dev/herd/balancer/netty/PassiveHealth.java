@@ -6,12 +6,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.ErrorKind;
+import dev.herd.balancer.Health;
 
 /**
  * Passive health, shared by both modes: a backend that refused a connection, or did not accept
  * one in time, gets no new traffic for a cool-down. Each cool-down is logged once when it starts
- * (as HAProxy logs a server going down), not once per failed connection.
+ * (as HAProxy logs a server going down), not once per failed connection, and told to the
+ * {@link BackendListener} as a change to unhealthy (unless the checks already say so).
  */
 final class PassiveHealth {
 
@@ -20,11 +23,15 @@ final class PassiveHealth {
     private PassiveHealth() {
     }
 
-    static void connectFailed(Backend backend, ErrorKind kind, long nowNanos, Duration coolDown) {
+    static void connectFailed(Backend backend, ErrorKind kind, long nowNanos, Duration coolDown, BackendListener listener) {
         if (backend.coolDown(nowNanos, nowNanos + coolDown.toNanos())) {
             log.warn("backend {} {}: no new traffic for {} ms", backend.id(),
                     kind == ErrorKind.CONNECT_TIMEOUT ? "did not accept a connection in time" : "refused a connection",
                     coolDown.toMillis());
+            Health from = backend.health();
+            if (from != Health.UNHEALTHY) {
+                Listeners.healthChanged(listener, backend, from, Health.UNHEALTHY);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.ErrorKind;
 import dev.herd.balancer.LoadBalancer;
 import dev.herd.balancer.RequestInfo;
@@ -71,6 +72,7 @@ final class TcpConnection {
     private final Supplier<LoadBalancer> balancer;
     private final TcpProxySettings settings;
     private final LongSupplier nanoTime;
+    private final BackendListener listener;
 
     /** What the client sent before the backend was connected (epoll reads on a half-close even with auto-read off). */
     private final List<Object> early = new ArrayList<>();
@@ -84,11 +86,13 @@ final class TcpConnection {
     private int outputsShut;
     private int channelsClosed;
 
-    TcpConnection(Channel client, Supplier<LoadBalancer> balancer, TcpProxySettings settings, LongSupplier nanoTime) {
+    TcpConnection(Channel client, Supplier<LoadBalancer> balancer, TcpProxySettings settings, LongSupplier nanoTime,
+            BackendListener listener) {
         this.client = client;
         this.balancer = balancer;
         this.settings = settings;
         this.nanoTime = nanoTime;
+        this.listener = listener;
     }
 
     /** The client became active: find it a backend. */
@@ -258,7 +262,7 @@ final class TcpConnection {
     private void connectFailed(Backend picked, Throwable cause, int attempt) {
         ErrorKind kind = cause instanceof ConnectTimeoutException ? ErrorKind.CONNECT_TIMEOUT : ErrorKind.CONNECT;
         picked.onError(kind);
-        PassiveHealth.connectFailed(picked, kind, nanoTime.getAsLong(), settings.passiveCoolDown());
+        PassiveHealth.connectFailed(picked, kind, nanoTime.getAsLong(), settings.passiveCoolDown(), listener);
         if (attempt < settings.maxRetries()) {
             log.debug("Connect to backend {} failed ({}); trying another for {}", picked.id(), cause.getMessage(), client.remoteAddress());
             connect(attempt + 1);

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import dev.herd.balancer.BackendListener;
 import dev.herd.balancer.LoadBalancer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -47,6 +48,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
     private final Supplier<LoadBalancer> balancer;
     private final TcpProxySettings settings;
     private final LongSupplier nanoTime;
+    private final BackendListener listener;
     /** Open client connections, from accept on; a closed channel leaves the group by itself. */
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
@@ -57,9 +59,16 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
      * @param nanoTime the monotonic ticker shared with the backends' state (nanoseconds)
      */
     public TcpProxyInitializer(Supplier<LoadBalancer> balancer, TcpProxySettings settings, LongSupplier nanoTime) {
+        this(balancer, settings, nanoTime, BackendListener.NONE);
+    }
+
+    /** As the other constructor, telling {@code listener} of each passive cool-down as it starts. */
+    public TcpProxyInitializer(Supplier<LoadBalancer> balancer, TcpProxySettings settings, LongSupplier nanoTime,
+            BackendListener listener) {
         this.balancer = Objects.requireNonNull(balancer, "balancer");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -72,7 +81,7 @@ public final class TcpProxyInitializer extends ChannelInitializer<Channel> {
         if (settings.idleTimeout() != null) {
             client.pipeline().addLast(new IdleStateHandler(0, 0, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
-        TcpConnection connection = new TcpConnection(client, balancer, settings, nanoTime);
+        TcpConnection connection = new TcpConnection(client, balancer, settings, nanoTime, listener);
         client.pipeline().addLast(new TcpRelayHandler(connection, TcpConnection.Side.CLIENT));
     }
 

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,9 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Algorithm;
+import dev.herd.balancer.Backend;
 import dev.herd.balancer.Health;
 import io.netty.channel.uring.IoUring;
 
@@ -278,6 +281,80 @@ class BalancerIT {
                 .backend(new Balancer.BackendAddress("127.0.0.1", fixture("h", null), 1))
                 .healthCheck(new HealthCheckSettings("/health", Duration.ofMillis(100), Duration.ofSeconds(1), 1, 1)));
         await().atMost(Duration.ofSeconds(5)).until(() -> balancer.backends().get(0).health() == Health.HEALTHY);
+    }
+
+    @Test
+    void aBackendInMaintenanceGetsNoRequestsUntilAdmittedAndNoneOnceTakenOutAgain() throws Exception {
+        Balancer balancer = start(Balancer.builder().algorithm(Algorithm.ROUND_ROBIN)
+                .http(HttpProxySettings.DEFAULT.withInstanceHeader("X-Herd-Instance"))
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("a", null), 1, "0")));
+        Balancer.BackendAddress address = new Balancer.BackendAddress("127.0.0.1", fixture("b", null), 1, "1");
+        Backend b = balancer.addBackend(address, AdminState.MAINTENANCE);
+
+        assertThat(answers(balancer, 6)).containsOnly("a");
+        assertThat(b.requests()).isZero();
+
+        balancer.admit(address.id());
+        assertThat(answers(balancer, 6)).containsExactlyInAnyOrder("a", "b", "a", "b", "a", "b");
+        HttpResponse<String> named = get(balancer, "/");
+        assertThat(named.headers().firstValue("X-Herd-Instance")).hasValue(named.body().equals("a") ? "0" : "1");
+
+        balancer.maintain(address.id());
+        assertThat(answers(balancer, 6)).containsOnly("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.active() == 0);
+        long served = b.requests();
+        CompletableFuture<Void> removed = balancer.removeBackend(address.id());
+        assertThat(removed).as("nothing in flight in maintenance: removed at once").isCompleted();
+        assertThat(balancer.backends()).extracting(Backend::id).doesNotContain(address.id());
+        assertThat(b.stats().requests()).isEqualTo(served);
+        assertThat(b.stats().admin()).isEqualTo(AdminState.MAINTENANCE);
+    }
+
+    @Test
+    void aBackendInMaintenanceIsNotHealthCheckedUntilAdmitted() throws Exception {
+        List<String> changes = new CopyOnWriteArrayList<>();
+        InetSocketAddress dead = TcpFixtureServer.deadAddress();
+        Balancer balancer = start(Balancer.builder().algorithm(Algorithm.ROUND_ROBIN)
+                .listener((backend, from, to) -> changes.add(backend.id() + " " + from + " -> " + to))
+                .healthCheck(new HealthCheckSettings(null, Duration.ofMillis(50), Duration.ofSeconds(1), 1, 1))
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("a", null), 1)));
+        String deadId = "127.0.0.1:" + dead.getPort();
+        Backend deadBackend = balancer.addBackend(new Balancer.BackendAddress("127.0.0.1", dead.getPort(), 1),
+                AdminState.MAINTENANCE);
+        String liveId = balancer.backends().get(0).id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes.contains(liveId + " UNKNOWN -> HEALTHY"));
+
+        // Checks every 50 ms, one failure enough: checked, it would be unhealthy within a round or two.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> deadBackend.health() == Health.UNKNOWN);
+
+        balancer.admit(deadId);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deadBackend.health() == Health.UNHEALTHY);
+        assertThat(changes).containsExactly(liveId + " UNKNOWN -> HEALTHY", deadId + " UNKNOWN -> UNHEALTHY");
+    }
+
+    @Test
+    void aPassiveCoolDownIsToldOnceAsAChangeToUnhealthy() throws Exception {
+        List<String> changes = new CopyOnWriteArrayList<>();
+        InetSocketAddress dead = TcpFixtureServer.deadAddress();
+        Balancer balancer = start(Balancer.builder().algorithm(Algorithm.ROUND_ROBIN)
+                .listener((backend, from, to) -> changes.add(backend.id() + " " + from + " -> " + to))
+                .backend(new Balancer.BackendAddress("127.0.0.1", fixture("a", null), 1))
+                .backend(new Balancer.BackendAddress("127.0.0.1", dead.getPort(), 1)));
+
+        // The refused connects are retried on the live backend; the cool-down keeps the dead one out after.
+        assertThat(answers(balancer, 4)).containsOnly("a");
+
+        assertThat(changes).containsExactly("127.0.0.1:" + dead.getPort() + " UNKNOWN -> UNHEALTHY");
+    }
+
+    private List<String> answers(Balancer balancer, int n) throws Exception {
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = get(balancer, "/");
+            assertThat(r.statusCode()).isEqualTo(200);
+            answers.add(r.body());
+        }
+        return answers;
     }
 
     private static int activeOf(Balancer balancer, String id) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 import com.sun.net.httpserver.HttpServer;
 
+import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Backend;
 import dev.herd.balancer.Health;
 import io.netty.channel.EventLoopGroup;
@@ -134,6 +135,60 @@ class HealthCheckerTest {
     }
 
     @Test
+    void aBackendInMaintenanceIsNotCheckedUntilAdmittedAndTheListenerHearsEachChangeOnce() throws Exception {
+        AtomicInteger hits = new AtomicInteger();
+        AtomicInteger status = new AtomicInteger(200);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            hits.incrementAndGet();
+            exchange.sendResponseHeaders(status.get(), -1);
+            exchange.close();
+        });
+        server.start();
+        closeables.add(() -> server.stop(0));
+        InetSocketAddress address = server.getAddress();
+        Backend backend = new Backend("b", null, address, 1, AdminState.MAINTENANCE, 0, 1);
+        List<String> changes = new CopyOnWriteArrayList<>();
+        HealthChecker checker = new HealthChecker(group, NioSocketChannel::new,
+                new HealthCheckSettings("/", FAST, Duration.ofSeconds(1), 1, 2), System::nanoTime,
+                (b, from, to) -> changes.add(b.id() + " " + from + " -> " + to));
+        closeables.add(checker);
+        checker.start(() -> List.of(backend));
+
+        await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() -> hits.get() == 0);
+        backend.setAdmin(AdminState.READY, System.nanoTime());
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.health() == Health.HEALTHY);
+        status.set(503);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.health() == Health.UNHEALTHY);
+        // Failing checks go on; the change was told once.
+        int seen = hits.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> hits.get() >= seen + 3);
+
+        assertThat(changes).containsExactly("b UNKNOWN -> HEALTHY", "b HEALTHY -> UNHEALTHY");
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheChecks() throws Exception {
+        ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeables.add(listening);
+        Backend backend = backend((InetSocketAddress) listening.getLocalSocketAddress());
+        AtomicInteger calls = new AtomicInteger();
+        HealthChecker checker = new HealthChecker(group, NioSocketChannel::new,
+                new HealthCheckSettings(null, FAST, Duration.ofSeconds(1), 1, 1), System::nanoTime, (b, from, to) -> {
+                    calls.incrementAndGet();
+                    throw new IllegalStateException("a listener's bug");
+                });
+        closeables.add(checker);
+        checker.start(() -> List.of(backend));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.health() == Health.HEALTHY);
+
+        listening.close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.health() == Health.UNHEALTHY);
+        assertThat(calls).hasValue(2);
+    }
+
+    @Test
     void rejectsInvalidSettings() {
         assertThatThrownBy(() -> new HealthCheckSettings("health", FAST, FAST, 1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HealthCheckSettings("/a b", FAST, FAST, 1, 1)).isInstanceOf(IllegalArgumentException.class);
@@ -151,6 +206,8 @@ class HealthCheckerTest {
         assertThat(HealthProbe.passes("HTTP/1.1 199 Weird")).isFalse();
         assertThat(HealthProbe.passes("SSH-2.0-OpenSSH_9.6")).isFalse();
         assertThat(HealthProbe.passes("HTTP/1.1 2x0 OK")).isFalse();
+        assertThat(HealthProbe.passes("HTTP/1.1 302 Found", false)).as("readiness wants 2xx").isFalse();
+        assertThat(HealthProbe.passes("HTTP/1.1 204", false)).isTrue();
         assertThat(HealthProbe.hostHeader(new InetSocketAddress("::1", 8080))).isEqualTo("[0:0:0:0:0:0:0:1]:8080");
     }
 

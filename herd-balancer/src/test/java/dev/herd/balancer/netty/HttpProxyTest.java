@@ -1,6 +1,7 @@
 package dev.herd.balancer.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Backend;
 import dev.herd.balancer.ErrorKind;
 import dev.herd.balancer.LoadBalancer;
@@ -601,6 +603,54 @@ class HttpProxyTest {
                 .startsWith("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip");
         current.close();
         assertNothingInFlight();
+    }
+
+    /** A backend named {@code name} that answers with its own, spoofed, instance fields. */
+    private void namedSpoofer(String id, String name) throws IOException {
+        HttpFixtureBackend f = new HttpFixtureBackend(id, head -> new HttpFixtureBackend.Reply(
+                "HTTP/1.1 200 OK\r\nX-Herd-Instance: spoofed\r\nContent-Length: 2\r\nx-herd-instance: again\r\n\r\nok", false));
+        closeables.add(f);
+        backends.add(new Backend(id, name, f.address(), 1, AdminState.READY, 0, 1_000_000_000L));
+    }
+
+    @Test
+    void namesTheInstanceInEveryResponseInPlaceOfTheBackendsOwnField() throws IOException {
+        namedSpoofer("b1", "3");
+        fixture("b2", HttpFixtureBackend.Behaviour.NORMAL);
+        startProxy(HttpProxySettings.DEFAULT.withInstanceHeader("X-Herd-Instance"));
+        Client c = client();
+        for (int i = 0; i < 2; i++) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(c.readHead()).as("the named backend, kept alive")
+                    .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Herd-Instance: 3\r\n\r\n");
+            assertThat(new String(c.in.readNBytes(2), StandardCharsets.US_ASCII)).isEqualTo("ok");
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            Response unnamed = c.read();
+            assertThat(unnamed.body()).isEqualTo("b2");
+            assertThat(unnamed.headers()).as("a backend without a name").doesNotContainKey("x-herd-instance");
+        }
+        assertNothingInFlight();
+    }
+
+    @Test
+    void addsNoInstanceHeaderByDefault() throws IOException {
+        namedSpoofer("b1", "3");
+        startProxy(HttpProxySettings.DEFAULT);
+        Client c = client();
+        c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+
+        assertThat(c.readHead()).isEqualTo(
+                "HTTP/1.1 200 OK\r\nX-Herd-Instance: spoofed\r\nContent-Length: 2\r\nx-herd-instance: again\r\n\r\n");
+    }
+
+    @Test
+    void refusesAnInstanceHeaderThatWouldChangeTheFraming() {
+        assertThatThrownBy(() -> HttpProxySettings.DEFAULT.withInstanceHeader("Content-Length"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("framed");
+        assertThatThrownBy(() -> HttpProxySettings.DEFAULT.withInstanceHeader("X Instance"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a header name");
+        assertThatThrownBy(() -> new Balancer.BackendAddress("127.0.0.1", 9000, 1, "3\r\nX-Evil: 1"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
