@@ -586,9 +586,8 @@ public final class ClusterApp {
                 });
             } else if (a instanceof RollingReload.StopNew s) {
                 MemberState m = members.get(s.newId());
-                if (m != null) {
-                    retire(m);
-                }
+                CompletableFuture<Void> gone = m == null ? CompletableFuture.completedFuture(null) : retire(m);
+                gone.whenComplete((v, failure) -> apply(machine.on(new RollingReload.NewStopped(s.oldId()))));
             } else if (a instanceof RollingReload.Finished f) {
                 if (!f.succeeded()) {
                     supervisor.redefine(previous);

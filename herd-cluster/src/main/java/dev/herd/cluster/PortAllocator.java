@@ -1,5 +1,6 @@
 package dev.herd.cluster;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -61,9 +62,10 @@ public final class PortAllocator {
 
     /** The first port of the kernel's ephemeral range (Linux's default is 32768). */
     static int ephemeralLow(Path rangeFile) {
-        try {
-            String[] parts = Files.readString(rangeFile).trim().split("\\s+");
-            return Integer.parseInt(parts[0]);
+        // Read by line: Files.readString trusts the size /proc reports, and gets the first byte only.
+        try (BufferedReader r = Files.newBufferedReader(rangeFile)) {
+            String line = r.readLine();
+            return Integer.parseInt(line.trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32768;
         }

@@ -20,12 +20,12 @@ import java.util.Set;
  *   PENDING ─▶ NEW_STARTING ─ready─▶ OLD_DRAINING ─drained─▶ OLD_STOPPING ─stopped─▶ DONE
  *                  │ the new one exits or never gets ready
  *                  ▼
- *              ROLLED_BACK (the new one is stopped; the old one never stopped serving)
+ *              NEW_STOPPING ─stopped─▶ ROLLED_BACK (the old one never stopped serving)
  * </pre>
  *
  * A failure ends the reload: slots still waiting are {@code CANCELLED}, slots whose new instance
  * is not ready yet are rolled back too, and those already past readiness finish, so that every
- * slot keeps exactly one serving instance. The old instance of a slot leaves the pool only once
+ * slot keeps exactly one serving instance. The end comes once every failed new instance is gone. The old instance of a slot leaves the pool only once
  * its new one is in it; PM2 stops it anyway (its #3078, #1155), herd never does.
  */
 public final class RollingReload {
@@ -42,14 +42,17 @@ public final class RollingReload {
         OLD_STOPPING,
         /** Replaced. */
         DONE,
-        /** The new one failed and was stopped; the old one still serves. */
+        /** The new one failed and is being stopped; the old one serves. */
+        NEW_STOPPING,
+        /** The new one failed and is gone; the old one still serves. */
         ROLLED_BACK,
         /** Never begun, because another slot failed. */
         CANCELLED;
 
         private static final Map<SlotState, Set<SlotState>> ALLOWED = new EnumMap<>(Map.of(
                 PENDING, EnumSet.of(NEW_STARTING, CANCELLED),
-                NEW_STARTING, EnumSet.of(OLD_DRAINING, ROLLED_BACK),
+                NEW_STARTING, EnumSet.of(OLD_DRAINING, NEW_STOPPING, ROLLED_BACK),
+                NEW_STOPPING, EnumSet.of(ROLLED_BACK),
                 OLD_DRAINING, EnumSet.of(OLD_STOPPING),
                 OLD_STOPPING, EnumSet.of(DONE),
                 DONE, EnumSet.noneOf(SlotState.class),
@@ -63,7 +66,7 @@ public final class RollingReload {
 
         /** Whether the slot is between its start and its end. */
         public boolean inProgress() {
-            return this == NEW_STARTING || this == OLD_DRAINING || this == OLD_STOPPING;
+            return this == NEW_STARTING || this == OLD_DRAINING || this == OLD_STOPPING || this == NEW_STOPPING;
         }
 
         /** Whether nothing more happens to the slot. */
@@ -91,6 +94,10 @@ public final class RollingReload {
     public record NewFailed(int oldId, String reason) implements Event {
     }
 
+    /** The failed new instance of slot {@code oldId} is gone. */
+    public record NewStopped(int oldId) implements Event {
+    }
+
     /** The old instance has nothing in flight any more (or its drain timed out). */
     public record OldDrained(int oldId) implements Event {
     }
@@ -115,8 +122,8 @@ public final class RollingReload {
     public record StopOld(int oldId) implements Action {
     }
 
-    /** Stop and forget a new instance that failed or was called off. */
-    public record StopNew(int newId, String reason) implements Action {
+    /** Stop and forget the new instance of slot {@code oldId}, which failed or was called off. */
+    public record StopNew(int oldId, int newId, String reason) implements Action {
     }
 
     /**
@@ -199,6 +206,11 @@ public final class RollingReload {
                     }
                 }
             }
+        } else if (event instanceof NewStopped e) {
+            Slot s = slots.get(e.oldId());
+            if (s != null && s.state == SlotState.NEW_STOPPING) {
+                move(s, SlotState.ROLLED_BACK);
+            }
         } else if (event instanceof OldDrained e) {
             Slot s = slots.get(e.oldId());
             if (s != null && s.state == SlotState.OLD_DRAINING) {
@@ -239,9 +251,11 @@ public final class RollingReload {
     }
 
     private void rollBack(Slot s, String reason, List<Action> out) {
-        move(s, SlotState.ROLLED_BACK);
         if (s.newId >= 0) {
-            out.add(new StopNew(s.newId, reason));
+            move(s, SlotState.NEW_STOPPING);
+            out.add(new StopNew(s.oldId, s.newId, reason));
+        } else {
+            move(s, SlotState.ROLLED_BACK);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.herd.cluster;
 import static dev.herd.cluster.RollingReload.SlotState.CANCELLED;
 import static dev.herd.cluster.RollingReload.SlotState.DONE;
 import static dev.herd.cluster.RollingReload.SlotState.NEW_STARTING;
+import static dev.herd.cluster.RollingReload.SlotState.NEW_STOPPING;
 import static dev.herd.cluster.RollingReload.SlotState.OLD_DRAINING;
 import static dev.herd.cluster.RollingReload.SlotState.OLD_STOPPING;
 import static dev.herd.cluster.RollingReload.SlotState.PENDING;
@@ -20,6 +21,7 @@ import dev.herd.cluster.RollingReload.Finished;
 import dev.herd.cluster.RollingReload.NewFailed;
 import dev.herd.cluster.RollingReload.NewReady;
 import dev.herd.cluster.RollingReload.NewStarted;
+import dev.herd.cluster.RollingReload.NewStopped;
 import dev.herd.cluster.RollingReload.OldDrained;
 import dev.herd.cluster.RollingReload.OldStopped;
 import dev.herd.cluster.RollingReload.SlotState;
@@ -84,8 +86,10 @@ class RollingReloadTest {
         r.on(new NewStarted(1, 10));
 
         assertThat(r.on(new NewFailed(1, "not ready within listen_timeout (8 s)"))).containsExactly(
-                new StopNew(10, "not ready within listen_timeout (8 s)"),
-                new Finished("not ready within listen_timeout (8 s)"));
+                new StopNew(1, 10, "not ready within listen_timeout (8 s)"));
+        assertThat(r.slots()).containsValues(NEW_STOPPING, CANCELLED, CANCELLED);
+        assertThat(r.isFinished()).isFalse();
+        assertThat(r.on(new NewStopped(1))).containsExactly(new Finished("not ready within listen_timeout (8 s)"));
         assertThat(r.slots()).containsExactly(
                 java.util.Map.entry(1, ROLLED_BACK), java.util.Map.entry(2, CANCELLED), java.util.Map.entry(3, CANCELLED));
     }
@@ -100,8 +104,8 @@ class RollingReloadTest {
         r.on(new OldStopped(1));
         r.on(new NewStarted(2, 11));
 
-        assertThat(r.on(new NewFailed(2, "exited with code 1"))).containsExactly(new StopNew(11, "exited with code 1"),
-                new Finished("exited with code 1"));
+        assertThat(r.on(new NewFailed(2, "exited with code 1"))).containsExactly(new StopNew(2, 11, "exited with code 1"));
+        assertThat(r.on(new NewStopped(2))).containsExactly(new Finished("exited with code 1"));
         assertThat(r.slots()).containsValues(DONE, ROLLED_BACK);
     }
 
@@ -113,8 +117,9 @@ class RollingReloadTest {
         r.on(new NewStarted(2, 11));
         r.on(new NewReady(1));
 
-        assertThat(r.on(new NewFailed(2, "crashed"))).containsExactly(new StopNew(11, "crashed"));
-        assertThat(r.slots()).containsValues(OLD_DRAINING, ROLLED_BACK, CANCELLED);
+        assertThat(r.on(new NewFailed(2, "crashed"))).containsExactly(new StopNew(2, 11, "crashed"));
+        assertThat(r.slots()).containsValues(OLD_DRAINING, NEW_STOPPING, CANCELLED);
+        assertThat(r.on(new NewStopped(2))).isEmpty();
         assertThat(r.on(new OldDrained(1))).containsExactly(new StopOld(1));
         assertThat(r.on(new OldStopped(1))).containsExactly(new Finished("crashed"));
     }
@@ -126,8 +131,10 @@ class RollingReloadTest {
         r.on(new NewStarted(1, 10));
         r.on(new NewStarted(2, 11));
 
-        assertThat(r.on(new NewFailed(1, "crashed"))).containsExactly(new StopNew(10, "crashed"),
-                new StopNew(11, "called off: another instance failed"), new Finished("crashed"));
+        assertThat(r.on(new NewFailed(1, "crashed"))).containsExactly(new StopNew(1, 10, "crashed"),
+                new StopNew(2, 11, "called off: another instance failed"));
+        assertThat(r.on(new NewStopped(2))).isEmpty();
+        assertThat(r.on(new NewStopped(1))).containsExactly(new Finished("crashed"));
     }
 
     @Test
@@ -169,7 +176,8 @@ class RollingReloadTest {
     @Test
     void noOtherMoveIsAllowed() {
         Set<String> allowed = Set.of("PENDING>NEW_STARTING", "PENDING>CANCELLED", "NEW_STARTING>OLD_DRAINING",
-                "NEW_STARTING>ROLLED_BACK", "OLD_DRAINING>OLD_STOPPING", "OLD_STOPPING>DONE");
+                "NEW_STARTING>NEW_STOPPING", "NEW_STARTING>ROLLED_BACK", "NEW_STOPPING>ROLLED_BACK",
+                "OLD_DRAINING>OLD_STOPPING", "OLD_STOPPING>DONE");
         for (SlotState from : SlotState.values()) {
             for (SlotState to : SlotState.values()) {
                 assertThat(from.canMoveTo(to)).as(from + " -> " + to).isEqualTo(allowed.contains(from + ">" + to));
