@@ -1,5 +1,6 @@
 package dev.herd.config;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Map;
  * @param env             the app's own variables, {@code env_<name>} already merged over {@code env}
  * @param outFile         stdout file as written, or {@code null} for the default
  * @param errorFile       stderr file as written, or {@code null} for the default
+ * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
  */
 record AppDefinition(
         Blame blame,
@@ -40,11 +42,12 @@ record AppDefinition(
         boolean mergeLogs,
         String dateFormat,
         long maxSize,
-        int retain) {
+        int retain,
+        ClusterSpec cluster) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
-                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain);
+                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster);
     }
 }

@@ -1,5 +1,6 @@
 package dev.herd.config;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
@@ -29,18 +30,18 @@ import java.util.stream.Stream;
 final class AppParser {
 
     /** The fields herd implements, in PM2's spelling, including PM2's other names for some. */
-    static final List<String> FIELDS = List.of(
+    static final List<String> FIELDS = Stream.concat(Stream.of(
             "name", "script", "args", "interpreter", "interpreter_args", "node_args", "jvm_args", "cwd",
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain");
+            "max_size", "retain"), ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "max_memory_restart", "cron_restart", "vizion",
             "source_map_support", "time", "instance_var", "filter_env", "namespace", "wait_ready",
-            "listen_timeout", "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
+            "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
 
     /** PM2's other name of a field, to the name herd reads it under. */
@@ -122,7 +123,7 @@ final class AppParser {
         }
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
-        execMode(f, path);
+        ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, reader, warnings);
         if (f.has("log_file")) {
             warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
         }
@@ -141,8 +142,15 @@ final class AppParser {
                         : StopPolicy.DEFAULT.killSignal(),
                 f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()));
 
+        Blame blame = new Blame.InFile(file, path, app);
+        Map<String, String> mayHoldPort = new LinkedHashMap<>();
+        mayHoldPort.put("args", String.join(" ", f.words("args")));
+        mayHoldPort.put("interpreter_args", String.join(" ", f.words("interpreter_args")));
+        mayHoldPort.put("jvm_args", String.join(" ", f.words("jvm_args")));
+        mayHoldPort.put("env", String.join(" ", env.values()));
+        ClusterFields.checkNoPlaceholder(mayHoldPort, cluster, blame);
         return new AppDefinition(
-                new Blame.InFile(file, path, app),
+                blame,
                 f.text("name"),
                 text(script.value(), f.label("script")),
                 f.words("args"),
@@ -159,8 +167,42 @@ final class AppParser {
                 f.has("merge_logs") && bool(f.value("merge_logs"), f.label("merge_logs")),
                 dateFormat(f),
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
-                f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN);
+                f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
+                cluster);
     }
+
+    /** The helpers {@link ClusterFields} reads its fields with. */
+    private final ClusterFields.Reader reader = new ClusterFields.Reader() {
+        @Override
+        public String text(Node node, String label) throws ConfigException {
+            return AppParser.this.text(node, label);
+        }
+
+        @Override
+        public boolean bool(Node node, String label) throws ConfigException {
+            return AppParser.this.bool(node, label);
+        }
+
+        @Override
+        public int count(Node node, String label) throws ConfigException {
+            return AppParser.this.count(node, label);
+        }
+
+        @Override
+        public Duration duration(Node node, String label) throws ConfigException {
+            return AppParser.this.duration(node, label);
+        }
+
+        @Override
+        public ConfigException fail(Node node, String label, String reason) {
+            return AppParser.this.fail(node, label, reason);
+        }
+
+        @Override
+        public ConfigException failKey(Node.Entry entry, String label, String reason) {
+            return ConfigException.at(file, entry.keyAt(), label, reason);
+        }
+    };
 
     /** Checked here so that a bad pattern is a config error naming its place, not a failed start. */
     private String dateFormat(Fields f) throws ConfigException {
@@ -175,18 +217,18 @@ final class AppParser {
         return pattern;
     }
 
-    private void execMode(Fields f, String path) throws ConfigException {
+    /** Whether {@code exec_mode} asks for cluster mode. */
+    private boolean execMode(Fields f) throws ConfigException {
         if (!f.has("exec_mode")) {
-            return;
+            return false;
         }
         String mode = text(f.value("exec_mode"), f.label("exec_mode"));
-        switch (mode) {
-            case "fork", "fork_mode" -> { }
-            case "cluster", "cluster_mode" -> warnings.add(f.label("exec_mode")
-                    + ": cluster mode comes in a later version of herd; the app runs in fork mode");
+        return switch (mode) {
+            case "fork", "fork_mode" -> false;
+            case "cluster", "cluster_mode" -> true;
             default -> throw fail(f.value("exec_mode"), f.label("exec_mode"),
                     "expected 'fork' or 'cluster', got " + f.value("exec_mode").describe());
-        }
+        };
     }
 
     /** The present, non-null fields of one app by herd's name, with typed getters. */

@@ -52,7 +52,8 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "name", "start --name",
                 "instances", "start -i",
                 "interpreter", "start --interpreter",
-                "interpreter_args", "start --interpreter-args");
+                "interpreter_args", "start --interpreter-args",
+                "port", "start --port");
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, OPTIONS.getOrDefault(field, "start"), reason);

@@ -1,5 +1,6 @@
 package dev.herd.config;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
@@ -64,8 +65,19 @@ final class CommandReader {
             args.addAll(words.subList(1, words.size()));
         }
         args.addAll(command.args());
+        ClusterSpec cluster = null;
+        Map<String, String> env = Map.of();
+        if (command.port() != null) {
+            if (command.port() < 1 || command.port() > 65535) {
+                throw BLAME.error("port", "expected a port from 1 to 65535, got " + command.port());
+            }
+            cluster = ClusterSpec.onPort(command.port());
+            env = Map.of("PORT", Integer.toString(command.port()));
+        }
+        ClusterFields.checkNoPlaceholder(Map.of("args", String.join(" ", args),
+                "interpreter_args", String.join(" ", command.interpreterArgs())), cluster, BLAME);
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
-                instances, Map.of(), RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
-                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN);
+                instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
+                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster);
     }
 }

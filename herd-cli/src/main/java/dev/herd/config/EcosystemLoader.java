@@ -1,5 +1,6 @@
 package dev.herd.config;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -95,6 +96,7 @@ public final class EcosystemLoader {
 
         Map<String, String> names = new HashMap<>();
         List<AppSpec> specs = new ArrayList<>();
+        Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
         Path folder = path.getParent();
         for (Map.Entry<String, AppDefinition> app : definitions.entrySet()) {
             AppDefinition definition = app.getValue();
@@ -105,8 +107,11 @@ public final class EcosystemLoader {
                         + ": app names must be unique");
             }
             specs.add(spec);
+            if (definition.cluster() != null) {
+                clusters.put(spec.name(), definition.cluster());
+            }
         }
-        return new LoadedApps(specs, warnings);
+        return new LoadedApps(specs, clusters, warnings);
     }
 
     /**
@@ -118,7 +123,9 @@ public final class EcosystemLoader {
     public LoadedApps fromCommand(StartCommand command) throws ConfigException {
         Path cwd = command.cwd().toAbsolutePath().normalize();
         AppDefinition definition = CommandReader.read(command, cwd, cores);
-        return new LoadedApps(List.of(resolver.resolve(definition, cwd, command.env())), List.of());
+        AppSpec spec = resolver.resolve(definition, cwd, command.env());
+        return new LoadedApps(List.of(spec), definition.cluster() == null ? Map.of()
+                : Map.of(spec.name(), definition.cluster()), List.of());
     }
 
     private static Node read(Path file, Map<String, String> clientEnv) throws ConfigException {

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param interpreter     {@code --interpreter}, or {@code null} to choose by the script's extension
  * @param interpreterArgs arguments between the interpreter and the script
  * @param env             the client's environment, which the app inherits; never null
+ * @param port            {@code --port}: the public port of a cluster app, or {@code null} for fork mode
  */
 public record StartCommand(
         String target,
@@ -28,7 +29,8 @@ public record StartCommand(
         List<String> args,
         String interpreter,
         List<String> interpreterArgs,
-        Map<String, String> env) {
+        Map<String, String> env,
+        Integer port) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -36,5 +38,11 @@ public record StartCommand(
         args = List.copyOf(args);
         interpreterArgs = List.copyOf(interpreterArgs);
         env = Map.copyOf(env);
+    }
+
+    /** A fork-mode start: no {@code --port}. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null);
     }
 }

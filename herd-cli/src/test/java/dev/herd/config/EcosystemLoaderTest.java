@@ -282,7 +282,8 @@ class EcosystemLoaderTest {
                 "deploy: not supported by herd, ignored",
                 "apps[0].watch: not supported by herd yet, ignored",
                 "apps[0].max_memory_restart: not supported by herd yet, ignored",
-                "apps[0].exec_mode: cluster mode comes in a later version of herd; the app runs in fork mode",
+                "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
+                        + " side and share no port",
                 "apps[0].log_file: herd writes out_file and error_file only, ignored");
     }
 
