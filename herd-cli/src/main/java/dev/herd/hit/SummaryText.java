@@ -36,6 +36,9 @@ final class SummaryText {
         out.append(String.format(Locale.ROOT, "latency%s: p50 %s, p90 %s, p99 %s, p99.9 %s, max %s%n",
                 s.rate() > 0 ? " (from each request's due time)" : "", ms(l.p50()), ms(l.p90()), ms(l.p99()),
                 ms(l.p999()), ms(l.max())));
+        if (s.instances().isEmpty()) {
+            return out.append("no instance answered 2xx").append(System.lineSeparator()).toString();
+        }
         out.append(s.instances().size()).append(s.instances().size() == 1 ? " instance" : " instances")
                 .append(" answered:").append(System.lineSeparator());
         int width = s.instances().stream().mapToInt(i -> i.instance().length()).max().orElse(0);
