@@ -162,6 +162,7 @@ public final class HitClient {
         private final CountDownLatch done;
         private final long timeoutNanos = plan.timeout().toNanos();
         private final HttpMethod method = HttpMethod.valueOf(plan.method());
+        private final String uri = plan.pathAndQuery();
 
         private Channel channel;
         /** The request in flight, or null. */
@@ -236,7 +237,7 @@ public final class HitClient {
         private void write(Schedule.Slot slot) {
             ByteBuf content = body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
             // The headers are shared by every request and never changed after headers() built them.
-            channel.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, plan.pathAndQuery(), content,
+            channel.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content,
                     headers, EmptyHttpHeaders.INSTANCE)).addListener(f -> {
                         if (!f.isSuccess()) {
                             fail(slot, Failures.classify(f.cause()), Failures.describe(f.cause()));
@@ -283,7 +284,8 @@ public final class HitClient {
             String first = new String(line, 0, lineLength, StandardCharsets.UTF_8).strip();
             record(Exchange.answered(slot.number(), clock.getAsLong() - slot.dueNanos(), status,
                     InstanceRule.identify(instanceHeader, first), first));
-            if (!plan.keepAlive() || !responseKeepAlive) {
+            // After a 101 the connection speaks another protocol: never send the next request on it.
+            if (!plan.keepAlive() || !responseKeepAlive || status == 101) {
                 dropChannel();
             }
             next();

@@ -127,9 +127,9 @@ public final class HitCommand implements Callable<Integer> {
         try {
             target = new URI(url);
         } catch (URISyntaxException e) {
-            throw new HerdException("URL: not a URL: '" + url + "'");
+            target = null;
         }
-        if (!"http".equalsIgnoreCase(target.getScheme()) || target.getHost() == null) {
+        if (target == null || !"http".equalsIgnoreCase(target.getScheme()) || target.getHost() == null) {
             throw new HerdException("URL: expected http://HOST[:PORT]/PATH (no https), got '" + url + "'");
         }
         if (count != null && count < 1) {

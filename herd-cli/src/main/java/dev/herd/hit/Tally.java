@@ -37,6 +37,8 @@ public final class Tally {
     private final Map<String, Long> instances = new LinkedHashMap<>();
     private final List<HitSummary.Second> closed = new ArrayList<>();
     private final TreeMap<Long, Bucket> open = new TreeMap<>();
+    /** The last second folded into {@link #closed}, or -1. */
+    private long foldedThrough = -1;
     private long requests;
     private long ok;
 
@@ -63,7 +65,8 @@ public final class Tally {
         long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(e.latencyNanos()));
         latency.recordValue(micros);
         requests++;
-        long second = Math.max(0, (nowNanos - startNanos) / 1_000_000_000L);
+        // A thread that read the clock long before it got the lock is counted in the oldest open second.
+        long second = Math.max(foldedThrough + 1, (nowNanos - startNanos) / 1_000_000_000L);
         Bucket bucket = open.computeIfAbsent(second, s -> new Bucket());
         bucket.requests++;
         bucket.latency.recordValue(micros);
@@ -82,6 +85,7 @@ public final class Tally {
         while (open.firstKey() < second - 1) {
             var oldest = open.pollFirstEntry();
             closed.add(fold(oldest.getKey(), oldest.getValue()));
+            foldedThrough = oldest.getKey();
         }
     }
 

@@ -79,6 +79,16 @@ class TallyTest {
     }
 
     @Test
+    void anExchangeRecordedAfterItsSecondWasFoldedCountsInTheOldestOpenOne() {
+        tally.record(Exchange.answered(1, MS, 200, "a", ""), START + 500 * MS);
+        tally.record(Exchange.answered(2, MS, 200, "a", ""), START + 3500 * MS);
+        // Read the clock in second 0, got the lock after second 0 was folded.
+        tally.record(Exchange.answered(3, MS, 200, "a", ""), START + 800 * MS);
+        HitSummary s = tally.summary(START + 3900 * MS, false);
+        assertThat(s.timeline()).extracting(HitSummary.Second::requests).containsExactly(1L, 1L, 0L, 1L);
+    }
+
+    @Test
     void instancesBeyondTheLimitAreCountedTogether() {
         for (int i = 0; i < Tally.MAX_INSTANCES + 5; i++) {
             answer(i + 1, "line " + i, 1);
