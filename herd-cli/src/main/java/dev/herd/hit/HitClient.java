@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +24,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -85,16 +88,12 @@ public final class HitClient {
         int threads = Math.min(plan.connections(), Runtime.getRuntime().availableProcessors());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        long start = clock.getAsLong();
-        tally = new Tally(plan.target().toString(), plan.rate(), start);
-        schedule = plan.rate() > 0 ? Schedule.openLoop(start, plan.count(), plan.duration(), plan.rate())
-                : Schedule.closedLoop(start, plan.count(), plan.duration());
-        if (stopped) {
-            schedule.stop();
-        }
-        CountDownLatch done = new CountDownLatch(plan.connections());
         HttpHeaders headers = headers();
         byte[] body = plan.body() == null ? new byte[0] : plan.body().getBytes(StandardCharsets.UTF_8);
+        warmUp(headers);
+        CountDownLatch connected = new CountDownLatch(plan.connections());
+        CountDownLatch done = new CountDownLatch(plan.connections());
+        List<Lane> lanes = new ArrayList<>();
         try {
             for (int i = 0; i < plan.connections(); i++) {
                 EventLoop loop = group.next();
@@ -103,7 +102,21 @@ public final class HitClient {
                         .option(ChannelOption.TCP_NODELAY, true)
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, plan.timeout().toMillis()));
                 Lane lane = new Lane(loop, bootstrap, address, headers, body, listener, done);
-                loop.execute(lane::next);
+                lanes.add(lane);
+                loop.execute(() -> lane.connectAhead(connected));
+            }
+            // The clock starts once the connections are open (or failed): an open loop's first
+            // requests would otherwise be charged for the client's own start.
+            connected.await(plan.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            long start = clock.getAsLong();
+            tally = new Tally(plan.target().toString(), plan.rate(), start);
+            schedule = plan.rate() > 0 ? Schedule.openLoop(start, plan.count(), plan.duration(), plan.rate())
+                    : Schedule.closedLoop(start, plan.count(), plan.duration());
+            if (stopped) {
+                schedule.stop();
+            }
+            for (Lane lane : lanes) {
+                lane.loop.execute(lane::next);
             }
             done.await();
         } finally {
@@ -125,6 +138,18 @@ public final class HitClient {
     public HitSummary summary() {
         Tally t = tally;
         return t == null ? null : t.summary(clock.getAsLong(), true);
+    }
+
+    /**
+     * Runs the HTTP codec once over canned bytes, on no socket, so that loading its classes is not
+     * charged to the first requests' latency.
+     */
+    private void warmUp(HttpHeaders headers) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpClientCodec());
+        ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(plan.method()),
+                plan.pathAndQuery(), Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", StandardCharsets.US_ASCII));
+        ch.finishAndReleaseAll();
     }
 
     private HttpHeaders headers() {
@@ -189,6 +214,19 @@ public final class HitClient {
             this.body = body;
             this.listener = listener;
             this.done = done;
+        }
+
+        /** Opens the first connection before the run's clock starts; a failure is left for the first request to meet. */
+        void connectAhead(CountDownLatch connected) {
+            ChannelFuture connecting = bootstrap.connect(address);
+            Channel c = connecting.channel();
+            channel = c;
+            connecting.addListener(f -> {
+                if (!f.isSuccess() && channel == c) {
+                    channel = null;
+                }
+                connected.countDown();
+            });
         }
 
         void next() {
