@@ -109,7 +109,7 @@ public final class HitClient {
             // requests would otherwise be charged for the client's own start.
             connected.await(plan.timeout().toNanos(), TimeUnit.NANOSECONDS);
             long start = clock.getAsLong();
-            tally = new Tally(plan.target().toString(), plan.rate(), start);
+            tally = new Tally(plan.target().toString(), plan.rate(), start, plan.duration());
             schedule = plan.rate() > 0 ? Schedule.openLoop(start, plan.count(), plan.duration(), plan.rate())
                     : Schedule.closedLoop(start, plan.count(), plan.duration());
             if (stopped) {

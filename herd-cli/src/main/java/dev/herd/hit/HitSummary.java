@@ -40,7 +40,9 @@ public record HitSummary(String url, long requests, long ok, double seconds, dou
 
     /**
      * One second of the run, by the time requests ended: how many ended, how many of them failed,
-     * their median and 99th percentile latency (ms), and the 2xx answers per instance.
+     * their median and 99th percentile latency (ms), and the 2xx answers per instance. The
+     * timeline runs from second 0 to the last second in which a request ended; with a duration,
+     * requests still in flight at its end count in its last second.
      */
     public record Second(long second, long requests, long errors, double p50, double p99, Map<String, Long> instances) {
     }

@@ -1,5 +1,6 @@
 package dev.herd.hit;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -31,6 +32,7 @@ public final class Tally {
     private final String url;
     private final double rate;
     private final long startNanos;
+    private final long lastSecond;
     private final Histogram latency = new Histogram(3);
     private final Map<ErrorKind, Long> errors = new EnumMap<>(ErrorKind.class);
     private final Map<Integer, Long> statuses = new TreeMap<>();
@@ -53,11 +55,14 @@ public final class Tally {
     /**
      * @param rate       the open loop's rate, or 0 (reported as is)
      * @param startNanos the run's start, in {@link System#nanoTime()} terms
+     * @param duration   the run's duration, or null: exchanges that end after it (those in flight
+     *                   at the end) count in its last second, not in a second of their own
      */
-    public Tally(String url, double rate, long startNanos) {
+    public Tally(String url, double rate, long startNanos, Duration duration) {
         this.url = url;
         this.rate = rate;
         this.startNanos = startNanos;
+        this.lastSecond = duration == null ? Long.MAX_VALUE : Math.max(0, (duration.toMillis() + 999) / 1000 - 1);
     }
 
     /** Counts {@code e}, which ended at {@code nowNanos}. */
@@ -66,7 +71,7 @@ public final class Tally {
         latency.recordValue(micros);
         requests++;
         // A thread that read the clock long before it got the lock is counted in the oldest open second.
-        long second = Math.max(foldedThrough + 1, (nowNanos - startNanos) / 1_000_000_000L);
+        long second = Math.max(foldedThrough + 1, Math.min(lastSecond, (nowNanos - startNanos) / 1_000_000_000L));
         Bucket bucket = open.computeIfAbsent(second, s -> new Bucket());
         bucket.requests++;
         bucket.latency.recordValue(micros);
@@ -97,13 +102,11 @@ public final class Tally {
     /** The run so far, as of {@code nowNanos}. */
     public synchronized HitSummary summary(long nowNanos, boolean interrupted) {
         double seconds = Math.max(0, nowNanos - startNanos) / 1e9;
-        long lastSecond = Math.max(0, (nowNanos - startNanos) / 1_000_000_000L);
         TreeMap<Long, HitSummary.Second> bySecond = new TreeMap<>();
         closed.forEach(s -> bySecond.put(s.second(), s));
         open.forEach((second, b) -> bySecond.put(second, fold(second, b)));
-        long last = bySecond.isEmpty() ? lastSecond : Math.max(lastSecond, bySecond.lastKey());
         List<HitSummary.Second> timeline = new ArrayList<>();
-        for (long s = 0; s <= last; s++) {
+        for (long s = 0; !bySecond.isEmpty() && s <= bySecond.lastKey(); s++) {
             timeline.add(bySecond.getOrDefault(s, new HitSummary.Second(s, 0, 0, 0, 0, Map.of())));
         }
         List<HitSummary.InstanceShare> shares = new ArrayList<>();

@@ -12,7 +12,7 @@ class TallyTest {
     private static final long START = 1_000_000_000_000L;
     private static final long MS = 1_000_000L;
 
-    private final Tally tally = new Tally("http://127.0.0.1:8000/", 0, START);
+    private final Tally tally = new Tally("http://127.0.0.1:8000/", 0, START, null);
 
     @Test
     void countsEachInstanceAndItsShareMostFirst() {
@@ -65,7 +65,7 @@ class TallyTest {
         // Far enough on that seconds 0 and 1 are folded: the timeline must not change for it.
         tally.record(Exchange.answered(4, 8 * MS, 200, "b", ""), START + 3200 * MS);
         HitSummary s = tally.summary(START + 4100 * MS, false);
-        assertThat(s.timeline()).hasSize(5);
+        assertThat(s.timeline()).as("up to the last second in which a request ended").hasSize(4);
         assertThat(s.timeline().get(0)).isEqualTo(new HitSummary.Second(0, 1, 0, 2.0, 2.0, Map.of("a", 1L)));
         HitSummary.Second one = s.timeline().get(1);
         assertThat(one.requests()).isEqualTo(2);
@@ -75,7 +75,6 @@ class TallyTest {
         assertThat(one.instances()).isEqualTo(Map.of("a", 1L));
         assertThat(s.timeline().get(2)).isEqualTo(new HitSummary.Second(2, 0, 0, 0, 0, Map.of()));
         assertThat(s.timeline().get(3).instances()).isEqualTo(Map.of("b", 1L));
-        assertThat(s.timeline().get(4).requests()).isZero();
     }
 
     @Test
@@ -86,6 +85,16 @@ class TallyTest {
         tally.record(Exchange.answered(3, MS, 200, "a", ""), START + 800 * MS);
         HitSummary s = tally.summary(START + 3900 * MS, false);
         assertThat(s.timeline()).extracting(HitSummary.Second::requests).containsExactly(1L, 1L, 0L, 1L);
+    }
+
+    @Test
+    void requestsInFlightAtTheEndOfTheDurationCountInItsLastSecond() {
+        Tally timed = new Tally("http://127.0.0.1:8000/", 100, START, java.time.Duration.ofMillis(2500));
+        timed.record(Exchange.answered(1, MS, 200, "a", ""), START + 2900 * MS);
+        timed.record(Exchange.answered(2, MS, 200, "a", ""), START + 3100 * MS);
+        HitSummary s = timed.summary(START + 3200 * MS, false);
+        assertThat(s.timeline()).extracting(HitSummary.Second::requests).containsExactly(0L, 0L, 2L);
+        assertThat(s.rate()).isEqualTo(100.0);
     }
 
     @Test
@@ -108,7 +117,7 @@ class TallyTest {
         assertThat(s.requestsPerSecond()).isZero();
         assertThat(s.latency()).isEqualTo(new HitSummary.Latency(0, 0, 0, 0, 0));
         assertThat(s.interrupted()).isTrue();
-        assertThat(s.timeline()).hasSize(1);
+        assertThat(s.timeline()).isEmpty();
     }
 
     private void answer(long number, String instance, long latencyMillis) {
