@@ -24,8 +24,9 @@ import dev.herd.daemon.HerdException;
 /** {@code herd hit}: sends HTTP requests to a URL and tells who answered, how fast, and what failed. */
 @Command(name = "hit", sortOptions = false,
         description = {"Send HTTP/1.1 requests to a URL and count who answered, how fast, and what failed.",
-            "With -n alone (default -n 10) the requests go one after the other and each answer is printed"
-                + " (Response #3: Hello from worker 4312), then how many each instance served.",
+            "On one connection without --rate or -d (default: -n 10) the requests go one after the other and each"
+                + " answer is printed (Response #3: Hello from worker 4312); every run ends with a summary: requests,"
+                + " errors by kind, latency percentiles, and how many each instance served.",
             "Who answered: the X-Herd-Instance header, else the body's first line: its \"instance\", \"worker\","
                 + " \"pid\" or \"id\" field, else its last number, else the line itself.",
             "Errors are counted by kind: refused, reset (or closed before the response ended), timeout, non-2xx"

@@ -1,9 +1,11 @@
 package dev.herd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -82,10 +84,10 @@ class HitIT {
     @Test
     void theInstanceHeaderWinsAndKeepAliveDecidesTheConnections() throws Exception {
         AtomicInteger n = new AtomicInteger();
-        Set<Integer> keptPorts = Collections.synchronizedSet(new HashSet<>());
+        Set<Integer> ports = Collections.synchronizedSet(new HashSet<>());
         List<String> connectionHeaders = Collections.synchronizedList(new ArrayList<>());
         URI url = serve(ex -> {
-            keptPorts.add(ex.getRemoteAddress().getPort());
+            ports.add(ex.getRemoteAddress().getPort());
             connectionHeaders.add(String.valueOf(ex.getRequestHeaders().getFirst("Connection")));
             ex.getResponseHeaders().set("X-Herd-Instance", n.getAndIncrement() % 2 == 0 ? "a" : "b");
             answer(ex, 200, "Hello from worker 99\n");
@@ -93,16 +95,16 @@ class HitIT {
         HitSummary kept = new HitClient(plan(url, 4, 200, 0, true, TIMEOUT)).run(e -> { });
         assertThat(kept.errors().total()).isZero();
         assertThat(kept.instances()).extracting(HitSummary.InstanceShare::instance, HitSummary.InstanceShare::requests)
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", 100L), org.assertj.core.groups.Tuple.tuple("b", 100L));
-        assertThat(keptPorts).as("4 kept-alive connections").hasSizeLessThanOrEqualTo(4);
+                .containsExactlyInAnyOrder(tuple("a", 100L), tuple("b", 100L));
+        assertThat(ports).as("4 kept-alive connections").hasSizeLessThanOrEqualTo(4);
         assertThat(connectionHeaders).containsOnly("null");
 
-        keptPorts.clear();
+        ports.clear();
         connectionHeaders.clear();
         HitSummary fresh = new HitClient(plan(url, 4, 200, 0, false, TIMEOUT)).run(e -> { });
         assertThat(fresh.requests()).isEqualTo(200);
         assertThat(fresh.errors().total()).isZero();
-        assertThat(keptPorts).as("a new connection per request").hasSize(200);
+        assertThat(ports).as("a new connection per request").hasSize(200);
         assertThat(connectionHeaders).hasSize(200).containsOnly("close");
     }
 
@@ -115,7 +117,7 @@ class HitIT {
         List<Exchange> seen = Collections.synchronizedList(new ArrayList<>());
         HitSummary non2xx = new HitClient(HitPlan.sequential(failing, 4)).run(seen::add);
         assertThat(non2xx.errors()).isEqualTo(new HitSummary.Errors(4, 0, 0, 0, 4, 0, Map.of(500, 4L)));
-        assertThat(seen).extracting(Exchange::status, Exchange::firstLine).containsOnly(org.assertj.core.groups.Tuple.tuple(500, "boom"));
+        assertThat(seen).extracting(Exchange::status, Exchange::firstLine).containsOnly(tuple(500, "boom"));
         assertThat(non2xx.instances()).isEmpty();
 
         URI stalled = serve(ex -> {
@@ -238,7 +240,7 @@ class HitIT {
     }
 
     private static URI closedPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return URI.create("http://127.0.0.1:" + probe.getLocalPort() + "/");
         }
     }
