@@ -2,6 +2,7 @@ package dev.herd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -197,6 +198,49 @@ class HitIT {
         Outcome bad = herd("hit", url.toString(), "-d", "20");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err().strip()).isEqualTo("herd: -d: expected a duration with a unit such as 500ms, 20s or 2m, got '20'");
+    }
+
+    /** Ctrl-C and SIGTERM go through the same shutdown hook: stop sending, print what was counted. */
+    @Test
+    void aStoppedRunPrintsTheSummarySoFar() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        URI url = serve(ex -> {
+            n.incrementAndGet();
+            answer(ex, 200, "Hello from worker 5\n");
+        });
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("hit", url.toString(), "-d", "60s", "--rate", "100"));
+        Path out = tmp.resolve("stopped.out");
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            // One connection: the 21st request is sent only once the 20th answer was counted.
+            await().atMost(Duration.ofSeconds(30)).until(() -> n.get() >= 21);
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines.get(0)).as(String.join("\n", lines)).startsWith("stopped: ").endsWith(", 0 failed");
+        assertThat(lines).contains("1 instance answered:");
+        long counted = Long.parseLong(lines.get(0).split(" ")[1]);
+        assertThat(counted).isBetween(20L, (long) n.get());
+    }
+
+    /** examples/Client.java runs on a plain JDK, as the README says. */
+    @Test
+    void theExampleClientRunsWithoutABuild() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        URI url = serve(ex -> answer(ex, 200, "Hello from worker " + (1 + n.getAndIncrement() % 2) + "\n"));
+        Path client = Path.of(System.getProperty("user.dir")).resolveSibling("examples").resolve("Client.java");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                client.toString(), url.toString(), "4").redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(text).isZero();
+        assertThat(text.lines().toList()).containsExactly("Response #1: Hello from worker 1",
+                "Response #2: Hello from worker 2", "Response #3: Hello from worker 1", "Response #4: Hello from worker 2",
+                "Load balancer test completed: 4 of 4 answered 2xx.", "  worker 1: 2", "  worker 2: 2");
     }
 
     /** What a herd command printed and returned. */
