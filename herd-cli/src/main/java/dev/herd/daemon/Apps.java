@@ -3,11 +3,9 @@ package dev.herd.daemon;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -252,12 +250,12 @@ final class Apps implements AutoCloseable {
             String word = runs(r.state()) ? "restarted" : r.state().label();
             byState.computeIfAbsent(word, w -> new ArrayList<>()).add(r.id());
         }
-        Set<String> parts = new LinkedHashSet<>();
+        List<String> parts = new ArrayList<>();
         byState.forEach((word, ids) -> parts.add(word + " " + ids));
         return "(" + String.join(", ", parts) + ")";
     }
 
-    /** Whether an instance in this state counts as running for save and recovery: it is up, or will be. */
+    /** Whether an instance in this state is started again after a crash: it was up, or about to be. */
     private static boolean runs(ProcessState s) {
         return s == ProcessState.STARTING || s == ProcessState.ONLINE || s == ProcessState.WAITING_RESTART;
     }
