@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 import dev.herd.daemon.Envelope;
 import dev.herd.daemon.HerdException;
 import dev.herd.daemon.HerdHome;
+import dev.herd.daemon.InstanceLimit;
 import dev.herd.daemon.Protocol;
 import dev.herd.daemon.Request;
 import dev.herd.daemon.Response;
@@ -133,7 +134,7 @@ final class DaemonClient {
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
         argv.add(javaBinary());
-        argv.addAll(daemonJvmArgs());
+        argv.addAll(daemonJvmArgs(InstanceLimit.of(System.getenv(), "herd update")));
         argv.add("-cp");
         argv.add(ownJar());
         argv.add(Main.class.getName());
@@ -179,11 +180,13 @@ final class DaemonClient {
     /**
      * Small, steady footprint: the daemon holds little, and a resident JVM should not hoard memory.
      * Without -Xms the serial collector commits its whole initial heap (a 64th of the machine's
-     * memory, up to -Xmx) at once: 128 MB of RSS for nothing. JNA is native access, which JDK 22+
-     * warns about unless allowed.
+     * memory, up to -Xmx) at once: 128 MB of RSS for nothing. The heap grows with a raised instance
+     * limit, which would be no use without. JNA is native access, which JDK 22+ warns about unless
+     * allowed.
      */
-    static List<String> daemonJvmArgs() {
-        return List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx128m",
+    static List<String> daemonJvmArgs(InstanceLimit limit) {
+        return List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xms8m",
+                "-Xmx" + limit.heapMegabytes() + "m",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxMetaspaceSize=96m",
                 "--enable-native-access=ALL-UNNAMED");
     }

@@ -1,6 +1,7 @@
 package dev.herd.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,9 +290,12 @@ public final class Main {
 
     @Command(name = "save", aliases = "dump", description = "Save the process list for resurrect.")
     static final class Save implements Callable<Integer> {
+        @Option(names = "--force", description = "Save even when herd runs no apps (replaces the saved list with an empty one).")
+        boolean force;
+
         @Override
         public Integer call() throws HerdException {
-            Response r = client().call(new Request.Save(), false);
+            Response r = client().call(new Request.Save(force), false);
             System.out.println("herd: saved " + r.body().path("apps").asInt() + " app(s) to " + r.body().path("file").asText());
             return 0;
         }
@@ -343,12 +347,14 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            if (client.isRunning()) {
+            boolean replaced = client.isRunning();
+            if (replaced) {
                 waitGone(client.call(new Request.Kill(true), false));
-                client.startDaemon();
+            }
+            client.startDaemon();
+            // Also the list of an earlier update whose new daemon never took it over.
+            if (replaced || Files.exists(home().updateDumpFile())) {
                 client.call(new Request.Resurrect(true), true);
-            } else {
-                client.startDaemon();
             }
             System.out.println("herd: daemon is now herd " + Protocol.herdVersion());
             Tables.printList(new PrintWriter(System.out, true), list(client));

@@ -51,6 +51,11 @@ final class Tables {
         if (views.isEmpty()) {
             out.println("(no apps: herd start <script|ecosystem.yml>)");
         }
+        List<String> back = views.stream().filter(InstanceView::backFromCrash).map(v -> Integer.toString(v.id())).toList();
+        if (!back.isEmpty()) {
+            out.println("herd: brought back with their ids and states after the daemon crashed: " + String.join(", ", back)
+                    + " (herd describe <id> says why)");
+        }
         out.flush();
     }
 

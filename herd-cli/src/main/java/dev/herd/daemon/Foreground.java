@@ -12,14 +12,8 @@ import org.slf4j.LoggerFactory;
 import dev.herd.config.ConfigException;
 import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
-import dev.herd.supervisor.AppSpec;
-import dev.herd.supervisor.OrphanReaper;
 import dev.herd.supervisor.ProcessState;
-import dev.herd.supervisor.SetsidLauncher;
-import dev.herd.supervisor.Supervisor;
-import dev.herd.supervisor.Ticker;
 import dev.herd.supervisor.logs.LogListener;
-import dev.herd.supervisor.logs.LogRegistry;
 
 /**
  * {@code herd run}: the supervisor in the foreground, without a daemon, for containers and
@@ -49,17 +43,21 @@ public final class Foreground {
         }
         loaded.warnings().forEach(w -> System.err.println("herd: warning: " + w));
         CountDownLatch ended = new CountDownLatch(1);
-        LogRegistry logs = new LogRegistry();
-        OrphanReaper reaper = new OrphanReaper(1000);
+        Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"));
+        try {
+            apps.checkLimit(loaded.apps());
+        } catch (HerdException e) {
+            apps.close();
+            throw e;
+        }
         // Called on the supervisor's loop, one event at a time: the last state of each instance.
         Map<Integer, ProcessState> states = new HashMap<>();
-        Supervisor supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
-                Math::random, e -> {
-                    states.put(e.id(), e.to());
-                    if (states.values().stream().allMatch(Foreground::ended)) {
-                        ended.countDown();
-                    }
-                });
+        apps.subscribe(e -> {
+            states.put(e.id(), e.to());
+            if (states.values().stream().allMatch(Foreground::ended)) {
+                ended.countDown();
+            }
+        });
         // Whoever ends the run first (a signal's hook, or every app ending) does the stopping.
         AtomicBoolean ending = new AtomicBoolean();
         Thread hook = new Thread(() -> {
@@ -67,18 +65,14 @@ public final class Foreground {
                 return;
             }
             log.info("signal received: stopping every app");
-            supervisor.close();
-            logs.close();
-            reaper.close();
+            apps.close();
             log.info("every app stopped");
             // A stop asked for and carried out is a success: exit 0, not the JVM's 143 for SIGTERM.
             Runtime.getRuntime().halt(0);
         }, "herd-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        logs.addListener(ECHO);
-        for (AppSpec spec : loaded.apps()) {
-            supervisor.add(spec).join();
-        }
+        apps.logs().addListener(ECHO);
+        apps.add(loaded.apps());
         try {
             ended.await();
             if (!ending.compareAndSet(false, true)) {
@@ -89,10 +83,8 @@ public final class Foreground {
             Thread.currentThread().interrupt();
             throw new HerdException("interrupted");
         }
-        boolean errored = supervisor.list().stream().anyMatch(i -> i.state() == ProcessState.ERRORED);
-        supervisor.close();
-        logs.close();
-        reaper.close();
+        boolean errored = apps.list().stream().anyMatch(i -> i.state() == ProcessState.ERRORED);
+        apps.close();
         log.info("every app has ended{}", errored ? "; some errored" : "");
         return errored ? 1 : 0;
     }

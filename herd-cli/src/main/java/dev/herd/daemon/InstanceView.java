@@ -31,4 +31,14 @@ public record InstanceView(int id, String name, int index, String mode, long pid
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
                            String lastReason, List<ExitRecord> lastExits) {
+
+    /** The reason of an instance that a daemon started again because the previous daemon crashed. */
+    public static final String RESTARTED_AFTER_CRASH = "restarted after the daemon crashed";
+    /** How the reason of an instance kept stopped or errored across a daemon crash begins. */
+    public static final String KEPT_ACROSS_CRASH = "before the daemon crashed: ";
+
+    /** Whether it is still in the state it was brought back in after a daemon crash. */
+    public boolean backFromCrash() {
+        return lastReason != null && (lastReason.equals(RESTARTED_AFTER_CRASH) || lastReason.startsWith(KEPT_ACROSS_CRASH));
+    }
 }

@@ -92,8 +92,8 @@ public sealed interface Request {
     record Flush(String target) implements Request {
     }
 
-    /** Write the process list to the dump file. */
-    record Save() implements Request {
+    /** @param force write even an empty list over a saved one */
+    record Save(boolean force) implements Request {
     }
 
     /** @param fromUpdate read the list {@code update} carried over instead of the user's dump */

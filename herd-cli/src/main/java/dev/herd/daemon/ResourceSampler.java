@@ -4,15 +4,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessTree;
 
 /**
  * CPU and memory of each instance's whole process group, from {@code /proc}, sampled at a fixed
  * period so that {@code list} reads a recent figure instead of measuring on the spot.
+ *
+ * <p>Thread-safe: sampled on its own thread and on demand, read from any thread.
  */
-final class ResourceSampler {
+final class ResourceSampler implements AutoCloseable {
+
+    private static final long PERIOD_MS = 2000;
+    private static final Logger log = LoggerFactory.getLogger(ResourceSampler.class);
 
     /** CPU in percent of one core, resident memory in bytes. */
     record Usage(double cpuPercent, long memoryBytes) {
@@ -26,6 +39,33 @@ final class ResourceSampler {
     private final long pageSize = Posix.pageSize();
     private final Map<Long, Sample> last = new HashMap<>();
     private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "herd-sampler");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Samples the running instances of {@code instances} every two seconds, on a thread of its own, until closed. */
+    void start(Supplier<List<InstanceInfo>> instances) {
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                sample(runningPids(instances.get()), System.nanoTime());
+            } catch (RuntimeException e) {
+                log.error("sampling failed", e);
+            }
+        }, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The group leaders of the instances that have a process. */
+    static List<Long> runningPids(List<InstanceInfo> list) {
+        return list.stream().filter(i -> i.pid() > 0).map(InstanceInfo::pid).toList();
+    }
+
+    /** Stops the periodic sampling. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
 
     /** Takes one sample of the given group leaders. */
     synchronized void sample(List<Long> pids, long nanos) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -160,6 +161,99 @@ class DaemonIT {
         assertThat(list.get(0).path("pid").asLong()).isNotEqualTo(oldPid);
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 ProcessTree.stat(oldPid).filter(st -> !st.isZombie()).isEmpty());
+    }
+
+    @Test
+    void aCrashedDaemonsAppsComeBackWithTheirIdsAndStates() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        herd.script("crash.sh", "exit 1\n");
+        Files.writeString(herd.work.resolve("crashy.yml"),
+                "apps:\n  - name: crashy\n    script: crash.sh\n    max_restarts: 2\n    min_uptime: 5000\n");
+        herd.run("start", "app.sh", "-i", "2", "--name", "web").ok();
+        herd.run("start", "app.sh", "--name", "gone").ok();
+        herd.run("delete", "gone").ok();
+        herd.run("start", "app.sh", "--name", "idle").ok();
+        herd.run("stop", "idle").ok();
+        herd.run("start", "crashy.yml").ok();
+        await().atMost(Duration.ofSeconds(20)).until(() -> herd.list().get(3).path("status").asText().equals("errored"));
+        JsonNode before = herd.list();
+        assertThat(before).extracting(i -> i.path("id").asInt() + " " + i.path("name").asText() + "[" + i.path("index").asInt()
+                + "] " + i.path("status").asText())
+                .containsExactly("0 web[0] online", "1 web[1] online", "3 idle[0] stopped", "4 crashy[0] errored");
+        List<Long> oldPids = List.of(before.get(0).path("pid").asLong(), before.get(1).path("pid").asLong());
+
+        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+        JsonNode after = herd.list();
+
+        assertThat(after).extracting(i -> i.path("id").asInt() + " " + i.path("name").asText() + "[" + i.path("index").asInt()
+                + "] " + i.path("status").asText())
+                .containsExactly("0 web[0] online", "1 web[1] online", "3 idle[0] stopped", "4 crashy[0] errored");
+        assertThat(after.get(0).path("pid").asLong()).isPositive().isNotIn(oldPids);
+        assertThat(after.get(1).path("pid").asLong()).isPositive().isNotIn(oldPids);
+        assertThat(after.get(0).path("lastReason").asText()).isEqualTo("restarted after the daemon crashed");
+        assertThat(after.get(2).path("lastReason").asText()).startsWith("before the daemon crashed: ");
+        assertThat(after.get(3).path("lastReason").asText()).startsWith("before the daemon crashed: ").contains("max_restarts is 2");
+        for (long pid : oldPids) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.stat(pid).filter(st -> !st.isZombie()).isEmpty());
+        }
+        assertThat(Files.readString(herd.home.resolve("daemon.log"))).contains("the previous daemon ended without stopping its apps");
+        assertThat(herd.run("list").ok().out())
+                .contains("herd: brought back with their ids and states after the daemon crashed: 0, 1, 3, 4");
+
+        herd.run("start", "app.sh", "--name", "late").ok();
+        assertThat(herd.list().get(4).path("id").asInt()).as("new ids above the restored ones").isEqualTo(5);
+        herd.run("start", "idle").ok();
+        assertThat(herd.list().get(2).path("status").asText()).isEqualTo("online");
+    }
+
+    @Test
+    void saveWithNoAppsKeepsTheSavedListUnlessForced() throws Exception {
+        herd.script("a.sh", SLEEPER);
+        herd.run("start", "a.sh").ok();
+        herd.run("save").ok();
+        String saved = Files.readString(herd.home.resolve("dump.json"));
+        herd.run("delete", "all").ok();
+
+        Herd.Result refused = herd.run("save");
+
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err().strip()).isEqualTo("herd: nothing to save: herd runs no apps, and " + herd.home.resolve("dump.json")
+                + " keeps the 1 app(s) saved before (herd save --force writes an empty list)");
+        assertThat(Files.readString(herd.home.resolve("dump.json"))).isEqualTo(saved);
+        herd.run("resurrect").ok();
+        assertThat(herd.list()).extracting(i -> i.path("name").asText()).containsExactly("a");
+
+        herd.run("delete", "all").ok();
+        assertThat(herd.run("save", "--force").ok().out()).contains("saved 0 app(s)");
+        assertThat(Files.readString(herd.home.resolve("dump.json"))).doesNotContain("\"a\"");
+    }
+
+    @Test
+    void instanceCountsAboveTheLimitAreRefusedAndNothingStarts() throws Exception {
+        herd.script("a.sh", SLEEPER);
+        Herd.Result huge = herd.run("start", "a.sh", "-i", "99999");
+        assertThat(huge.code()).isNotZero();
+        assertThat(huge.err().strip()).isEqualTo("herd: app 'a': 99999 instances would be above the limit of 200 instances"
+                + " in total across apps (set HERD_MAX_INSTANCES to raise it, e.g. HERD_MAX_INSTANCES=99999 herd update)");
+        assertThat(herd.list()).isEmpty();
+        herd.run("kill").ok();
+
+        Map<String, String> three = Map.of("HERD_MAX_INSTANCES", "3");
+        herd.runAs(List.of(), three, "start", "a.sh", "-i", "2").ok();
+        Files.writeString(herd.work.resolve("eco.yml"), "apps:\n  - name: b\n    script: a.sh\n"
+                + "  - name: c\n    script: a.sh\n");
+        Herd.Result file = herd.run("start", "eco.yml");
+        assertThat(file.code()).isNotZero();
+        assertThat(file.err().strip()).isEqualTo("herd: app 'c': 1 instance on top of the 3 herd holds would be 4,"
+                + " above the limit of 3 instances in total across apps (set HERD_MAX_INSTANCES to raise it,"
+                + " e.g. HERD_MAX_INSTANCES=4 herd update)");
+        assertThat(herd.list()).extracting(i -> i.path("name").asText()).containsExactly("a", "a");
+
+        herd.runAs(List.of(), Map.of("HERD_MAX_INSTANCES", "4"), "update").ok();
+        herd.run("start", "eco.yml").ok();
+        assertThat(herd.list()).extracting(i -> i.path("name").asText()).containsExactly("a", "a", "b", "c");
     }
 
     @Test

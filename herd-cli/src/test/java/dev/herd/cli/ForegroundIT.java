@@ -81,4 +81,27 @@ class ForegroundIT {
             assertThat(herd.home.resolve("update-dump.json")).doesNotExist();
         }
     }
+
+    @Test
+    void updateKeepsTheAppsOfAnEarlierUpdateThatNoDaemonTookOver() throws Exception {
+        try (Herd herd = new Herd(tmp)) {
+            herd.script("app.sh", "exec sleep 300\n");
+            herd.run("start", "app.sh", "--name", "left").ok();
+            herd.run("save").ok();
+            // What an update leaves when its new daemon never starts: the list, and no daemon.
+            Files.copy(herd.home.resolve("dump.json"), herd.home.resolve("update-dump.json"));
+            herd.run("kill").ok();
+
+            herd.run("start", "app.sh", "--name", "new").ok();
+            herd.run("update").ok();
+            assertThat(herd.list()).extracting(i -> i.path("name").asText() + " " + i.path("status").asText())
+                    .containsExactly("new online", "left online");
+            assertThat(herd.home.resolve("update-dump.json")).doesNotExist();
+
+            Files.copy(herd.home.resolve("dump.json"), herd.home.resolve("update-dump.json"));
+            herd.run("kill").ok();
+            herd.run("update").ok();
+            assertThat(herd.list()).extracting(i -> i.path("name").asText()).containsExactly("left");
+        }
+    }
 }

@@ -249,6 +249,62 @@ public final class Supervisor implements AutoCloseable {
         });
     }
 
+    /**
+     * Adds an app whose instances a daemon that died left behind, with their ids: those recorded
+     * as {@code ONLINE}, {@code STARTING} or {@code WAITING_RESTART} are started with {@code reason};
+     * {@code ERRORED} ones come back errored and are not started (a crash loop stays stopped until
+     * asked); {@code STOPPED} and {@code STOPPING} ones come back stopped. Ids handed out later are
+     * above the highest one here.
+     *
+     * @param spec      the app; each instance's index must be below its instance count
+     * @param instances the instances to create, possibly fewer than the spec's count (some were deleted)
+     * @return the ids of the instances started; fails with {@link IllegalArgumentException} if an app
+     *         of that name exists, an id is in use or given twice, or an index is out of range
+     */
+    public CompletableFuture<List<Integer>> restore(AppSpec spec, List<RestoredInstance> instances) {
+        return call(() -> {
+            if (apps.containsKey(spec.name())) {
+                throw new IllegalArgumentException("an app named '" + spec.name() + "' exists already");
+            }
+            java.util.Set<Integer> ids = new java.util.HashSet<>();
+            for (RestoredInstance r : instances) {
+                if (this.instances.containsKey(r.id()) || !ids.add(r.id())) {
+                    throw new IllegalArgumentException("cannot restore " + spec.name() + "[" + r.index() + "]: id "
+                            + r.id() + " is taken");
+                }
+                if (r.index() < 0 || r.index() >= spec.instances()) {
+                    throw new IllegalArgumentException("cannot restore " + spec.name() + ": index " + r.index()
+                            + " is outside its " + spec.instances() + " instance(s)");
+                }
+            }
+            apps.put(spec.name(), spec);
+            int next = instances.stream().mapToInt(r -> r.id() + 1).reduce(nextId, Math::max);
+            List<Integer> started = new ArrayList<>();
+            try {
+                for (RestoredInstance r : instances) {
+                    // create() hands out nextId: point it at the id this instance had.
+                    nextId = r.id();
+                    Instance inst = create(spec, r.index());
+                    switch (r.state()) {
+                        case ONLINE, STARTING, WAITING_RESTART -> {
+                            spawn(inst, r.reason());
+                            started.add(inst.id);
+                        }
+                        // Where a restored instance begins, as a new one begins STOPPED: not a move.
+                        case ERRORED -> {
+                            inst.state = ProcessState.ERRORED;
+                            inst.reason = r.reason();
+                        }
+                        case STOPPED, STOPPING -> inst.reason = r.reason();
+                    }
+                }
+            } finally {
+                nextId = next;
+            }
+            return started;
+        });
+    }
+
     /** Starts the given instances that are not running (stopped or errored); running ones are left alone. */
     public CompletableFuture<Void> start(Collection<Integer> ids) {
         return call(() -> {

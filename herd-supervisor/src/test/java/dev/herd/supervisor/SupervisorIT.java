@@ -162,4 +162,35 @@ class SupervisorIT {
         assertThat(only("gone").state()).isEqualTo(ProcessState.ERRORED);
         assertThat(only("gone").lastReason()).contains("not found");
     }
+
+    @Test
+    void restoreKeepsIdsAndStatesAndHandsOutLaterIdsAboveThem() throws Exception {
+        AppSpec spec = bash("back", "sleep 300\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 3);
+        List<Integer> started = supervisor.restore(spec, List.of(
+                new RestoredInstance(7, 0, ProcessState.ONLINE, "restarted after the daemon crashed"),
+                new RestoredInstance(3, 1, ProcessState.ERRORED, "crashed too often"),
+                new RestoredInstance(12, 2, ProcessState.STOPPED, "stopped by request"))).join();
+
+        assertThat(started).containsExactly(7);
+        assertThat(supervisor.list()).extracting(i -> i.id() + " " + i.index() + " " + i.state() + " " + i.lastReason())
+                .containsExactly("7 0 ONLINE restarted after the daemon crashed", "3 1 ERRORED crashed too often",
+                        "12 2 STOPPED stopped by request");
+        assertThat(supervisor.list().get(0).pid()).isPositive();
+        assertThat(supervisor.add(bash("next", "sleep 300\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1)).join())
+                .containsExactly(13);
+        supervisor.start(List.of(3)).join();
+        assertThat(supervisor.list().stream().filter(i -> i.id() == 3).findFirst().orElseThrow().state())
+                .isEqualTo(ProcessState.ONLINE);
+    }
+
+    @Test
+    void restoreRefusesAnIdInUse() throws Exception {
+        supervisor.add(bash("first", "sleep 300\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1)).join();
+        AppSpec spec = bash("second", "sleep 300\n", RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1);
+
+        assertThat(supervisor.restore(spec, List.of(new RestoredInstance(0, 0, ProcessState.ONLINE, "back"))))
+                .failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                .isInstanceOf(IllegalArgumentException.class).withMessageContaining("id 0 is taken");
+        assertThat(supervisor.apps()).extracting(AppSpec::name).containsExactly("first");
+    }
 }

@@ -1,0 +1,288 @@
+package dev.herd.daemon;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceEvent;
+import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.OrphanReaper;
+import dev.herd.supervisor.ProcessState;
+import dev.herd.supervisor.ProcessTree;
+import dev.herd.supervisor.RestoredInstance;
+import dev.herd.supervisor.SetsidLauncher;
+import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.Ticker;
+import dev.herd.supervisor.logs.LogRegistry;
+
+/**
+ * The apps of one daemon or {@code herd run}, and the rules for bringing them up over the
+ * {@link Supervisor}: adding new apps within the {@link InstanceLimit}, starting existing ones,
+ * restoring a saved list, and recovering what a crashed daemon left. Owns the supervisor, the log
+ * files and the orphan reaper, and tells subscribers of every change of state.
+ *
+ * <p>Thread-safe: the supervisor serialises every change on its loop. Methods that act wait for
+ * the supervisor to have done so.
+ */
+final class Apps implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Apps.class);
+
+    private final InstanceLimit limit;
+    private final LogRegistry logs = new LogRegistry();
+    private final OrphanReaper reaper = new OrphanReaper(1000);
+    private final List<Consumer<InstanceEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final Supervisor supervisor;
+
+    /** Starts an empty supervisor of real processes, within {@code limit}. */
+    Apps(InstanceLimit limit) {
+        this.limit = limit;
+        this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
+                Math::random, e -> subscribers.forEach(s -> s.accept(e)));
+    }
+
+    /** The supervisor, for the commands that act on instances by id. */
+    Supervisor supervisor() {
+        return supervisor;
+    }
+
+    /** The open log files. */
+    LogRegistry logs() {
+        return logs;
+    }
+
+    /** Tells {@code subscriber} of every change of state, on the supervisor's loop: it must not block. */
+    void subscribe(Consumer<InstanceEvent> subscriber) {
+        subscribers.add(subscriber);
+    }
+
+    /** Stops telling {@code subscriber}. */
+    void unsubscribe(Consumer<InstanceEvent> subscriber) {
+        subscribers.remove(subscriber);
+    }
+
+    /** A snapshot of every instance, in id order. */
+    List<InstanceInfo> list() {
+        return supervisor.list();
+    }
+
+    /** The ids of an app's instances; empty when there is no such app. */
+    List<Integer> idsOf(String app) {
+        return list().stream().filter(i -> i.app().equals(app)).map(InstanceInfo::id).toList();
+    }
+
+    /**
+     * Adds new apps and starts them; either all fit within the limit, or none is added.
+     *
+     * @throws HerdException when they would go past the instance limit
+     * @throws IllegalArgumentException (in a {@link java.util.concurrent.CompletionException}) if one exists
+     */
+    void add(List<AppSpec> specs) throws HerdException {
+        checkLimit(specs);
+        for (AppSpec spec : specs) {
+            supervisor.add(spec).join();
+        }
+    }
+
+    /**
+     * Refuses apps that would take the daemon past its instance limit. For anything that adds
+     * instances, as {@code scale} will.
+     */
+    void checkLimit(List<AppSpec> specs) throws HerdException {
+        long held = list().size();
+        for (AppSpec spec : specs) {
+            limit.check(spec.name(), spec.instances(), held);
+            held += spec.instances();
+        }
+    }
+
+    /**
+     * The apps of an ecosystem file: those herd does not run yet are added (all or none within the
+     * limit), those it has are started where stopped and left alone where running.
+     */
+    Started startOrAdd(List<AppSpec> specs) throws HerdException {
+        List<AppSpec> fresh = specs.stream().filter(s -> idsOf(s.name()).isEmpty()).toList();
+        checkLimit(fresh);
+        List<String> started = new ArrayList<>();
+        List<String> alreadyRunning = new ArrayList<>();
+        for (AppSpec spec : specs) {
+            if (fresh.contains(spec)) {
+                supervisor.add(spec).join();
+                started.add(spec.name());
+            } else {
+                startExisting(spec.name(), idsOf(spec.name()), started, alreadyRunning);
+            }
+        }
+        return new Started(started, alreadyRunning);
+    }
+
+    /**
+     * Starts the instances of targets that are not running; a target whose instances all run is left
+     * alone and said so.
+     *
+     * @param targets each name as the user typed it, and its instances' ids
+     */
+    Started startExisting(Map<String, List<Integer>> targets) {
+        List<String> started = new ArrayList<>();
+        List<String> alreadyRunning = new ArrayList<>();
+        targets.forEach((target, ids) -> startExisting(target, ids, started, alreadyRunning));
+        return new Started(started, alreadyRunning);
+    }
+
+    private void startExisting(String target, List<Integer> ids, List<String> started, List<String> alreadyRunning) {
+        boolean allRunning = list().stream().filter(i -> ids.contains(i.id())).allMatch(i -> i.state().isRunning());
+        if (allRunning) {
+            alreadyRunning.add(target);
+        } else {
+            supervisor.start(ids).join();
+            started.add(target);
+        }
+    }
+
+    /** The process list as {@code save} writes it: every app, and those of which no instance runs. */
+    StateStore.Dump dump() {
+        List<AppSpec> apps = supervisor.apps();
+        List<InstanceInfo> list = list();
+        List<String> stopped = apps.stream().map(AppSpec::name)
+                .filter(name -> list.stream().filter(i -> i.app().equals(name))
+                        .noneMatch(i -> i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART))
+                .toList();
+        return new StateStore.Dump(1, apps, stopped);
+    }
+
+    /**
+     * Brings back the apps of a saved list that herd does not run (those it runs are skipped), each
+     * running or stopped as it was saved; all or none within the limit.
+     */
+    Resurrected resurrect(StateStore.Dump dump) throws HerdException {
+        List<String> restored = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        List<AppSpec> fresh = new ArrayList<>();
+        for (AppSpec spec : dump.apps()) {
+            if (idsOf(spec.name()).isEmpty()) {
+                fresh.add(spec);
+            } else {
+                skipped.add(spec.name());
+            }
+        }
+        checkLimit(fresh);
+        for (AppSpec spec : fresh) {
+            boolean wasStopped = dump.stopped() != null && dump.stopped().contains(spec.name());
+            supervisor.add(spec, !wasStopped).join();
+            restored.add(spec.name() + (wasStopped ? " (stopped, as saved)" : ""));
+        }
+        return new Resurrected(restored, skipped);
+    }
+
+    /** What runs now, for the running file. */
+    StateStore.Running snapshot() {
+        List<InstanceInfo> list = list();
+        Map<String, AppSpec> specs = new LinkedHashMap<>();
+        List<StateStore.Running.Instance> instances = new ArrayList<>();
+        List<StateStore.Running.Process> processes = new ArrayList<>();
+        for (InstanceInfo i : list) {
+            specs.putIfAbsent(i.app(), i.spec());
+            instances.add(new StateStore.Running.Instance(i.id(), i.app(), i.index(), i.state(), i.lastReason()));
+            if (i.pid() > 0) {
+                ProcessTree.stat(i.pid()).ifPresent(st -> processes.add(new StateStore.Running.Process(i.pid(),
+                        st.startTime(), i.spec().stop().killTimeout().toMillis())));
+            }
+        }
+        return new StateStore.Running(List.copyOf(specs.values()), instances, processes);
+    }
+
+    /**
+     * Recovers from a daemon that died with its apps up and no one supervising them (they keep
+     * their ports, and nothing restarts them): stops what is left of them, then brings every app
+     * back with the same ids. Instances that ran (or waited to restart) are started again; stopped
+     * ones stay stopped and errored ones errored, each with its reason, so that a crash loop does
+     * not start looping again by itself.
+     */
+    void recover(StateStore.Running previous) {
+        int stoppedGroups = 0;
+        for (StateStore.Running.Process p : previous.processes()) {
+            Optional<ProcessTree.Stat> st = ProcessTree.stat(p.pid());
+            if (st.isPresent() && st.get().startTime() == p.startTime() && !st.get().isZombie()) {
+                Supervisor.stopGroup(p.pid(), Duration.ofMillis(p.killTimeoutMillis()));
+                stoppedGroups++;
+            }
+        }
+        List<String> back = new ArrayList<>();
+        for (AppSpec spec : previous.apps()) {
+            try {
+                if (previous.instances() == null) {
+                    supervisor.add(spec).join();
+                    back.add(spec.name());
+                } else {
+                    List<RestoredInstance> restored = previous.instances().stream()
+                            .filter(i -> i.app().equals(spec.name())).map(Apps::restored).toList();
+                    supervisor.restore(spec, restored).join();
+                    back.add(spec.name() + " " + describe(restored));
+                }
+            } catch (RuntimeException e) {
+                log.error("cannot bring back {} after the daemon crashed: {}", spec.name(), Supervisor.cause(e).getMessage());
+            }
+        }
+        log.warn("the previous daemon ended without stopping its apps: stopped {} leftover process group(s); "
+                + "brought back with their ids: {}", stoppedGroups, back);
+    }
+
+    private static RestoredInstance restored(StateStore.Running.Instance i) {
+        if (runs(i.state())) {
+            return new RestoredInstance(i.id(), i.index(), i.state(), InstanceView.RESTARTED_AFTER_CRASH);
+        }
+        ProcessState state = i.state() == ProcessState.ERRORED ? ProcessState.ERRORED : ProcessState.STOPPED;
+        return new RestoredInstance(i.id(), i.index(), state, InstanceView.KEPT_ACROSS_CRASH + i.reason());
+    }
+
+    private static String describe(List<RestoredInstance> restored) {
+        Map<String, List<Integer>> byState = new LinkedHashMap<>();
+        for (RestoredInstance r : restored) {
+            String word = runs(r.state()) ? "restarted" : r.state().label();
+            byState.computeIfAbsent(word, w -> new ArrayList<>()).add(r.id());
+        }
+        List<String> parts = new ArrayList<>();
+        byState.forEach((word, ids) -> parts.add(word + " " + ids));
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    /** Whether an instance in this state is started again after a crash: it was up, or about to be. */
+    private static boolean runs(ProcessState s) {
+        return s == ProcessState.STARTING || s == ProcessState.ONLINE || s == ProcessState.WAITING_RESTART;
+    }
+
+    /** Stops every app, waits for their trees to be gone, and closes the log files. */
+    @Override
+    public void close() {
+        supervisor.close();
+        logs.close();
+        reaper.close();
+    }
+
+    /**
+     * What a start did.
+     *
+     * @param started        apps or targets started
+     * @param alreadyRunning targets left alone because every instance runs
+     */
+    record Started(List<String> started, List<String> alreadyRunning) {
+    }
+
+    /**
+     * What a resurrect did.
+     *
+     * @param restored apps brought back, those left stopped said so
+     * @param skipped  apps herd ran already
+     */
+    record Resurrected(List<String> restored, List<String> skipped) {
+    }
+}

@@ -1,0 +1,293 @@
+package dev.herd.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herd.config.ConfigException;
+import dev.herd.config.EcosystemLoader;
+import dev.herd.config.LoadedApps;
+import dev.herd.config.StartCommand;
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.Signal;
+import dev.herd.supervisor.Supervisor;
+
+/**
+ * The daemon's command table: one handler per {@link Request} type, each returning a typed body
+ * (a record, or a list of them) that the {@link ControlServer} sends back as JSON. Resolves the
+ * targets users type ({@code 3}, {@code api}, {@code all}) to instance ids.
+ *
+ * <p>Thread-safe: called from every connection's thread at once; the state is in {@link Apps}.
+ */
+final class Commands {
+
+    private static final Logger log = LoggerFactory.getLogger(Commands.class);
+
+    /** What the composition root does when asked to stop. */
+    interface Shutdown {
+        /** Ends the daemon soon; with {@code forUpdate}, first writing the list for the next daemon. */
+        void request(boolean forUpdate);
+    }
+
+    private interface Handler<R extends Request> {
+        Object handle(R request) throws Exception;
+    }
+
+    private final HerdHome home;
+    private final Apps apps;
+    private final StateStore store;
+    private final ResourceSampler sampler;
+    private final EcosystemLoader loader;
+    private final Map<Class<? extends Request>, Handler<Request>> table = new LinkedHashMap<>();
+
+    /**
+     * @param home     the daemon's directory
+     * @param apps     the apps the commands act on
+     * @param store    the saved lists, and the running file each answer waits for
+     * @param sampler  CPU and memory figures for {@code list}
+     * @param shutdown called by {@code kill}
+     */
+    Commands(HerdHome home, Apps apps, StateStore store, ResourceSampler sampler, Shutdown shutdown) {
+        this.home = home;
+        this.apps = apps;
+        this.store = store;
+        this.sampler = sampler;
+        this.loader = new EcosystemLoader(home.dir(), Runtime.getRuntime().availableProcessors());
+        Supervisor supervisor = apps.supervisor();
+        on(Request.Ping.class, r -> new Pid(ProcessHandle.current().pid()));
+        on(Request.Start.class, this::start);
+        on(Request.ListAll.class, r -> views(sampledList()));
+        on(Request.Stop.class, r -> act(r.target(), supervisor::stop));
+        on(Request.Restart.class, r -> act(r.target(), supervisor::restart));
+        on(Request.Delete.class, r -> act(r.target(), supervisor::delete));
+        on(Request.Describe.class, r -> views(select(r.target())));
+        on(Request.SendSignal.class, this::signal);
+        on(Request.Flush.class, this::flush);
+        on(Request.Save.class, this::save);
+        on(Request.Resurrect.class, this::resurrect);
+        on(Request.Kill.class, r -> {
+            shutdown.request(r.forUpdate());
+            return new Pid(ProcessHandle.current().pid());
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends Request> void on(Class<R> type, Handler<R> handler) {
+        table.put(type, (Handler<Request>) handler);
+    }
+
+    /**
+     * Runs one request; once it is done, what it changed is in the running file.
+     *
+     * @return the body of a successful answer
+     * @throws HerdException with the one-line message for the user when the command failed
+     */
+    Object handle(Request request) throws HerdException {
+        Handler<Request> handler = table.get(request.getClass());
+        if (handler == null) {
+            throw new HerdException("this daemon does not serve " + request.getClass().getSimpleName() + " here");
+        }
+        try {
+            return handler.handle(request);
+        } catch (HerdException e) {
+            throw e;
+        } catch (ConfigException e) {
+            throw new HerdException(e.getMessage());
+        } catch (Exception e) {
+            Throwable cause = Supervisor.cause(e);
+            if (cause instanceof HerdException || cause instanceof IllegalArgumentException
+                    || cause instanceof NoSuchElementException) {
+                throw new HerdException(cause.getMessage());
+            }
+            log.error("{} failed", request, cause);
+            throw new HerdException("internal error: " + cause + " (see " + home.daemonLog() + ")");
+        } finally {
+            store.awaitRecorded();
+        }
+    }
+
+    private Object start(Request.Start s) throws Exception {
+        Path cwd = Path.of(s.cwd());
+        List<String> warnings = new ArrayList<>();
+        Apps.Started outcome;
+        if (EcosystemLoader.isEcosystemFile(s.target())) {
+            LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
+            warnings.addAll(loaded.warnings());
+            outcome = apps.startOrAdd(loaded.apps());
+        } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
+            // herd start a b c: every word names an app or id, as PM2 takes several.
+            Map<String, List<Integer>> targets = new LinkedHashMap<>();
+            targets.put(s.target(), targetIds(s.target()));
+            for (String target : s.args()) {
+                targets.put(target, targetIds(target));
+            }
+            outcome = apps.startExisting(targets);
+        } else {
+            LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
+                    s.args(), s.interpreter(), s.interpreterArgs(), s.env()));
+            warnings.addAll(loaded.warnings());
+            apps.add(loaded.apps());
+            outcome = new Apps.Started(loaded.apps().stream().map(AppSpec::name).toList(), List.of());
+        }
+        return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings);
+    }
+
+    private List<Integer> act(String target, Function<Collection<Integer>, CompletableFuture<Void>> action)
+            throws HerdException {
+        List<Integer> ids = targetIds(target);
+        action.apply(ids).join();
+        return ids;
+    }
+
+    private Signalled signal(Request.SendSignal r) throws HerdException {
+        Signal signal;
+        try {
+            signal = Signal.parse(r.signal());
+        } catch (IllegalArgumentException e) {
+            throw new HerdException(e.getMessage());
+        }
+        int sent = apps.supervisor().signal(targetIds(r.target()), signal).join();
+        if (sent == 0) {
+            throw new HerdException("no running instance of '" + r.target() + "' to send " + signal.name() + " to");
+        }
+        return new Signalled(sent);
+    }
+
+    private List<String> flush(Request.Flush r) throws HerdException, IOException {
+        Set<Path> files = new LinkedHashSet<>();
+        for (InstanceInfo i : select(r.target())) {
+            files.add(Path.of(i.outLog()));
+            files.add(Path.of(i.errLog()));
+        }
+        for (Path f : files) {
+            apps.logs().flush(f);
+        }
+        return files.stream().map(Path::toString).toList();
+    }
+
+    /** Writes the list; with no apps, only with {@code --force}, so that a saved list is not lost to an empty one by accident. */
+    private Saved save(Request.Save r) throws HerdException, IOException {
+        StateStore.Dump dump = apps.dump();
+        Path file = home.dumpFile();
+        if (dump.apps().isEmpty() && !r.force()) {
+            int saved = store.readDump(file).map(d -> d.apps().size()).orElse(0);
+            throw new HerdException("nothing to save: herd runs no apps"
+                    + (saved > 0 ? ", and " + file + " keeps the " + saved + " app(s) saved before" : "")
+                    + " (herd save --force writes an empty list)");
+        }
+        store.writeDump(file, dump);
+        return new Saved(file.toString(), dump.apps().size());
+    }
+
+    private Apps.Resurrected resurrect(Request.Resurrect r) throws HerdException {
+        Path file = r.fromUpdate() ? home.updateDumpFile() : home.dumpFile();
+        StateStore.Dump dump = store.readDump(file).orElseThrow(() -> new HerdException(
+                "nothing to resurrect: " + file + " does not exist (run 'herd save' first)"));
+        Apps.Resurrected done = apps.resurrect(dump);
+        if (r.fromUpdate()) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("cannot delete {}: {}", file, e.getMessage());
+            }
+        }
+        return done;
+    }
+
+    /** The list, with memory figures even for instances started since the last periodic sample. */
+    private List<InstanceInfo> sampledList() {
+        List<InstanceInfo> list = apps.list();
+        List<Long> pids = ResourceSampler.runningPids(list);
+        if (!sampler.knows(pids)) {
+            sampler.sample(pids, System.nanoTime());
+        }
+        return list;
+    }
+
+    private List<InstanceView> views(List<InstanceInfo> infos) {
+        return infos.stream().map(i -> {
+            ResourceSampler.Usage u = i.pid() > 0 ? sampler.of(i.pid()) : ResourceSampler.Usage.NONE;
+            return new InstanceView(i.id(), i.app(), i.index(), "fork", i.pid(), i.state().label(), i.restarts(),
+                    i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(), u.cpuPercent(), u.memoryBytes(),
+                    i.spec().command(), i.spec().cwd().toString(), i.outLog(), i.errLog(), i.droppedLogLines(),
+                    i.lastReason(), i.lastExits());
+        }).toList();
+    }
+
+    /** The instances a target names, in id order. */
+    List<InstanceInfo> select(String target) throws HerdException {
+        Set<Integer> ids = new LinkedHashSet<>(targetIds(target));
+        return apps.list().stream().filter(i -> ids.contains(i.id())).toList();
+    }
+
+    private boolean isKnownTarget(String target) {
+        try {
+            targetIds(target);
+            return true;
+        } catch (HerdException e) {
+            return false;
+        }
+    }
+
+    /** An id, an app name or {@code all}; anything else is an error that lists what is known. */
+    List<Integer> targetIds(String target) throws HerdException {
+        List<InstanceInfo> all = apps.list();
+        if ("all".equals(target)) {
+            return all.stream().map(InstanceInfo::id).toList();
+        }
+        List<Integer> byName = all.stream().filter(i -> i.app().equals(target)).map(InstanceInfo::id).toList();
+        if (!byName.isEmpty()) {
+            return byName;
+        }
+        if (!target.isEmpty() && target.chars().allMatch(Character::isDigit)) {
+            int id = Integer.parseInt(target);
+            if (all.stream().anyMatch(i -> i.id() == id)) {
+                return List.of(id);
+            }
+        }
+        Set<String> names = new LinkedHashSet<>(all.stream().map(InstanceInfo::app).toList());
+        throw new HerdException(names.isEmpty()
+                ? "no app or id '" + target + "': herd runs no apps"
+                : "no app or id '" + target + "' (known apps: " + String.join(", ", names) + "; ids: "
+                        + all.stream().map(i -> Integer.toString(i.id())).collect(Collectors.joining(", "))
+                        + "; or all)");
+    }
+
+    /** @param pid the daemon's pid ({@code ping}, {@code kill}) */
+    record Pid(long pid) {
+    }
+
+    /**
+     * @param started        apps or targets started
+     * @param alreadyRunning targets left alone because they run
+     * @param warnings       one line each, about the apps' definitions
+     */
+    record StartReply(List<String> started, List<String> alreadyRunning, List<String> warnings) {
+    }
+
+    /** @param sent how many instances were signalled */
+    record Signalled(int sent) {
+    }
+
+    /**
+     * @param file the file written
+     * @param apps how many apps it holds
+     */
+    record Saved(String file, int apps) {
+    }
+}

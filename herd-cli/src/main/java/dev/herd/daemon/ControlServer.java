@@ -1,0 +1,159 @@
+package dev.herd.daemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's Unix socket: accepts connections from its owner only (checked by the peer's uid,
+ * {@code SO_PEERCRED}, on top of the socket's 0600 mode), reads one {@link Envelope} per connection
+ * in {@link Protocol}'s framing, and answers it with one {@link Response} from the {@link Commands},
+ * or hands a {@code logs} request to the {@link LogStream} for as long as the client stays.
+ *
+ * <p>Threading: one thread accepts; each connection has its own thread (a handful of short
+ * requests, and the odd long-lived {@code logs} stream).
+ */
+final class ControlServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final String owner;
+    private final Commands commands;
+    private final LogStream logStream;
+    private final ObjectMapper json = Protocol.json();
+
+    private ControlServer(Path socket, ServerSocketChannel server, String owner, Commands commands, LogStream logStream) {
+        this.socket = socket;
+        this.server = server;
+        this.owner = owner;
+        this.commands = commands;
+        this.logStream = logStream;
+    }
+
+    /**
+     * Binds the socket, replacing a file left there: the caller holds the daemon's lock, so such a
+     * file belongs to a daemon that died. Accepts nothing until {@link #start()}.
+     *
+     * @param owner the only user name served
+     */
+    static ControlServer bind(Path socket, String owner, Commands commands, LogStream logStream) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        return new ControlServer(socket, server, owner, commands, logStream);
+    }
+
+    /** Starts accepting, on a thread of its own. */
+    void start() {
+        daemonThread(this::accept, "herd-accept").start();
+    }
+
+    /** Stops accepting and removes the socket file; connections being served finish on their own. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+        Files.deleteIfExists(socket);
+    }
+
+    private void accept() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel ch = server.accept();
+                daemonThread(() -> serve(ch), "herd-conn").start();
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    log.error("accept failed", e);
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        try (ch) {
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (!peer.user().getName().equals(owner)) {
+                log.warn("refused a connection from user {}: this daemon serves {} only", peer.user().getName(), owner);
+                Protocol.write(out, error("refused: this herd daemon belongs to " + owner + ", and you are " + peer.user().getName()));
+                return;
+            }
+            byte[] frame;
+            try {
+                frame = Protocol.read(in);
+            } catch (IOException e) {
+                Protocol.write(out, error("bad request: " + e.getMessage()));
+                return;
+            }
+            if (frame == null) {
+                return;
+            }
+            Envelope envelope;
+            try {
+                envelope = json.readValue(frame, Envelope.class);
+            } catch (JsonProcessingException e) {
+                Protocol.write(out, error("bad request: " + e.getOriginalMessage()));
+                return;
+            }
+            if (envelope.v() != Protocol.VERSION || envelope.request() == null) {
+                Protocol.write(out, error("this daemon speaks protocol " + Protocol.VERSION + " (herd " + Protocol.herdVersion()
+                        + "), the client " + envelope.v() + " (herd " + envelope.client() + "): run 'herd update'"));
+                return;
+            }
+            if (envelope.request() instanceof Request.Logs logs) {
+                logStream.serve(logs, ch, out);
+                return;
+            }
+            Protocol.write(out, answer(envelope.request()));
+        } catch (IOException e) {
+            log.debug("connection ended: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("connection failed", e);
+        }
+    }
+
+    private Response answer(Request request) {
+        try {
+            return ok(json.valueToTree(commands.handle(request)));
+        } catch (HerdException e) {
+            return error(e.getMessage());
+        }
+    }
+
+    /** A successful answer with {@code body}. */
+    static Response ok(JsonNode body) {
+        return new Response(Protocol.VERSION, Protocol.herdVersion(), true, null, body);
+    }
+
+    /** A failed answer with a one-line message. */
+    static Response error(String message) {
+        return new Response(Protocol.VERSION, Protocol.herdVersion(), false, message, null);
+    }
+
+    static Thread daemonThread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.herd.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.StopPolicy;
+
+class DumpTest {
+
+    private static AppSpec app(String name, String script) {
+        return new AppSpec(name, Path.of("/srv/" + script), null, List.of(), List.of(), Path.of("/srv"), Map.of(), 1,
+                RestartPolicy.DEFAULT, StopPolicy.DEFAULT,
+                new LogPolicy(Path.of("/srv/" + name + ".out"), Path.of("/srv/" + name + ".err"), false, null, 0, 0));
+    }
+
+    @Test
+    void anOlderListAddsOnlyTheAppsThisOneLacksWithTheirStoppedMark() {
+        StateStore.Dump now = new StateStore.Dump(1, List.of(app("a", "new.sh"), app("b", "b.sh")), List.of("b"));
+        StateStore.Dump older = new StateStore.Dump(1, List.of(app("a", "old.sh"), app("c", "c.sh"), app("d", "d.sh")),
+                List.of("a", "d"));
+
+        StateStore.Dump merged = now.plus(older);
+
+        assertThat(merged.apps()).extracting(s -> s.name() + " " + s.script().getFileName())
+                .containsExactly("a new.sh", "b b.sh", "c c.sh", "d d.sh");
+        assertThat(merged.stopped()).containsExactly("b", "d");
+    }
+
+    @Test
+    void olderDumpsWithoutAStoppedListMerge() {
+        StateStore.Dump merged = new StateStore.Dump(1, List.of(app("a", "a.sh")), null)
+                .plus(new StateStore.Dump(1, List.of(app("c", "c.sh")), null));
+        assertThat(merged.apps()).extracting(AppSpec::name).containsExactly("a", "c");
+        assertThat(merged.stopped()).isEmpty();
+    }
+}
