@@ -12,6 +12,7 @@ import dev.herd.balancer.netty.Balancer;
 import dev.herd.balancer.netty.HealthCheckSettings;
 import dev.herd.balancer.netty.HttpProxySettings;
 import dev.herd.balancer.netty.TcpProxySettings;
+import dev.herd.cluster.PortOwner;
 import dev.herd.daemon.HerdException;
 
 /**

@@ -41,7 +41,7 @@ public final class Main {
 
     /** Every subcommand, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
-            Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
+            Reload.class, Scale.class, Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
             dev.herd.hit.HitCommand.class,
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
 
@@ -121,8 +121,11 @@ public final class Main {
         String target;
         @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --).")
         List<String> args = new ArrayList<>();
-        @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run (fork mode).")
+        @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run.")
         String instances;
+        @Option(names = "--port", paramLabel = "PORT", description = {"Cluster mode: the public port, balanced over the"
+                + " instances; each listens on its own port, given as PORT and as {port} in the arguments."})
+        Integer port;
         @Option(names = {"-n", "--name"}, description = "The app's name.")
         String name;
         @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
@@ -136,7 +139,7 @@ public final class Main {
         public Integer call() throws HerdException {
             DaemonClient client = client();
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName), true);
+                    name, instances, args, interpreter, interpreterArgs, envName, port), true);
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
@@ -187,6 +190,76 @@ public final class Main {
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
+    }
+
+    @Command(name = "reload", description = {"Replace every instance without a failed request (cluster mode): a new one"
+            + " starts, gets ready and joins, then the old one drains and stops, one at a time. A new one that never"
+            + " gets ready is stopped and the old ones keep serving (exit status 1). Fork mode: restart.",
+            "An ecosystem file is read again: its changed env, args, script and instance count apply."})
+    static final class Reload implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem>")
+        String target;
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
+        String envName;
+        @Option(names = "--json", description = "Print each step as one JSON object per line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            return streamSteps(new Request.Reload(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName), json);
+        }
+    }
+
+    @Command(name = "scale", description = {"Change an app's instance count: new ones join when ready; surplus ones"
+            + " drain, then stop (cluster mode)."})
+    static final class Scale implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<name>")
+        String app;
+        @Parameters(index = "1", paramLabel = "<N|+N|-N>")
+        String count;
+        @Option(names = "--json", description = "Print each step as one JSON object per line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            return streamSteps(new Request.Scale(app, count), json);
+        }
+    }
+
+    /** Prints a reload's or scale's steps as they come; 1 if it stopped short. */
+    static int streamSteps(Request request, boolean json) throws HerdException {
+        DaemonClient client = client();
+        boolean[] failed = {false};
+        boolean[] ended = {false};
+        PrintWriter out = new PrintWriter(System.out, true);
+        client.stream(request, item -> {
+            if ("done".equals(item.type())) {
+                ended[0] = true;
+                failed[0] = !"ok".equals(item.stream());
+            }
+            if (json) {
+                try {
+                    out.println(Protocol.json().writeValueAsString(item));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else if ("done".equals(item.type())) {
+                if (failed[0]) {
+                    System.err.println("herd: " + item.text());
+                }
+            } else {
+                out.println((item.app() != null ? item.app() + ": " : "") + item.text());
+            }
+        });
+        if (!ended[0]) {
+            System.err.println("herd: the daemon ended the stream before the end (see " + home().daemonLog() + ")");
+            return 1;
+        }
+        if (!json && !failed[0]) {
+            Tables.printList(out, list(client));
+        }
+        return failed[0] ? 1 : 0;
     }
 
     @Command(name = "stop", description = "Stop instances (kill_signal, then SIGKILL after kill_timeout).")
@@ -503,9 +576,10 @@ public final class Main {
                 json.readValue(json.writeValueAsBytes(new dev.herd.daemon.Envelope(Protocol.VERSION, "x", r)),
                         dev.herd.daemon.Envelope.class);
             }
-            InstanceView view = new InstanceView(0, "app", 0, "fork", 1, "online", 0, 0, 1000, 1, 0.5, 1024,
+            InstanceView view = new InstanceView(0, "app", 0, "cluster", 1, "online", 0, 0, 1000, 1, 0.5, 1024,
                     List.of("a"), "/", "/o", "/e", 0, "started",
-                    List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)));
+                    List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
+                    new InstanceView.Cluster(8000, 20001, "ready"));
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

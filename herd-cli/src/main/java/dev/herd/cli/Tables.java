@@ -23,19 +23,35 @@ final class Tables {
     private Tables() {
     }
 
-    /** The {@code list} table, PM2's columns. */
+    /**
+     * The {@code list} table, PM2's columns; with cluster apps, the mode names the public port and
+     * a last column says where each instance stands with its pool.
+     */
     static void printList(PrintWriter out, List<InstanceView> views) {
+        boolean clusters = views.stream().anyMatch(v -> v.cluster() != null);
+        String[] header = HEADER;
+        if (clusters) {
+            header = java.util.Arrays.copyOf(HEADER, HEADER.length + 1);
+            header[HEADER.length] = "pool";
+        }
         List<String[]> rows = new ArrayList<>();
-        rows.add(HEADER);
+        rows.add(header);
         for (InstanceView v : views) {
             boolean running = v.pid() > 0;
-            rows.add(new String[]{
-                    Integer.toString(v.id()), v.name(), v.mode(), running ? Long.toString(v.pid()) : "-", v.status(),
+            String[] row = {
+                    Integer.toString(v.id()), v.name(),
+                    v.cluster() != null ? v.mode() + " :" + v.cluster().publicPort() : v.mode(),
+                    running ? Long.toString(v.pid()) : "-", v.status(),
                     Integer.toString(v.restarts()), running ? duration(v.uptimeMillis()) : "-",
                     running ? String.format(Locale.ROOT, "%.0f%%", v.cpuPercent()) : "-",
-                    running ? bytes(v.memoryBytes()) : "-"});
+                    running ? bytes(v.memoryBytes()) : "-"};
+            if (clusters) {
+                row = java.util.Arrays.copyOf(row, row.length + 1);
+                row[row.length - 1] = v.cluster() != null ? v.cluster().pool() : "-";
+            }
+            rows.add(row);
         }
-        int[] widths = new int[HEADER.length];
+        int[] widths = new int[header.length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
                 widths[i] = Math.max(widths[i], r[i].length());
@@ -66,6 +82,11 @@ final class Tables {
             field(out, "status", v.status() + " (" + v.lastReason() + ")");
             field(out, "pid", v.pid() > 0 ? Long.toString(v.pid()) : "-");
             field(out, "mode", v.mode());
+            if (v.cluster() != null) {
+                field(out, "public port", Integer.toString(v.cluster().publicPort()));
+                field(out, "own port", v.cluster().port() + " (PORT)");
+                field(out, "pool", v.cluster().pool());
+            }
             field(out, "command", String.join(" ", v.command()));
             field(out, "cwd", v.cwd());
             field(out, "started", v.startedAt() > 0 ? TIME.format(Instant.ofEpochMilli(v.startedAt())) : "-");

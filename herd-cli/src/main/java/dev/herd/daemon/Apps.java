@@ -1,24 +1,35 @@
 package dev.herd.daemon;
 
+import java.net.BindException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.cluster.BalancerPool;
+import dev.herd.cluster.ClusterApp;
+import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortAllocator;
+import dev.herd.cluster.PortOwner;
+import dev.herd.cluster.ProbeReadiness;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.InstancePlan;
 import dev.herd.supervisor.OrphanReaper;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.RestoredInstance;
+import dev.herd.supervisor.Scheduler;
 import dev.herd.supervisor.SetsidLauncher;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
@@ -28,7 +39,9 @@ import dev.herd.supervisor.logs.LogRegistry;
  * The apps of one daemon or {@code herd run}, and the rules for bringing them up over the
  * {@link Supervisor}: adding new apps within the {@link InstanceLimit}, starting existing ones,
  * restoring a saved list, and recovering what a crashed daemon left. Owns the supervisor, the log
- * files and the orphan reaper, and tells subscribers of every change of state.
+ * files and the orphan reaper, and tells subscribers of every change of state. A cluster app is
+ * also a {@link ClusterApp}: its public port, its instances' internal ports and pool, its reloads
+ * and scales, which follow the supervisor's events.
  *
  * <p>Thread-safe: the supervisor serialises every change on its loop. Methods that act wait for
  * the supervisor to have done so.
@@ -42,12 +55,33 @@ final class Apps implements AutoCloseable {
     private final OrphanReaper reaper = new OrphanReaper(1000);
     private final List<Consumer<InstanceEvent>> subscribers = new CopyOnWriteArrayList<>();
     private final Supervisor supervisor;
+    private final Map<String, ClusterApp> clusters = new ConcurrentHashMap<>();
+    /** One loop for every cluster app's decisions: they are small, and none blocks. */
+    private final Scheduler clusterLoop = Scheduler.singleThread("herd-cluster");
+    private final PortAllocator ports = PortAllocator.forThisMachine();
+    private ProbeReadiness readiness;
 
     /** Starts an empty supervisor of real processes, within {@code limit}. */
     Apps(InstanceLimit limit) {
         this.limit = limit;
         this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
-                Math::random, e -> subscribers.forEach(s -> s.accept(e)));
+                Math::random, e -> {
+                    ClusterApp cluster = clusters.get(e.app());
+                    if (cluster != null) {
+                        cluster.onInstanceEvent(e);
+                    }
+                    subscribers.forEach(s -> s.accept(e));
+                });
+    }
+
+    /** The cluster app of that name, if it is one. */
+    Optional<ClusterApp> cluster(String app) {
+        return Optional.ofNullable(clusters.get(app));
+    }
+
+    /** The cluster apps by name. */
+    Map<String, ClusterApp> clusters() {
+        return Map.copyOf(clusters);
     }
 
     /** The supervisor, for the commands that act on instances by id. */
@@ -87,9 +121,117 @@ final class Apps implements AutoCloseable {
      * @throws IllegalArgumentException (in a {@link java.util.concurrent.CompletionException}) if one exists
      */
     void add(List<AppSpec> specs) throws HerdException {
+        add(specs, Map.of());
+    }
+
+    /**
+     * Adds new apps, those named in {@code clusterSpecs} as cluster apps, and starts them; all
+     * within the limit or none.
+     *
+     * @throws HerdException when they would go past the instance limit, or a public port cannot be bound
+     */
+    void add(List<AppSpec> specs, Map<String, ClusterSpec> clusterSpecs) throws HerdException {
         checkLimit(specs);
         for (AppSpec spec : specs) {
-            supervisor.add(spec).join();
+            addOne(spec, clusterSpecs.get(spec.name()), true);
+        }
+    }
+
+    /** Adds one app, a cluster app when {@code cluster} is given, started or left stopped. */
+    private void addOne(AppSpec spec, ClusterSpec cluster, boolean start) throws HerdException {
+        if (cluster == null) {
+            supervisor.add(spec, start).join();
+            return;
+        }
+        if (!idsOf(spec.name()).isEmpty() || clusters.containsKey(spec.name())) {
+            throw new HerdException("an app named '" + spec.name() + "' exists already");
+        }
+        ClusterApp app = newCluster(spec, cluster);
+        clusters.put(spec.name(), app);
+        try {
+            app.start(start).join();
+        } catch (CompletionException e) {
+            clusters.remove(spec.name());
+            app.close().join();
+            throw new HerdException(spec.name() + ": " + clusterFailure(cluster, Supervisor.cause(e)));
+        }
+    }
+
+    private synchronized ClusterApp newCluster(AppSpec spec, ClusterSpec cluster) {
+        if (readiness == null) {
+            readiness = new ProbeReadiness();
+        }
+        return new ClusterApp(spec, cluster, supervisor, BalancerPool.factory(), ports, readiness, clusterLoop,
+                Ticker.system());
+    }
+
+    /** The one line for a cluster app that cannot start: a taken public port names its holder. */
+    private static String clusterFailure(ClusterSpec cluster, Throwable cause) {
+        if (cause instanceof BindException && cause.getMessage() != null && cause.getMessage().contains("in use")) {
+            return PortOwner.of(cluster.port())
+                    .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port() + ": the port is held by "
+                            + owner)
+                    .orElse(cause.getMessage());
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+
+    /**
+     * Refuses a scale of {@code app} to {@code target} instances past the instance limit.
+     *
+     * @throws HerdException naming the limit and how to raise it
+     */
+    void checkScale(String app, int target) throws HerdException {
+        long others = list().stream().filter(i -> !i.app().equals(app)).count();
+        limit.check(app, target, others);
+    }
+
+    /**
+     * Scales a fork-mode app: new instances at the lowest free indexes, or the highest ones
+     * stopped and deleted.
+     *
+     * @param step told of each instance added or removed: its index, and a line saying so
+     * @return why it failed, or null
+     */
+    String scaleFork(String app, int target, java.util.function.BiConsumer<Integer, String> step) {
+        List<InstanceInfo> mine = list().stream().filter(i -> i.app().equals(app)).toList();
+        AppSpec spec = supervisor.apps().stream().filter(a -> a.name().equals(app)).findFirst().orElseThrow()
+                .withInstances(target);
+        supervisor.redefine(spec).join();
+        if (target > mine.size()) {
+            java.util.Set<Integer> used = new java.util.HashSet<>(mine.stream().map(InstanceInfo::index).toList());
+            for (int index = 0, added = 0; added < target - mine.size(); index++) {
+                if (used.contains(index)) {
+                    continue;
+                }
+                int id = supervisor.addInstance(spec, InstancePlan.of(spec, index, target), true).join();
+                step.accept(index, "instance " + index + ": started (id " + id + ")");
+                added++;
+            }
+            return null;
+        }
+        List<InstanceInfo> surplus = mine.stream()
+                .sorted(java.util.Comparator.comparingInt(InstanceInfo::index).reversed())
+                .limit(mine.size() - target).toList();
+        List<Integer> ids = surplus.stream().map(InstanceInfo::id).toList();
+        supervisor.delete(ids).join();
+        surplus.forEach(i -> step.accept(i.index(), "instance " + i.index() + ": stopped and deleted (id " + i.id() + ")"));
+        return null;
+    }
+
+    /**
+     * Forgets what deleted instances leave: a cluster app with no instance left closes its public
+     * port; one that keeps some forgets the deleted ones.
+     */
+    void deleted(List<Integer> ids) {
+        List<InstanceInfo> left = list();
+        for (Map.Entry<String, ClusterApp> c : clusters.entrySet()) {
+            if (left.stream().noneMatch(i -> i.app().equals(c.getKey()))) {
+                clusters.remove(c.getKey());
+                c.getValue().close().join();
+            } else {
+                ids.forEach(id -> c.getValue().forget(id).join());
+            }
         }
     }
 
@@ -109,14 +251,14 @@ final class Apps implements AutoCloseable {
      * The apps of an ecosystem file: those herd does not run yet are added (all or none within the
      * limit), those it has are started where stopped and left alone where running.
      */
-    Started startOrAdd(List<AppSpec> specs) throws HerdException {
+    Started startOrAdd(List<AppSpec> specs, Map<String, ClusterSpec> clusterSpecs) throws HerdException {
         List<AppSpec> fresh = specs.stream().filter(s -> idsOf(s.name()).isEmpty()).toList();
         checkLimit(fresh);
         List<String> started = new ArrayList<>();
         List<String> alreadyRunning = new ArrayList<>();
         for (AppSpec spec : specs) {
             if (fresh.contains(spec)) {
-                supervisor.add(spec).join();
+                addOne(spec, clusterSpecs.get(spec.name()), true);
                 started.add(spec.name());
             } else {
                 startExisting(spec.name(), idsOf(spec.name()), started, alreadyRunning);
@@ -156,7 +298,9 @@ final class Apps implements AutoCloseable {
                 .filter(name -> list.stream().filter(i -> i.app().equals(name))
                         .noneMatch(i -> i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART))
                 .toList();
-        return new StateStore.Dump(1, apps, stopped);
+        Map<String, ClusterSpec> clusterSpecs = new LinkedHashMap<>();
+        clusters.forEach((name, c) -> clusterSpecs.put(name, c.cluster()));
+        return new StateStore.Dump(1, apps, stopped, clusterSpecs);
     }
 
     /**
@@ -177,7 +321,7 @@ final class Apps implements AutoCloseable {
         checkLimit(fresh);
         for (AppSpec spec : fresh) {
             boolean wasStopped = dump.stopped() != null && dump.stopped().contains(spec.name());
-            supervisor.add(spec, !wasStopped).join();
+            addOne(spec, dump.clusterOf(spec.name()), !wasStopped);
             restored.add(spec.name() + (wasStopped ? " (stopped, as saved)" : ""));
         }
         return new Resurrected(restored, skipped);
@@ -191,13 +335,16 @@ final class Apps implements AutoCloseable {
         List<StateStore.Running.Process> processes = new ArrayList<>();
         for (InstanceInfo i : list) {
             specs.putIfAbsent(i.app(), i.spec());
-            instances.add(new StateStore.Running.Instance(i.id(), i.app(), i.index(), i.state(), i.lastReason()));
+            instances.add(new StateStore.Running.Instance(i.id(), i.app(), i.index(), i.state(), i.lastReason(),
+                    i.plan().port()));
             if (i.pid() > 0) {
                 ProcessTree.stat(i.pid()).ifPresent(st -> processes.add(new StateStore.Running.Process(i.pid(),
                         st.startTime(), i.spec().stop().killTimeout().toMillis())));
             }
         }
-        return new StateStore.Running(List.copyOf(specs.values()), instances, processes);
+        Map<String, ClusterSpec> clusterSpecs = new LinkedHashMap<>();
+        clusters.forEach((name, c) -> clusterSpecs.put(name, c.cluster()));
+        return new StateStore.Running(List.copyOf(specs.values()), clusterSpecs, instances, processes);
     }
 
     /**
@@ -219,9 +366,28 @@ final class Apps implements AutoCloseable {
         List<String> back = new ArrayList<>();
         for (AppSpec spec : previous.apps()) {
             try {
+                ClusterSpec cluster = previous.clusterOf(spec.name());
                 if (previous.instances() == null) {
                     supervisor.add(spec).join();
                     back.add(spec.name());
+                } else if (cluster != null) {
+                    List<ClusterApp.Restored> restored = previous.instances().stream()
+                            .filter(i -> i.app().equals(spec.name()))
+                            .map(i -> {
+                                RestoredInstance r = restored(i);
+                                return new ClusterApp.Restored(r.id(), r.index(), i.port(), r.state(), r.reason());
+                            }).toList();
+                    ClusterApp app = newCluster(spec, cluster);
+                    clusters.put(spec.name(), app);
+                    try {
+                        app.restore(restored).join();
+                    } catch (CompletionException e) {
+                        clusters.remove(spec.name());
+                        app.close().join();
+                        throw e;
+                    }
+                    back.add(spec.name() + " (cluster on port " + cluster.port() + ") " + describe(restored.stream()
+                            .map(r -> new RestoredInstance(r.id(), r.index(), r.state(), r.reason())).toList()));
                 } else {
                     List<RestoredInstance> restored = previous.instances().stream()
                             .filter(i -> i.app().equals(spec.name())).map(Apps::restored).toList();
@@ -264,6 +430,14 @@ final class Apps implements AutoCloseable {
     @Override
     public void close() {
         supervisor.close();
+        clusters.values().forEach(c -> c.close().join());
+        clusters.clear();
+        clusterLoop.shutdown();
+        synchronized (this) {
+            if (readiness != null) {
+                readiness.close();
+            }
+        }
         logs.close();
         reaper.close();
     }

@@ -125,11 +125,51 @@ final class ControlServer implements AutoCloseable {
                 logStream.serve(logs, ch, out);
                 return;
             }
+            if (envelope.request() instanceof Request.Reload || envelope.request() instanceof Request.Scale) {
+                stream(envelope.request(), out);
+                return;
+            }
             Protocol.write(out, answer(envelope.request()));
         } catch (IOException e) {
             log.debug("connection ended: {}", e.getMessage());
         } catch (RuntimeException e) {
             log.error("connection failed", e);
+        }
+    }
+
+    /**
+     * A reload or scale: its first answer, then each step as it happens. Writes to a client that
+     * went away fail and are dropped: the command itself goes on to its end.
+     */
+    private void stream(Request request, OutputStream out) throws IOException {
+        boolean[] gone = {false};
+        Commands.Stream sink = new Commands.Stream() {
+            @Override
+            public void begin(Object body) {
+                send(ok(json.valueToTree(body)));
+            }
+
+            @Override
+            public void item(StreamItem item) {
+                send(item);
+            }
+
+            private void send(Object message) {
+                if (gone[0]) {
+                    return;
+                }
+                try {
+                    Protocol.write(out, message);
+                } catch (IOException e) {
+                    gone[0] = true;
+                    log.info("the client of {} went away; it goes on: {}", request, e.getMessage());
+                }
+            }
+        };
+        try {
+            commands.stream(request, sink);
+        } catch (HerdException e) {
+            Protocol.write(out, error(e.getMessage()));
         }
     }
 

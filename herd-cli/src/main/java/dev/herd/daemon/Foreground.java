@@ -72,7 +72,7 @@ public final class Foreground {
         }, "herd-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         apps.logs().addListener(ECHO);
-        apps.add(loaded.apps());
+        apps.add(loaded.apps(), loaded.clusters());
         try {
             ended.await();
             if (!ending.compareAndSet(false, true)) {

@@ -10,7 +10,7 @@ import dev.herd.supervisor.ExitRecord;
  * @param id               the instance's id
  * @param name             its app's name
  * @param index            its index in the app
- * @param mode             {@code fork} (cluster mode comes with the balancer)
+ * @param mode             {@code fork} or {@code cluster}
  * @param pid              its pid, 0 when not running
  * @param status           the state, in PM2's words
  * @param restarts         restarts so far
@@ -26,11 +26,22 @@ import dev.herd.supervisor.ExitRecord;
  * @param droppedLogLines  lines lost because the log files could not keep up
  * @param lastReason       why it is in its state
  * @param lastExits        the last exits, newest first
+ * @param cluster          where a cluster instance listens and stands with the pool; null in fork mode
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
-                           String lastReason, List<ExitRecord> lastExits) {
+                           String lastReason, List<ExitRecord> lastExits, Cluster cluster) {
+
+    /**
+     * A cluster instance's place.
+     *
+     * @param publicPort its app's public port
+     * @param port       its own internal port
+     * @param pool       {@code ready}, {@code starting}, {@code draining} or {@code out}
+     */
+    public record Cluster(int publicPort, int port, String pool) {
+    }
 
     /** The reason of an instance that a daemon started again because the previous daemon crashed. */
     public static final String RESTARTED_AFTER_CRASH = "restarted after the daemon crashed";

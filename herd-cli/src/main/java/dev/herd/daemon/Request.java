@@ -25,6 +25,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Request.Save.class, name = "save"),
         @JsonSubTypes.Type(value = Request.Resurrect.class, name = "resurrect"),
         @JsonSubTypes.Type(value = Request.Kill.class, name = "kill"),
+        @JsonSubTypes.Type(value = Request.Reload.class, name = "reload"),
+        @JsonSubTypes.Type(value = Request.Scale.class, name = "scale"),
 })
 public sealed interface Request {
 
@@ -44,9 +46,10 @@ public sealed interface Request {
      * @param interpreter     {@code --interpreter}, or null
      * @param interpreterArgs {@code --interpreter-args}
      * @param envName         {@code --env}, or null
+     * @param port            {@code --port}: the public port of a cluster app, or null
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
-                 String interpreter, List<String> interpreterArgs, String envName) implements Request {
+                 String interpreter, List<String> interpreterArgs, String envName, Integer port) implements Request {
     }
 
     /** Every instance. */
@@ -102,5 +105,27 @@ public sealed interface Request {
 
     /** @param forUpdate first write the process list for the next daemon to resurrect */
     record Kill(boolean forUpdate) implements Request {
+    }
+
+    /**
+     * Replace every instance of the target's apps without a failed request (cluster mode), or
+     * restart them (fork mode); the answer streams one item per step.
+     *
+     * @param target  an id, an app name, {@code all}, or an ecosystem file (re-read: its changed
+     *                env, args, script and instance count apply)
+     * @param cwd     the client's working directory, for a relative file
+     * @param env     the client's environment, the base of a re-read file's apps
+     * @param envName {@code --env}, or null
+     */
+    record Reload(String target, String cwd, Map<String, String> env, String envName) implements Request {
+    }
+
+    /**
+     * Change an app's instance count; the answer streams one item per step.
+     *
+     * @param app   the app's name
+     * @param count {@code N}, {@code +N} or {@code -N}
+     */
+    record Scale(String app, String count) implements Request {
     }
 }

@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +28,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.ProcessState;
 
@@ -172,9 +175,15 @@ final class StateStore implements AutoCloseable {
      *
      * @param version format version
      * @param apps    every app
-     * @param stopped the apps none of whose instances ran when it was saved (null in older dumps)
+     * @param stopped  the apps none of whose instances ran when it was saved (null in older dumps)
+     * @param clusters the cluster apps' public ports and balancers, by app name (null in older dumps)
      */
-    record Dump(int version, List<AppSpec> apps, List<String> stopped) {
+    record Dump(int version, List<AppSpec> apps, List<String> stopped, Map<String, ClusterSpec> clusters) {
+
+        /** The cluster spec of an app, or {@code null} for a fork-mode one. */
+        ClusterSpec clusterOf(String app) {
+            return clusters == null ? null : clusters.get(app);
+        }
 
         /**
          * This list, followed by the apps of {@code older} that it does not have: an update must not
@@ -184,15 +193,19 @@ final class StateStore implements AutoCloseable {
             Set<String> names = apps.stream().map(AppSpec::name).collect(Collectors.toSet());
             List<AppSpec> all = new ArrayList<>(apps);
             List<String> allStopped = new ArrayList<>(stopped == null ? List.of() : stopped);
+            Map<String, ClusterSpec> allClusters = new LinkedHashMap<>(clusters == null ? Map.of() : clusters);
             for (AppSpec spec : older.apps()) {
                 if (names.add(spec.name())) {
                     all.add(spec);
+                    if (older.clusterOf(spec.name()) != null) {
+                        allClusters.put(spec.name(), older.clusterOf(spec.name()));
+                    }
                     if (older.stopped() != null && older.stopped().contains(spec.name())) {
                         allStopped.add(spec.name());
                     }
                 }
             }
-            return new Dump(version, all, allStopped);
+            return new Dump(version, all, allStopped, allClusters);
         }
     }
 
@@ -200,11 +213,19 @@ final class StateStore implements AutoCloseable {
      * What runs under a daemon, kept current on every change of state.
      *
      * @param apps      every app
+     * @param clusters  the cluster apps' public ports and balancers, by app name (null in files of
+     *                  an earlier herd)
      * @param instances every instance, with its id and state (null in files of an earlier herd: then
      *                  {@code apps} lists only the apps that ran, to be started again with new ids)
      * @param processes group leaders to stop if they outlived the daemon
      */
-    record Running(List<AppSpec> apps, List<Instance> instances, List<Process> processes) {
+    record Running(List<AppSpec> apps, Map<String, ClusterSpec> clusters, List<Instance> instances,
+                   List<Process> processes) {
+
+        /** The cluster spec of an app, or {@code null} for a fork-mode one. */
+        ClusterSpec clusterOf(String app) {
+            return clusters == null ? null : clusters.get(app);
+        }
 
         /**
          * One instance as it was.
@@ -214,8 +235,9 @@ final class StateStore implements AutoCloseable {
          * @param index  its index in the app
          * @param state  its state
          * @param reason the reason of its last change of state
+         * @param port   its internal port in cluster mode, 0 in fork mode
          */
-        record Instance(int id, String app, int index, ProcessState state, String reason) {
+        record Instance(int id, String app, int index, ProcessState state, String reason, int port) {
         }
 
         /** A group leader, identified across pid reuse by its start time. */

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RestartPolicy;
@@ -23,21 +24,24 @@ class DumpTest {
 
     @Test
     void anOlderListAddsOnlyTheAppsThisOneLacksWithTheirStoppedMark() {
-        StateStore.Dump now = new StateStore.Dump(1, List.of(app("a", "new.sh"), app("b", "b.sh")), List.of("b"));
+        StateStore.Dump now = new StateStore.Dump(1, List.of(app("a", "new.sh"), app("b", "b.sh")), List.of("b"),
+                Map.of("a", ClusterSpec.onPort(8000)));
         StateStore.Dump older = new StateStore.Dump(1, List.of(app("a", "old.sh"), app("c", "c.sh"), app("d", "d.sh")),
-                List.of("a", "d"));
+                List.of("a", "d"), Map.of("a", ClusterSpec.onPort(9000), "c", ClusterSpec.onPort(9001)));
 
         StateStore.Dump merged = now.plus(older);
 
         assertThat(merged.apps()).extracting(s -> s.name() + " " + s.script().getFileName())
                 .containsExactly("a new.sh", "b b.sh", "c c.sh", "d d.sh");
         assertThat(merged.stopped()).containsExactly("b", "d");
+        assertThat(merged.clusters()).containsOnly(Map.entry("a", ClusterSpec.onPort(8000)),
+                Map.entry("c", ClusterSpec.onPort(9001)));
     }
 
     @Test
     void olderDumpsWithoutAStoppedListMerge() {
-        StateStore.Dump merged = new StateStore.Dump(1, List.of(app("a", "a.sh")), null)
-                .plus(new StateStore.Dump(1, List.of(app("c", "c.sh")), null));
+        StateStore.Dump merged = new StateStore.Dump(1, List.of(app("a", "a.sh")), null, null)
+                .plus(new StateStore.Dump(1, List.of(app("c", "c.sh")), null, null));
         assertThat(merged.apps()).extracting(AppSpec::name).containsExactly("a", "c");
         assertThat(merged.stopped()).isEmpty();
     }

@@ -21,6 +21,7 @@ import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstancePlan;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.Readiness;
+import dev.herd.supervisor.RestoredInstance;
 import dev.herd.supervisor.Scheduler;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
@@ -222,6 +223,52 @@ public final class ClusterApp {
             }
         }, loop)).thenCompose(ids -> (run ? supervisor.start(ids) : CompletableFuture.<Void>completedFuture(null))
                 .thenApply(v -> ids));
+    }
+
+    /**
+     * Brings back the instances a daemon that died left, with their ids, indexes, internal ports
+     * and states (those that ran are started again; see {@link Supervisor#restore}).
+     *
+     * @return the ids started; fails, with nothing started, if the public port cannot be bound
+     */
+    public CompletableFuture<List<Integer>> restore(List<Restored> instances) {
+        return onLoop(() -> {
+            List<RestoredInstance> restored = new ArrayList<>();
+            for (Restored r : instances) {
+                ports.hold(r.port());
+                InstancePlan plan = plan(spec, r.index(), r.port());
+                restored.add(new RestoredInstance(r.id(), r.index(), r.state(), r.reason(), plan));
+                // Known before the supervisor spawns it, so that its first event finds it.
+                join(r.id(), plan);
+            }
+            if (restored.stream().anyMatch(r -> r.state() != ProcessState.STOPPED && r.state() != ProcessState.ERRORED)) {
+                openPool();
+            }
+            return restored;
+        }).thenCompose(restored -> supervisor.restore(spec, restored).whenCompleteAsync((ids, failure) -> {
+            if (failure != null) {
+                members.values().forEach(m -> ports.release(m.port));
+                members.clear();
+                closePool();
+            }
+        }, loop));
+    }
+
+    /**
+     * An instance as a dead daemon left it.
+     *
+     * @param id     its id
+     * @param index  its index
+     * @param port   its internal port
+     * @param state  its state then
+     * @param reason why it comes back as it does
+     */
+    public record Restored(int id, int index, int port, ProcessState state, String reason) {
+    }
+
+    /** The app's definition now: the one its next instances run. */
+    public CompletableFuture<AppSpec> spec() {
+        return onLoop(() -> spec);
     }
 
     /** Takes in a supervisor event; events of other apps' instances are ignored. Any thread. */

@@ -284,7 +284,8 @@ public final class Supervisor implements AutoCloseable {
                 for (RestoredInstance r : instances) {
                     // create() hands out nextId: point it at the id this instance had.
                     nextId = r.id();
-                    Instance inst = create(spec, r.index());
+                    Instance inst = create(spec, r.plan() != null ? r.plan()
+                            : InstancePlan.of(spec, r.index(), spec.instances()));
                     switch (r.state()) {
                         case ONLINE, STARTING, WAITING_RESTART -> {
                             spawn(inst, r.reason());

@@ -1,4 +1,4 @@
-package dev.herd.cli;
+package dev.herd.cluster;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -12,7 +12,7 @@ import java.util.Optional;
  * Who listens on a TCP port, from {@code /proc/net/tcp*} and {@code /proc/<pid>/fd}, so that
  * "address in use" can name the process that holds it.
  */
-final class PortOwner {
+public final class PortOwner {
 
     private static final String LISTEN = "0A";
 
@@ -20,7 +20,7 @@ final class PortOwner {
     }
 
     /** "pid 1234 (node)", or empty when the listener is not visible to us. */
-    static Optional<String> of(int port) {
+    public static Optional<String> of(int port) {
         String hexPort = String.format(Locale.ROOT, ":%04X", port);
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
