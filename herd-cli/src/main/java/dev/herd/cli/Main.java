@@ -175,7 +175,7 @@ public final class Main {
 
     /** Runs a target command and prints the list after it. */
     abstract static class TargetCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all>")
+        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem|script>")
         String target;
 
         abstract Request request();
@@ -265,7 +265,7 @@ public final class Main {
     @Command(name = "stop", description = "Stop instances (kill_signal, then SIGKILL after kill_timeout).")
     static final class Stop extends TargetCommand {
         Request request() {
-            return new Request.Stop(target);
+            return new Request.Stop(target, Path.of("").toAbsolutePath().toString());
         }
 
         String done() {
@@ -276,7 +276,7 @@ public final class Main {
     @Command(name = "restart", description = "Stop, then start instances.")
     static final class Restart extends TargetCommand {
         Request request() {
-            return new Request.Restart(target);
+            return new Request.Restart(target, Path.of("").toAbsolutePath().toString());
         }
 
         String done() {
@@ -287,7 +287,7 @@ public final class Main {
     @Command(name = "delete", aliases = "del", description = "Stop instances and forget them.")
     static final class Delete extends TargetCommand {
         Request request() {
-            return new Request.Delete(target);
+            return new Request.Delete(target, Path.of("").toAbsolutePath().toString());
         }
 
         String done() {

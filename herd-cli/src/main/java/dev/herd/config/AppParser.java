@@ -40,7 +40,7 @@ final class AppParser {
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "max_memory_restart", "cron_restart", "vizion",
-            "source_map_support", "time", "instance_var", "filter_env", "namespace", "wait_ready",
+            "source_map_support", "time", "instance_var", "filter_env", "namespace",
             "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
 

@@ -23,7 +23,7 @@ final class ClusterFields {
 
     /** The app-level fields read here. */
     static final List<String> FIELDS = List.of("port", "balancer", "listen_timeout", "drain_timeout",
-            "reload_parallelism");
+            "reload_parallelism", "wait_ready");
 
     /** The fields of {@code balancer:}, as {@code herd balance}'s flags without their dashes. */
     static final List<String> BALANCER_FIELDS = List.of("host", "mode", "algorithm", "health_check", "health_interval",
@@ -79,6 +79,10 @@ final class ClusterFields {
             }
         }
         if (!cluster) {
+            if (fields.containsKey("wait_ready") && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"))) {
+                warnings.add(label.apply("wait_ready") + ": herd waits for an app's READY=1 in cluster mode only"
+                        + " (fork-mode instances are online once started), ignored");
+            }
             for (String f : List.of("balancer", "listen_timeout", "drain_timeout", "reload_parallelism")) {
                 if (fields.containsKey(f)) {
                     warnings.add(label.apply(f) + ": only used in cluster mode (exec_mode: cluster), ignored");
@@ -110,7 +114,9 @@ final class ClusterFields {
                 throw r.fail(n, label.apply("reload_parallelism"), "expected 1 or more, got " + n.describe());
             }
         }
-        return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, parallelism);
+        boolean waitReady = fields.containsKey("wait_ready")
+                && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"));
+        return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, parallelism, waitReady);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.herd.daemon;
 
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import dev.herd.cluster.BalancerPool;
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.cluster.PortAllocator;
+import dev.herd.cluster.NotifySockets;
 import dev.herd.cluster.PortOwner;
 import dev.herd.cluster.ProbeReadiness;
 import dev.herd.supervisor.AppSpec;
@@ -59,11 +61,17 @@ final class Apps implements AutoCloseable {
     /** One loop for every cluster app's decisions: they are small, and none blocks. */
     private final Scheduler clusterLoop = Scheduler.singleThread("herd-cluster");
     private final PortAllocator ports = PortAllocator.forThisMachine();
+    private final NotifySockets notify;
     private ProbeReadiness readiness;
 
-    /** Starts an empty supervisor of real processes, within {@code limit}. */
-    Apps(InstanceLimit limit) {
+    /**
+     * Starts an empty supervisor of real processes, within {@code limit}.
+     *
+     * @param notifyDir where {@code wait_ready} instances' notify sockets are made
+     */
+    Apps(InstanceLimit limit, Path notifyDir) {
         this.limit = limit;
+        this.notify = new NotifySockets(notifyDir);
         this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
                 Math::random, e -> {
                     ClusterApp cluster = clusters.get(e.app());
@@ -161,8 +169,8 @@ final class Apps implements AutoCloseable {
         if (readiness == null) {
             readiness = new ProbeReadiness();
         }
-        return new ClusterApp(spec, cluster, supervisor, BalancerPool.factory(), ports, readiness, clusterLoop,
-                Ticker.system());
+        return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(), ports,
+                readiness, notify, clusterLoop, Ticker.system()));
     }
 
     /** The one line for a cluster app that cannot start: a taken public port names its holder. */
@@ -433,6 +441,7 @@ final class Apps implements AutoCloseable {
         clusters.values().forEach(c -> c.close().join());
         clusters.clear();
         clusterLoop.shutdown();
+        notify.close();
         synchronized (this) {
             if (readiness != null) {
                 readiness.close();

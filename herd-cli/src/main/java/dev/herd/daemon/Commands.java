@@ -76,10 +76,10 @@ final class Commands {
         on(Request.Ping.class, r -> new Pid(ProcessHandle.current().pid()));
         on(Request.Start.class, this::start);
         on(Request.ListAll.class, r -> views(sampledList()));
-        on(Request.Stop.class, r -> act(r.target(), supervisor::stop));
-        on(Request.Restart.class, r -> act(r.target(), supervisor::restart));
+        on(Request.Stop.class, r -> act(targetIds(r.target(), r.cwd()), supervisor::stop));
+        on(Request.Restart.class, r -> act(targetIds(r.target(), r.cwd()), supervisor::restart));
         on(Request.Delete.class, r -> {
-            List<Integer> ids = act(r.target(), supervisor::delete);
+            List<Integer> ids = act(targetIds(r.target(), r.cwd()), supervisor::delete);
             apps.deleted(ids);
             return ids;
         });
@@ -155,9 +155,7 @@ final class Commands {
         return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings);
     }
 
-    private List<Integer> act(String target, Function<Collection<Integer>, CompletableFuture<Void>> action)
-            throws HerdException {
-        List<Integer> ids = targetIds(target);
+    private static List<Integer> act(List<Integer> ids, Function<Collection<Integer>, CompletableFuture<Void>> action) {
         action.apply(ids).join();
         return ids;
     }
@@ -288,7 +286,7 @@ final class Commands {
             loaded = loader.load(Path.of(r.cwd()).resolve(r.target()), r.env(), r.envName(), null);
             names = loaded.apps().stream().map(AppSpec::name).toList();
         } else {
-            Set<Integer> ids = new LinkedHashSet<>(targetIds(r.target()));
+            Set<Integer> ids = new LinkedHashSet<>(targetIds(r.target(), r.cwd()));
             names = apps.list().stream().filter(i -> ids.contains(i.id())).map(InstanceInfo::app).distinct().toList();
         }
         List<AppSpec> fresh = loaded == null ? List.of()
@@ -421,6 +419,39 @@ final class Commands {
             return true;
         } catch (HerdException e) {
             return false;
+        }
+    }
+
+    /**
+     * As {@link #targetIds(String)}, and also, as PM2 takes them, an ecosystem file (the apps it
+     * names) or a script path (the apps that run it), relative to the client's {@code cwd}.
+     */
+    List<Integer> targetIds(String target, String cwd) throws HerdException {
+        try {
+            return targetIds(target);
+        } catch (HerdException unknown) {
+            if (cwd == null || target.isEmpty()) {
+                throw unknown;
+            }
+            Path file = Path.of(cwd).resolve(target).normalize();
+            if (!Files.isRegularFile(file)) {
+                throw unknown;
+            }
+            Set<String> names = new LinkedHashSet<>();
+            if (EcosystemLoader.isEcosystemFile(target)) {
+                try {
+                    loader.load(file, System.getenv(), null, null).apps().forEach(a -> names.add(a.name()));
+                } catch (ConfigException e) {
+                    throw new HerdException(e.getMessage());
+                }
+            } else {
+                apps.supervisor().apps().stream().filter(a -> a.script().equals(file)).forEach(a -> names.add(a.name()));
+            }
+            List<Integer> ids = apps.list().stream().filter(i -> names.contains(i.app())).map(InstanceInfo::id).toList();
+            if (ids.isEmpty()) {
+                throw new HerdException("no app of " + file + " runs here (" + unknown.getMessage() + ")");
+            }
+            return ids;
         }
     }
 

@@ -40,6 +40,11 @@ final class ControlServer implements AutoCloseable {
     private final String owner;
     private final Commands commands;
     private final LogStream logStream;
+    private final Object answerLock = new Object();
+    /** How many one-shot answers are being computed or written now; guarded by {@link #answerLock}. */
+    private int answering;
+    /** How long {@link #close} waits for them. */
+    private static final java.time.Duration ANSWER_GRACE = java.time.Duration.ofSeconds(2);
     private final ObjectMapper json = Protocol.json();
 
     private ControlServer(Path socket, ServerSocketChannel server, String owner, Commands commands, LogStream logStream) {
@@ -69,11 +74,26 @@ final class ControlServer implements AutoCloseable {
         daemonThread(this::accept, "herd-accept").start();
     }
 
-    /** Stops accepting and removes the socket file; connections being served finish on their own. */
+    /**
+     * Stops accepting and removes the socket file, then waits (a little) for the answers being
+     * written: the answer to {@code kill} itself must reach its client before the daemon exits.
+     * Log streams and reloads still running are cut off.
+     */
     @Override
     public void close() throws IOException {
         server.close();
         Files.deleteIfExists(socket);
+        synchronized (answerLock) {
+            long deadline = System.nanoTime() + ANSWER_GRACE.toNanos();
+            while (answering > 0 && System.nanoTime() - deadline < 0) {
+                try {
+                    answerLock.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     private void accept() {
@@ -129,7 +149,17 @@ final class ControlServer implements AutoCloseable {
                 stream(envelope.request(), out);
                 return;
             }
-            Protocol.write(out, answer(envelope.request()));
+            synchronized (answerLock) {
+                answering++;
+            }
+            try {
+                Protocol.write(out, answer(envelope.request()));
+            } finally {
+                synchronized (answerLock) {
+                    answering--;
+                    answerLock.notifyAll();
+                }
+            }
         } catch (IOException e) {
             log.debug("connection ended: {}", e.getMessage());
         } catch (RuntimeException e) {

@@ -30,7 +30,7 @@ public final class Daemon {
 
     private Daemon(HerdHome home, InstanceLimit limit) {
         this.home = home;
-        this.apps = new Apps(limit);
+        this.apps = new Apps(limit, home.notifyDir());
         this.store = new StateStore(home, apps::snapshot);
         apps.subscribe(e -> store.recordSoon());
     }

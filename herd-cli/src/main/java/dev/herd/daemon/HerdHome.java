@@ -97,6 +97,11 @@ public record HerdHome(Path dir) {
         return dir.resolve("running.json");
     }
 
+    /** Where cluster instances that say when they are ready ({@code wait_ready}) get their notify sockets. */
+    public Path notifyDir() {
+        return dir.resolve("notify");
+    }
+
     /** The process list carried over by {@code update}, apart from the user's saved one. */
     public Path updateDumpFile() {
         return dir.resolve("update-dump.json");

@@ -56,16 +56,40 @@ public sealed interface Request {
     record ListAll() implements Request {
     }
 
-    /** @param target an id, an app name or {@code all} */
-    record Stop(String target) implements Request {
+    /**
+     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
+     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     */
+    record Stop(String target, String cwd) implements Request {
+
+        /** A target that is an id, an app name or {@code all}. */
+        public Stop(String target) {
+            this(target, null);
+        }
     }
 
-    /** @param target an id, an app name or {@code all} */
-    record Restart(String target) implements Request {
+    /**
+     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
+     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     */
+    record Restart(String target, String cwd) implements Request {
+
+        /** A target that is an id, an app name or {@code all}. */
+        public Restart(String target) {
+            this(target, null);
+        }
     }
 
-    /** @param target an id, an app name or {@code all} */
-    record Delete(String target) implements Request {
+    /**
+     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
+     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     */
+    record Delete(String target, String cwd) implements Request {
+
+        /** A target that is an id, an app name or {@code all}. */
+        public Delete(String target) {
+            this(target, null);
+        }
     }
 
     /** @param target an id, an app name or {@code all} */

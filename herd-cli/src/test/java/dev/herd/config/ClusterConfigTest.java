@@ -210,6 +210,27 @@ class ClusterConfigTest {
     }
 
     @Test
+    void waitReadyMakesAClusterAppWaitForItsReadyNotification() throws ConfigException {
+        LoadedApps loaded = load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    port: 8000
+                    wait_ready: true
+                    listen_timeout: 8000
+                  - name: job
+                    script: server.js
+                    wait_ready: true
+                """);
+
+        assertThat(loaded.clusterOf("api").waitReady()).isTrue();
+        assertThat(loaded.clusterOf("api").listenTimeout()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(loaded.warnings()).containsExactly("apps[1].wait_ready: herd waits for an app's READY=1 in cluster"
+                + " mode only (fork-mode instances are online once started), ignored");
+    }
+
+    @Test
     void startWithPortIsAClusterApp() throws ConfigException {
         LoadedApps loaded = fx.loader().fromCommand(new StartCommand("server.js", tmp, "api", "4",
                 List.of("--port", "{port}"), null, List.of(), fx.env(), 8000));

@@ -145,11 +145,27 @@ public final class ClusterApp {
         abstract void onFailed(MemberState m, String reason);
     }
 
+    /**
+     * What the cluster apps of one daemon (or one primary) share.
+     *
+     * @param supervisor runs the instances; its events must reach each app's {@link #onInstanceEvent}
+     * @param pools      opens public ports
+     * @param ports      hands out internal ports
+     * @param readiness  probes a starting instance's port or health path
+     * @param notifySockets the notify sockets of {@code wait_ready} apps' instances
+     * @param loop       where the apps' decisions run
+     * @param ticker     the loop's clock
+     */
+    public record Services(Supervisor supervisor, Pool.Factory pools, PortAllocator ports, ReadinessCheck readiness,
+                           NotifySockets notifySockets, Scheduler loop, Ticker ticker) {
+    }
+
     private final ClusterSpec cluster;
     private final Supervisor supervisor;
     private final Pool.Factory pools;
     private final PortAllocator ports;
     private final ReadinessCheck readiness;
+    private final NotifySockets notify;
     private final Scheduler loop;
     private final Ticker ticker;
     private final Map<Integer, MemberState> members = new LinkedHashMap<>();
@@ -158,25 +174,20 @@ public final class ClusterApp {
     private Operation operation;
 
     /**
-     * @param spec       the app; its instance count is how many to start
-     * @param cluster    its public port and rules
-     * @param supervisor runs the instances; its events must reach {@link #onInstanceEvent}
-     * @param pools      opens the public port
-     * @param ports      hands out internal ports
-     * @param readiness  probes a starting instance
-     * @param loop       where this app's decisions run
-     * @param ticker     the loop's clock
+     * @param spec     the app; its instance count is how many to start
+     * @param cluster  its public port and rules
+     * @param services what it shares with the other cluster apps
      */
-    public ClusterApp(AppSpec spec, ClusterSpec cluster, Supervisor supervisor, Pool.Factory pools, PortAllocator ports,
-                      ReadinessCheck readiness, Scheduler loop, Ticker ticker) {
+    public ClusterApp(AppSpec spec, ClusterSpec cluster, Services services) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.cluster = Objects.requireNonNull(cluster, "cluster");
-        this.supervisor = supervisor;
-        this.pools = pools;
-        this.ports = ports;
-        this.readiness = readiness;
-        this.loop = loop;
-        this.ticker = ticker;
+        this.supervisor = services.supervisor();
+        this.pools = services.pools();
+        this.ports = services.ports();
+        this.readiness = services.readiness();
+        this.notify = Objects.requireNonNull(services.notifySockets(), "notifySockets");
+        this.loop = services.loop();
+        this.ticker = services.ticker();
     }
 
     /** The app's name. */
@@ -204,7 +215,7 @@ public final class ClusterApp {
             List<InstancePlan> plans = new ArrayList<>();
             try {
                 for (int i = 0; i < spec.instances(); i++) {
-                    plans.add(plan(spec, i, ports.allocate()));
+                    plans.add(planFor(spec, i, ports.allocate()));
                 }
             } catch (RuntimeException e) {
                 plans.forEach(p -> ports.release(p.port()));
@@ -236,7 +247,7 @@ public final class ClusterApp {
             List<RestoredInstance> restored = new ArrayList<>();
             for (Restored r : instances) {
                 ports.hold(r.port());
-                InstancePlan plan = plan(spec, r.index(), r.port());
+                InstancePlan plan = planFor(spec, r.index(), r.port());
                 restored.add(new RestoredInstance(r.id(), r.index(), r.state(), r.reason(), plan));
                 // Known before the supervisor spawns it, so that its first event finds it.
                 join(r.id(), plan);
@@ -337,7 +348,7 @@ public final class ClusterApp {
      */
     public CompletableFuture<Void> close() {
         return onLoop(() -> {
-            members.values().forEach(m -> ports.release(m.port));
+            members.values().forEach(this::leave);
             members.clear();
             closePool();
             return null;
@@ -400,6 +411,7 @@ public final class ClusterApp {
                 if (e.to() != ProcessState.STOPPING) {
                     m.pid = 0;
                 }
+                notify.reset(m.port);
                 boolean endedBeforeReady = e.from() == ProcessState.STARTING && e.to() != ProcessState.STOPPING;
                 if (endedBeforeReady && operation != null) {
                     operation.onFailed(m, e.reason());
@@ -417,7 +429,10 @@ public final class ClusterApp {
         if (m.probeRun != run) {
             return;
         }
-        readiness.probe(m.port, cluster.balancer().readinessPath()).whenCompleteAsync((ready, failure) -> {
+        CompletableFuture<Boolean> look = cluster.waitReady()
+                ? CompletableFuture.completedFuture(notify.isReady(m.port))
+                : readiness.probe(m.port, cluster.balancer().readinessPath());
+        look.whenCompleteAsync((ready, failure) -> {
             if (m.probeRun != run) {
                 return;
             }
@@ -430,7 +445,7 @@ public final class ClusterApp {
             if (ticker.nanos() - deadlineNanos >= 0) {
                 m.probeRun++;
                 String why = "not ready within listen_timeout (" + seconds(cluster.listenTimeout().toNanos())
-                        + "): " + readyHow(m.port) + " never";
+                        + "): " + notReadyHow(m.port);
                 if (operation != null && operation.owns(m)) {
                     operation.onFailed(m, why);
                 } else {
@@ -443,7 +458,19 @@ public final class ClusterApp {
         }, loop);
     }
 
+    private String notReadyHow(int port) {
+        if (cluster.waitReady()) {
+            return "no READY=1 on its NOTIFY_SOCKET";
+        }
+        String path = cluster.balancer().readinessPath();
+        return path == null ? "port " + port + " accepted no connection" : "GET " + path + " on port " + port
+                + " answered no 2xx";
+    }
+
     private String readyHow(int port) {
+        if (cluster.waitReady()) {
+            return "it said READY=1 on its NOTIFY_SOCKET";
+        }
         String path = cluster.balancer().readinessPath();
         return path == null ? "port " + port + " accepts connections" : "GET " + path + " on port " + port + " answers 2xx";
     }
@@ -462,6 +489,7 @@ public final class ClusterApp {
         if (pool != null) {
             pool.remove(m.id);
         }
+        notify.close(m.port);
         ports.release(m.port);
     }
 
@@ -522,7 +550,13 @@ public final class ClusterApp {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        InstancePlan plan = plan(version, index, port);
+        InstancePlan plan;
+        try {
+            plan = planFor(version, index, port);
+        } catch (RuntimeException e) {
+            ports.release(port);
+            return CompletableFuture.failedFuture(e);
+        }
         return supervisor.addInstance(version, plan, false).handleAsync((id, failure) -> {
             if (failure != null) {
                 ports.release(port);
@@ -757,6 +791,24 @@ public final class ClusterApp {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    /**
+     * {@link #plan}, and for a {@code wait_ready} app the instance's notify socket in
+     * {@code NOTIFY_SOCKET}.
+     */
+    private InstancePlan planFor(AppSpec version, int index, int port) {
+        InstancePlan plan = plan(version, index, port);
+        if (!cluster.waitReady()) {
+            return plan;
+        }
+        Map<String, String> env = new LinkedHashMap<>(plan.env());
+        try {
+            env.put("NOTIFY_SOCKET", notify.open(port).toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make the notify socket of port " + port, e);
+        }
+        return new InstancePlan(index, plan.command(), env, plan.outLog(), plan.errLog(), port, plan.readiness());
+    }
 
     /**
      * The plan of an instance at {@code index} on {@code port}: {@code PORT} set to it (replacing

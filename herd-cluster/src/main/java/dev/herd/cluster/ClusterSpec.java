@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param drainTimeout      how long a drained instance's requests in flight may take before it
  *                          is stopped anyway
  * @param reloadParallelism how many instances a reload replaces at once, at least 1
+ * @param waitReady         whether an instance is ready only when it says so, through systemd's
+ *                          notify protocol ({@code READY=1} on its {@code NOTIFY_SOCKET}), rather
+ *                          than when its port answers (PM2's {@code wait_ready})
  */
 public record ClusterSpec(String host, int port, BalancerSettings balancer, Duration listenTimeout,
-                          Duration drainTimeout, int reloadParallelism) {
+                          Duration drainTimeout, int reloadParallelism, boolean waitReady) {
 
     /** PM2's {@code listen_timeout} is 3 s, short for a JVM; herd waits longer, and fails past it. */
     public static final Duration DEFAULT_LISTEN_TIMEOUT = Duration.ofSeconds(10);
@@ -37,6 +40,12 @@ public record ClusterSpec(String host, int port, BalancerSettings balancer, Dura
         if (reloadParallelism < 1) {
             throw new IllegalArgumentException("reloadParallelism must be at least 1, was " + reloadParallelism);
         }
+    }
+
+    /** A cluster whose instances are ready when their port answers. */
+    public ClusterSpec(String host, int port, BalancerSettings balancer, Duration listenTimeout, Duration drainTimeout,
+                       int reloadParallelism) {
+        this(host, port, balancer, listenTimeout, drainTimeout, reloadParallelism, false);
     }
 
     /** A cluster on {@code 0.0.0.0:port} with every default. */

@@ -1,6 +1,7 @@
 package dev.herd.cluster;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,8 +145,11 @@ public final class HerdCluster {
         Supervisor supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
                 Math::random, e -> apps.forEach(a -> a.onInstanceEvent(e)));
         ProbeReadiness readiness = new ProbeReadiness();
-        ClusterApp app = new ClusterApp(spec, cluster, supervisor, BalancerPool.factory(), PortAllocator.forThisMachine(),
-                readiness, Scheduler.singleThread("herd-cluster"), Ticker.system());
+        // Workers are ready when their port answers; the notify sockets stay unused, so a temporary folder does.
+        NotifySockets notify = new NotifySockets(Files.createTempDirectory("herd-cluster-"));
+        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(),
+                PortAllocator.forThisMachine(), readiness, notify, Scheduler.singleThread("herd-cluster"),
+                Ticker.system()));
         apps.add(app);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

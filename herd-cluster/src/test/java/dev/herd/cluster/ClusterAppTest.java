@@ -54,11 +54,11 @@ class ClusterAppTest {
     private Supervisor supervisor;
     private int nextPort = 30000;
     private ClusterApp app;
+    private final List<ClusterApp> apps = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() {
         logs = new LogRegistry();
-        List<ClusterApp> apps = new CopyOnWriteArrayList<>();
         supervisor = new Supervisor(os, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop,
                 e -> apps.forEach(a -> a.onInstanceEvent(e)));
         app = cluster(spec("api", 2), ClusterSpec.onPort(8000));
@@ -72,8 +72,9 @@ class ClusterAppTest {
 
     private ClusterApp cluster(AppSpec spec, ClusterSpec cluster) {
         PortAllocator ports = new PortAllocator(30000, 30999, port -> true, bound -> nextPort++ - 30000);
-        return new ClusterApp(spec, cluster, supervisor, pools, ports,
-                (port, path) -> CompletableFuture.completedFuture(readyPorts.contains(port)), loop, loop);
+        return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, pools, ports,
+                (port, path) -> CompletableFuture.completedFuture(readyPorts.contains(port)),
+                new NotifySockets(dir.resolve("notify")), loop, loop));
     }
 
     private AppSpec spec(String name, int instances) {
@@ -337,6 +338,34 @@ class ClusterAppTest {
         assertThat(pools.current().states).containsOnlyKeys(ids.get(0), ids.get(1));
         loop.advance(ClusterApp.READY_POLL);
         assertThat(pools.current().states).containsValues("admitted", "admitted");
+    }
+
+    @Test
+    void aWaitReadyInstanceIsReadyWhenItSaysSoNotWhenItsPortAnswers() throws Exception {
+        ClusterSpec base = ClusterSpec.onPort(8000);
+        ClusterApp notified = cluster(spec("notified", 1), new ClusterSpec(base.host(), base.port(), base.balancer(),
+                base.listenTimeout(), base.drainTimeout(), 1, true));
+        apps.add(notified);
+        notified.start(true).join();
+        Member m = notified.members().join().get(0);
+        String socket = os.last().env().get("NOTIFY_SOCKET");
+        assertThat(socket).endsWith("/notify/" + m.port() + ".sock");
+
+        readyPorts.add(m.port());
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(notified.members().join().get(0).place()).isEqualTo(Place.STARTING);
+
+        try (org.newsclub.net.unix.AFUNIXDatagramSocket client = org.newsclub.net.unix.AFUNIXDatagramSocket.newInstance()) {
+            byte[] ready = "READY=1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            client.connect(org.newsclub.net.unix.AFUNIXSocketAddress.of(new java.io.File(socket)));
+            client.send(new java.net.DatagramPacket(ready, ready.length));
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            loop.advance(ClusterApp.READY_POLL);
+            return notified.members().join().get(0).place() == Place.READY;
+        });
+        assertThat(supervisor.list().stream().filter(i -> i.app().equals("notified")).findFirst().orElseThrow()
+                .lastReason()).contains("it said READY=1 on its NOTIFY_SOCKET");
     }
 
     @Test

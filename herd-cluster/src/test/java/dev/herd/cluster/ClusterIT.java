@@ -65,6 +65,7 @@ class ClusterIT {
     private LogRegistry logs;
     private Supervisor supervisor;
     private ProbeReadiness readiness;
+    private NotifySockets notify;
     private final List<ClusterApp> apps = new CopyOnWriteArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -73,6 +74,7 @@ class ClusterIT {
     void setUp() {
         logs = new LogRegistry();
         readiness = new ProbeReadiness();
+        notify = new NotifySockets(dir.resolve("notify"));
         supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis, Math::random,
                 e -> apps.forEach(a -> a.onInstanceEvent(e)));
     }
@@ -82,6 +84,7 @@ class ClusterIT {
         supervisor.close();
         apps.forEach(a -> a.close().join());
         readiness.close();
+        notify.close();
         logs.close();
     }
 
@@ -101,8 +104,9 @@ class ClusterIT {
     private ClusterApp cluster(AppSpec spec, int publicPort, Duration listenTimeout) {
         ClusterSpec cs = new ClusterSpec("127.0.0.1", publicPort, BalancerSettings.DEFAULT, listenTimeout,
                 ClusterSpec.DEFAULT_DRAIN_TIMEOUT, 1);
-        ClusterApp app = new ClusterApp(spec, cs, supervisor, BalancerPool.factory(), PortAllocator.forThisMachine(),
-                readiness, Scheduler.singleThread("cluster-" + spec.name()), Ticker.system());
+        ClusterApp app = new ClusterApp(spec, cs, new ClusterApp.Services(supervisor, BalancerPool.factory(),
+                PortAllocator.forThisMachine(), readiness, notify, Scheduler.singleThread("cluster-" + spec.name()),
+                Ticker.system()));
         apps.add(app);
         return app;
     }
@@ -290,6 +294,49 @@ class ClusterIT {
         }
         assertThat(app.members().join()).hasSize(1);
         assertThat(supervisor.list()).hasSize(1);
+    }
+
+    @Test
+    void aWaitReadyInstanceGetsNoTrafficBeforeItSaysReady() throws Exception {
+        // Binds at once, says READY=1 on NOTIFY_SOCKET (as sd_notify does) only once its file "warm" exists.
+        Path server = dir.resolve("notify.py");
+        Files.writeString(server, """
+                import http.server, os, socket, threading, time
+                class H(http.server.BaseHTTPRequestHandler):
+                    def do_GET(self):
+                        body = ('warm' if os.path.exists('warm') else 'cold').encode()
+                        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *a): pass
+                s = http.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), H)
+                threading.Thread(target=s.serve_forever, daemon=True).start()
+                while not os.path.exists('warm'): time.sleep(0.05)
+                n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                n.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])
+                while True: time.sleep(1)
+                """);
+        AppSpec spec = new AppSpec("notified", server, Path.of("/usr/bin/env"), List.of("python3"), List.of(), dir,
+                new HashMap<>(System.getenv()), 1, RestartPolicy.DEFAULT, StopPolicy.DEFAULT,
+                new LogPolicy(dir.resolve("n-out.log"), dir.resolve("n-error.log"), false, null, 0, 0));
+        int port = freePort();
+        ClusterSpec cs = new ClusterSpec("127.0.0.1", port, BalancerSettings.DEFAULT, Duration.ofSeconds(20),
+                ClusterSpec.DEFAULT_DRAIN_TIMEOUT, 1, true);
+        ClusterApp app = new ClusterApp(spec, cs, new ClusterApp.Services(supervisor, BalancerPool.factory(),
+                PortAllocator.forThisMachine(), readiness, notify, Scheduler.singleThread("cluster-notified"),
+                Ticker.system()));
+        apps.add(app);
+        app.start(true).join();
+        Member m = app.members().join().get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> readiness.probe(m.port(), null).join());
+
+        assertThat(app.members().join().get(0).place()).isEqualTo(Place.STARTING);
+        HttpResponse<String> early = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(early.statusCode()).isEqualTo(503);
+
+        Files.writeString(dir.resolve("warm"), "");
+        awaitAllReady(app, 1);
+        assertThat(get(port, "/")).isEqualTo("warm");
     }
 
     @Test
