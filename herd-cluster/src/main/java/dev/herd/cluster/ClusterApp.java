@@ -97,7 +97,10 @@ public final class ClusterApp {
     private static final class MemberState {
         final int id;
         final int index;
-        final int port;
+        /** Its internal port; a new one when another program took it between two runs. */
+        int port;
+        /** The version it runs, to plan it again. */
+        AppSpec version;
         Place place = Place.OUT;
         ProcessState state = ProcessState.STOPPED;
         long pid;
@@ -230,7 +233,7 @@ public final class ClusterApp {
                 return;
             }
             for (int i = 0; i < ids.size(); i++) {
-                join(ids.get(i), plans.get(i));
+                join(ids.get(i), plans.get(i), spec);
             }
         }, loop)).thenCompose(ids -> (run ? supervisor.start(ids) : CompletableFuture.<Void>completedFuture(null))
                 .thenApply(v -> ids));
@@ -250,7 +253,7 @@ public final class ClusterApp {
                 InstancePlan plan = planFor(spec, r.index(), r.port());
                 restored.add(new RestoredInstance(r.id(), r.index(), r.state(), r.reason(), plan));
                 // Known before the supervisor spawns it, so that its first event finds it.
-                join(r.id(), plan);
+                join(r.id(), plan, spec);
             }
             if (restored.stream().anyMatch(r -> r.state() != ProcessState.STOPPED && r.state() != ProcessState.ERRORED)) {
                 openPool();
@@ -379,6 +382,10 @@ public final class ClusterApp {
                 m.probeRun++;
                 m.place = Place.STARTING;
                 m.pid = e.pid();
+                if (e.port() != m.port && e.port() > 0) {
+                    // It runs the plan it was moved to before the pool heard of it: follow the run.
+                    moved(m, e.port());
+                }
                 m.startedNanos = ticker.nanos();
                 if (e.pid() > 0) {
                     if (pool == null) {
@@ -413,6 +420,9 @@ public final class ClusterApp {
                 }
                 notify.reset(m.port);
                 boolean endedBeforeReady = e.from() == ProcessState.STARTING && e.to() != ProcessState.STOPPING;
+                if (endedBeforeReady && e.to() == ProcessState.WAITING_RESTART && !ports.isFree(m.port)) {
+                    movePort(m);
+                }
                 if (endedBeforeReady && operation != null) {
                     operation.onFailed(m, e.reason());
                 }
@@ -422,6 +432,47 @@ public final class ClusterApp {
                 }
             }
         }
+    }
+
+    /**
+     * The instance died before it was ready and its port is not free: another program took it
+     * between our check and its bind. Its next run gets another port (the next but one, if its
+     * restart was already under way).
+     */
+    private void movePort(MemberState m) {
+        int old = m.port;
+        int fresh;
+        try {
+            fresh = ports.allocate();
+        } catch (RuntimeException e) {
+            log.error("{}[{}]: port {} is taken and no other is free: {}", spec.name(), m.index, old, e.getMessage());
+            return;
+        }
+        InstancePlan plan = planFor(m.version, m.index, fresh);
+        log.warn("{}[{}] (id {}): its port {} is held by {}: it moves to port {}", spec.name(), m.index, m.id, old,
+                PortOwner.of(old).orElse("another program"), fresh);
+        supervisor.replan(m.id, plan).whenCompleteAsync((v, failure) -> {
+            if (failure != null) {
+                // It runs again already, on the old port: it will fail and come back here.
+                ports.release(fresh);
+                return;
+            }
+            if (m.port == old) {
+                moved(m, fresh);
+            }
+        }, loop);
+    }
+
+    /** The pool and the ports follow an instance to its new port. */
+    private void moved(MemberState m, int fresh) {
+        int old = m.port;
+        if (pool != null) {
+            pool.remove(m.id);
+            pool.add(m.id, fresh);
+        }
+        notify.close(old);
+        ports.release(old);
+        m.port = fresh;
     }
 
     /** Probes until ready (then marks it), or until the deadline (then it has failed). */
@@ -477,8 +528,9 @@ public final class ClusterApp {
 
     // ---- the pool ----------------------------------------------------------------------------
 
-    private void join(int id, InstancePlan plan) {
+    private void join(int id, InstancePlan plan, AppSpec version) {
         MemberState m = new MemberState(id, plan.index(), plan.port());
+        m.version = version;
         members.put(id, m);
         if (pool != null) {
             pool.add(id, plan.port());
@@ -562,7 +614,7 @@ public final class ClusterApp {
                 ports.release(port);
                 throw new CompletionException(Supervisor.cause(failure));
             }
-            join(id, plan);
+            join(id, plan, version);
             MemberState m = members.get(id);
             created.accept(m);
             supervisor.start(List.of(id));

@@ -119,6 +119,11 @@ public final class PortAllocator {
         held.remove(port);
     }
 
+    /** Whether a server could bind {@code port} now (whoever holds it). */
+    public boolean isFree(int port) {
+        return isFree.test(port);
+    }
+
     /** Whether the port is held. */
     public synchronized boolean isHeld(int port) {
         return held.contains(port);

@@ -49,6 +49,8 @@ class ClusterAppTest {
     private final FakeProcesses os = new FakeProcesses();
     private final FakePools pools = new FakePools();
     private final Set<Integer> readyPorts = new HashSet<>();
+    /** Ports another program listens on. */
+    private final Set<Integer> takenPorts = new HashSet<>();
     private final List<Progress> progress = new CopyOnWriteArrayList<>();
     private LogRegistry logs;
     private Supervisor supervisor;
@@ -71,7 +73,8 @@ class ClusterAppTest {
     }
 
     private ClusterApp cluster(AppSpec spec, ClusterSpec cluster) {
-        PortAllocator ports = new PortAllocator(30000, 30999, port -> true, bound -> nextPort++ - 30000);
+        PortAllocator ports = new PortAllocator(30000, 30999, port -> !takenPorts.contains(port),
+                bound -> nextPort++ - 30000);
         return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, pools, ports,
                 (port, path) -> CompletableFuture.completedFuture(readyPorts.contains(port)),
                 new NotifySockets(dir.resolve("notify")), loop, loop));
@@ -369,6 +372,29 @@ class ClusterAppTest {
     }
 
     @Test
+    void anInstanceWhosePortAnotherProgramTookMovesToAnotherPort() {
+        app.start(true).join();
+        Member m = members().get(0);
+        FakeProcess first = processOf(m);
+        takenPorts.add(m.port());
+
+        first.exit(1);
+        loop.advance(Duration.ofMillis(100));
+
+        Member moved = members().get(0);
+        assertThat(moved.port()).isNotEqualTo(m.port());
+        FakeProcess second = processOf(moved);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.env()).containsEntry("PORT", Integer.toString(moved.port()));
+        assertThat(second.command()).endsWith("--port", Integer.toString(moved.port()));
+        FakePool pool = pools.current();
+        assertThat(pool.ports).containsEntry(m.id(), moved.port());
+        readyPorts.add(moved.port());
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(pool.states.get(m.id())).isEqualTo("admitted");
+    }
+
+    @Test
     void aTakenPublicPortStartsNothing() {
         pools.failWith = new BindException("127.0.0.1:8000 is in use");
 
@@ -403,6 +429,7 @@ class ClusterAppTest {
     /** Records what the app asks of its pool; drains finish at once unless held. */
     static final class FakePool implements Pool {
         final Map<Integer, String> states = new LinkedHashMap<>();
+        final Map<Integer, Integer> ports = new LinkedHashMap<>();
         final Map<Integer, Integer> inFlight = new LinkedHashMap<>();
         final Map<Integer, CompletableFuture<Void>> drains = new LinkedHashMap<>();
         final List<Integer> drained = new CopyOnWriteArrayList<>();
@@ -417,6 +444,7 @@ class ClusterAppTest {
         @Override
         public void add(int id, int port) {
             states.put(id, "added");
+            ports.put(id, port);
         }
 
         @Override

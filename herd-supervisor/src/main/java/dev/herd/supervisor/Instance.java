@@ -19,7 +19,8 @@ final class Instance {
     final int id;
     final int index;
     final AppSpec spec;
-    final InstancePlan plan;
+    /** Replaced only between runs ({@code Supervisor.replan}): a new port after its own was taken. */
+    InstancePlan plan;
     final RestartTracker tracker;
     final LogWriter out;
     final LogWriter err;

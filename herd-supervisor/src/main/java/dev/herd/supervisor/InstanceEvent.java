@@ -12,9 +12,10 @@ package dev.herd.supervisor;
  * @param to          new state
  * @param pid         the process id, or 0 when there is no process
  * @param reason      why, in words
+ * @param port        the port its plan gives it (cluster mode), 0 for none
  */
 public record InstanceEvent(long epochMillis, int id, String app, int index, ProcessState from, ProcessState to,
-                            long pid, String reason) {
+                            long pid, String reason, int port) {
 
     @Override
     public String toString() {

@@ -234,6 +234,33 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /**
+     * Gives an instance that is not running (waiting to restart, stopped or errored) a new plan
+     * for its next runs: a cluster instance whose port another program took gets another one.
+     * The index and log files stay.
+     *
+     * @return completes when done; fails with {@link IllegalArgumentException} if there is no such
+     *         instance, it runs, or the plan changes its index or log files
+     */
+    public CompletableFuture<Void> replan(int id, InstancePlan plan) {
+        return call(() -> {
+            Instance inst = instances.get(id);
+            if (inst == null) {
+                throw new IllegalArgumentException("no instance with id " + id);
+            }
+            if (inst.state.isRunning()) {
+                throw new IllegalArgumentException(inst.spec.name() + "[" + inst.index + "] runs: it keeps its plan");
+            }
+            if (plan.index() != inst.index || !plan.outLog().equals(inst.plan.outLog())
+                    || !plan.errLog().equals(inst.plan.errLog())) {
+                throw new IllegalArgumentException(inst.spec.name() + "[" + inst.index
+                        + "]: a new plan keeps the index and log files");
+            }
+            inst.plan = plan;
+            return null;
+        });
+    }
+
+    /**
      * Replaces an app's definition without touching its instances: what {@link #apps()} reports
      * and a save keeps (a scale's new count, or the running version after a reload gave up).
      *
@@ -622,7 +649,7 @@ public final class Supervisor implements AutoCloseable {
         inst.state = next;
         inst.reason = reason;
         InstanceEvent e = new InstanceEvent(wallClock.getAsLong(), inst.id, inst.spec.name(), inst.index, from, next,
-                inst.pid(), reason);
+                inst.pid(), reason, inst.plan.port());
         if (next == ProcessState.ERRORED) {
             log.error("{}", e);
         } else {

@@ -330,4 +330,25 @@ class SupervisorTest {
         assertThatThrownBy(() -> supervisor.redefine(app("other")).join())
                 .hasCauseInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void replanGivesAnInstanceThatDoesNotRunANewPortForItsNextRun() {
+        AppSpec spec = app("api");
+        int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);
+
+        assertThatThrownBy(() -> supervisor.replan(id, marked(spec, 0, 41001)).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("runs");
+        os.last().exit(1);
+        supervisor.replan(id, marked(spec, 0, 41001)).join();
+        loop.advance(Duration.ofSeconds(1));
+
+        assertThat(os.last().env()).containsEntry("PORT", "41001");
+        assertThat(info(id).plan().port()).isEqualTo(41001);
+        assertThat(events.get(events.size() - 1).port()).isEqualTo(41001);
+        InstancePlan otherLogs = new InstancePlan(0, List.of("x"), Map.of(), dir.resolve("other.log"),
+                dir.resolve("other.err"), 41002, Readiness.WHEN_MARKED);
+        os.last().exit(1);
+        assertThatThrownBy(() -> supervisor.replan(id, otherLogs).join())
+                .hasMessageContaining("keeps the index and log files");
+    }
 }
