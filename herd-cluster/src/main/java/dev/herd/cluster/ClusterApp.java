@@ -23,6 +23,8 @@ import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.Readiness;
 import dev.herd.supervisor.RestoredInstance;
 import dev.herd.supervisor.Scheduler;
+import dev.herd.supervisor.Signal;
+import dev.herd.supervisor.StopPolicy;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
 
@@ -641,18 +643,31 @@ public final class ClusterApp {
     }
 
     /** Stops and forgets an instance; completes when its tree is gone. */
-    private CompletableFuture<Void> retire(MemberState m) {
+    /**
+     * Stops and forgets an instance; completes, when its tree is gone, with how it ended:
+     * {@code "stopped"}, or that its stop signal did not end it and it was killed.
+     */
+    private CompletableFuture<String> retire(MemberState m) {
         if (pool != null) {
             pool.maintain(m.id);
         }
-        return supervisor.delete(List.of(m.id)).handleAsync((v, failure) -> {
-            members.remove(m.id);
-            leave(m);
-            if (failure != null) {
-                log.error("{}[{}] (id {}): stopping it failed", spec.name(), m.index, m.id, failure);
-            }
-            return null;
-        }, loop);
+        StopPolicy stop = m.version.stop();
+        return supervisor.stop(List.of(m.id))
+                .thenCompose(v -> supervisor.info(m.id))
+                .thenApply(info -> info.flatMap(i -> i.lastExits().stream().findFirst()).orElse(null))
+                .thenCompose(exit -> supervisor.delete(List.of(m.id)).thenApply(v -> exit))
+                .handleAsync((exit, failure) -> {
+                    members.remove(m.id);
+                    leave(m);
+                    if (failure != null) {
+                        log.error("{}[{}] (id {}): stopping it failed", spec.name(), m.index, m.id, failure);
+                        return "stopped";
+                    }
+                    boolean killed = exit != null && exit.requested() && exit.signal() == Signal.SIGKILL
+                            && stop.killSignal() != Signal.SIGKILL;
+                    return killed ? "killed: " + stop.killSignal().name() + " did not end it within kill_timeout ("
+                            + seconds(stop.killTimeout().toNanos()) + ")" : "stopped";
+                }, loop);
     }
 
     private void finish(Operation op, Outcome outcome) {
@@ -712,14 +727,14 @@ public final class ClusterApp {
             } else if (a instanceof RollingReload.StopOld s) {
                 MemberState old = oldBySlot.get(s.oldId());
                 String pid = pidText(old);
-                retire(old).whenComplete((v, failure) -> {
+                retire(old).whenComplete((how, failure) -> {
                     progress.accept(new Progress(old.index, "stopped", "instance " + old.index + ": old pid " + pid
-                            + " stopped"));
+                            + " " + how));
                     apply(machine.on(new RollingReload.OldStopped(s.oldId())));
                 });
             } else if (a instanceof RollingReload.StopNew s) {
                 MemberState m = members.get(s.newId());
-                CompletableFuture<Void> gone = m == null ? CompletableFuture.completedFuture(null) : retire(m);
+                CompletableFuture<String> gone = m == null ? CompletableFuture.completedFuture("gone") : retire(m);
                 gone.whenComplete((v, failure) -> apply(machine.on(new RollingReload.NewStopped(s.oldId()))));
             } else if (a instanceof RollingReload.Finished f) {
                 if (!f.succeeded()) {
@@ -797,9 +812,9 @@ public final class ClusterApp {
                 drain(m).thenCompose(how -> {
                     progress.accept(new Progress(m.index, "drained", "instance " + m.index + ": pid " + pid + " " + how));
                     return retire(m);
-                }).whenComplete((v, f) -> {
-                    progress.accept(new Progress(m.index, "stopped", "instance " + m.index + ": pid " + pid
-                            + " stopped"));
+                }).whenComplete((how, f) -> {
+                    progress.accept(new Progress(m.index, "stopped", "instance " + m.index + ": pid " + pid + " "
+                            + how));
                     oneDone();
                 });
             }

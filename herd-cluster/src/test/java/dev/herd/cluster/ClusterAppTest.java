@@ -395,6 +395,26 @@ class ClusterAppTest {
     }
 
     @Test
+    void anOldInstanceThatIgnoresSigtermIsKilledAtKillTimeoutAndTheReloadSaysSo() {
+        app.start(true).join();
+        allReady();
+        Member old = members().get(0);
+        processOf(old).ignoreTerm();
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+        Member fresh = members().get(2);
+        readyPorts.add(fresh.port());
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(steps()).endsWith("0:drained");
+        loop.advance(StopPolicy.DEFAULT.killTimeout());
+
+        assertThat(progress).extracting(Progress::text).contains("instance 0: old pid " + os.launched().get(0).pid()
+                + " killed: SIGTERM did not end it within kill_timeout (5.00 s)");
+        allReady();
+        assertThat(reload).isCompletedWithValue(new Outcome(null));
+    }
+
+    @Test
     void aTakenPublicPortStartsNothing() {
         pools.failWith = new BindException("127.0.0.1:8000 is in use");
 

@@ -397,6 +397,11 @@ public final class Supervisor implements AutoCloseable {
         });
     }
 
+    /** A snapshot of one instance, without blocking: safe to compose on the supervisor's own futures. */
+    public CompletableFuture<java.util.Optional<InstanceInfo>> info(int id) {
+        return call(() -> java.util.Optional.ofNullable(instances.get(id)).map(this::info));
+    }
+
     /** A snapshot of every instance, in id order. */
     public List<InstanceInfo> list() {
         return call(() -> instances.values().stream().map(this::info).toList()).join();
