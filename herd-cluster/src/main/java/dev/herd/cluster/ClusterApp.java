@@ -223,14 +223,14 @@ public final class ClusterApp {
                     plans.add(planFor(spec, i, ports.allocate()));
                 }
             } catch (RuntimeException e) {
-                plans.forEach(p -> ports.release(p.port()));
+                plans.forEach(p -> unplan(p.port()));
                 closePool();
                 throw e;
             }
             return plans;
         }).thenCompose(plans -> supervisor.add(spec, plans, false).whenCompleteAsync((ids, failure) -> {
             if (failure != null) {
-                plans.forEach(p -> ports.release(p.port()));
+                plans.forEach(p -> unplan(p.port()));
                 closePool();
                 return;
             }
@@ -263,7 +263,7 @@ public final class ClusterApp {
             return restored;
         }).thenCompose(restored -> supervisor.restore(spec, restored).whenCompleteAsync((ids, failure) -> {
             if (failure != null) {
-                members.values().forEach(m -> ports.release(m.port));
+                members.values().forEach(m -> unplan(m.port));
                 members.clear();
                 closePool();
             }
@@ -318,9 +318,9 @@ public final class ClusterApp {
     public CompletableFuture<Outcome> reload(AppSpec next, Consumer<Progress> progress) {
         return onLoop(() -> {
             busyCheck("reload");
+            openPool();
             Reload r = new Reload(next.withInstances(spec.instances()), progress, new ArrayList<>(members.keySet()));
             operation = r;
-            openPool();
             r.apply(r.machine.begin());
             return r.done;
         }).thenCompose(f -> f);
@@ -450,13 +450,20 @@ public final class ClusterApp {
             log.error("{}[{}]: port {} is taken and no other is free: {}", spec.name(), m.index, old, e.getMessage());
             return;
         }
-        InstancePlan plan = planFor(m.version, m.index, fresh);
+        InstancePlan plan;
+        try {
+            plan = planFor(m.version, m.index, fresh);
+        } catch (RuntimeException e) {
+            unplan(fresh);
+            log.error("{}[{}]: cannot plan it on port {}: {}", spec.name(), m.index, fresh, e.getMessage());
+            return;
+        }
         log.warn("{}[{}] (id {}): its port {} is held by {}: it moves to port {}", spec.name(), m.index, m.id, old,
                 PortOwner.of(old).orElse("another program"), fresh);
         supervisor.replan(m.id, plan).whenCompleteAsync((v, failure) -> {
             if (failure != null) {
                 // It runs again already, on the old port: it will fail and come back here.
-                ports.release(fresh);
+                unplan(fresh);
                 return;
             }
             if (m.port == old) {
@@ -472,8 +479,7 @@ public final class ClusterApp {
             pool.remove(m.id);
             pool.add(m.id, fresh);
         }
-        notify.close(old);
-        ports.release(old);
+        unplan(old);
         m.port = fresh;
     }
 
@@ -543,8 +549,13 @@ public final class ClusterApp {
         if (pool != null) {
             pool.remove(m.id);
         }
-        notify.close(m.port);
-        ports.release(m.port);
+        unplan(m.port);
+    }
+
+    /** Gives back what an instance's plan took: its port, and its notify socket. */
+    private void unplan(int port) {
+        notify.close(port);
+        ports.release(port);
     }
 
     private void openPool() {
@@ -608,12 +619,12 @@ public final class ClusterApp {
         try {
             plan = planFor(version, index, port);
         } catch (RuntimeException e) {
-            ports.release(port);
+            unplan(port);
             return CompletableFuture.failedFuture(e);
         }
         return supervisor.addInstance(version, plan, false).handleAsync((id, failure) -> {
             if (failure != null) {
-                ports.release(port);
+                unplan(port);
                 throw new CompletionException(Supervisor.cause(failure));
             }
             join(id, plan, version);
