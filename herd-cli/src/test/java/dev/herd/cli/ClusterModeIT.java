@@ -284,6 +284,50 @@ class ClusterModeIT {
     }
 
     @Test
+    void aCrashedDaemonsClusterAppComesBackWithItsIdsPortsAndStatesAndServes() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 2, "server.js", 10_000).toString()).ok();
+        awaitReady(2);
+        herd.run("stop", "0").ok();
+        JsonNode before = herd.list();
+        long daemon = herd.daemonPid();
+
+        Posix.kill(daemon, Signal.SIGKILL);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(daemon).map(ProcessHandle::isAlive)
+                .orElse(false));
+        JsonNode after = herd.list();
+
+        assertThat(after.size()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(after.get(i).path("id").asInt()).isEqualTo(before.get(i).path("id").asInt());
+            assertThat(after.get(i).path("mode").asText()).isEqualTo("cluster");
+            assertThat(after.get(i).path("cluster").path("port").asInt())
+                    .isEqualTo(before.get(i).path("cluster").path("port").asInt());
+            assertThat(after.get(i).path("cluster").path("publicPort").asInt()).isEqualTo(port);
+        }
+        assertThat(after.get(0).path("status").asText()).isEqualTo("stopped");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "ready".equals(herd.list().get(1).path("cluster")
+                .path("pool").asText()));
+        assertThat(herd.run("hit", "http://127.0.0.1:" + port + "/", "-n", "3").ok().out())
+                .contains("Response #3: Hello from worker");
+    }
+
+    @Test
+    void saveAndResurrectKeepAClusterAppInClusterMode() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 2, "server.js", 10_000).toString()).ok();
+        awaitReady(2);
+        herd.run("save").ok();
+        herd.run("kill").ok();
+
+        herd.run("resurrect").ok();
+        awaitReady(2);
+
+        assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("cluster").path("publicPort").asInt()).isEqualTo(port));
+        assertThat(herd.run("hit", "http://127.0.0.1:" + port + "/", "-n", "4").ok().out()).contains("2 instances answered");
+    }
+
+    @Test
     void aTakenPublicPortIsOneLineNamingItsHolderAndNothingStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
             Herd.Result r = herd.run("start", herd.work.resolve("server.js").toString(), "-i", "2", "--port",
