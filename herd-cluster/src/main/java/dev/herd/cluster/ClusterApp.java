@@ -96,7 +96,8 @@ public final class ClusterApp {
         }
     }
 
-    private static final class MemberState {
+    /** An instance as this app tracks it; confined to the app's loop, as every field here. */
+    static final class MemberState {
         final int id;
         final int index;
         /** Its internal port; a new one when another program took it between two runs. */
@@ -119,35 +120,6 @@ public final class ClusterApp {
         Member view() {
             return new Member(id, index, port, place);
         }
-    }
-
-    /** A reload or scale in progress; one at a time per app. */
-    private abstract static class Operation {
-        final String what;
-        final Consumer<Progress> progress;
-        final CompletableFuture<Outcome> done = new CompletableFuture<>();
-
-        Operation(String what, Consumer<Progress> progress) {
-            this.what = what;
-            this.progress = progress;
-        }
-
-        /** Whether the instance is one this operation started. */
-        abstract boolean owns(MemberState m);
-
-        /** A new instance of this operation was spawned. */
-        void onStarting(MemberState m) {
-            if (owns(m)) {
-                progress.accept(new Progress(m.index, "starting", "instance " + m.index + ": new pid " + m.pid
-                        + " starting on port " + m.port));
-            }
-        }
-
-        /** A new instance of this operation got ready (and is in the pool). */
-        abstract void onReady(MemberState m);
-
-        /** A new instance of this operation failed: it exited, or never got ready. */
-        abstract void onFailed(MemberState m, String reason);
     }
 
     /**
@@ -319,7 +291,8 @@ public final class ClusterApp {
         return onLoop(() -> {
             busyCheck("reload");
             openPool();
-            Reload r = new Reload(next.withInstances(spec.instances()), progress, new ArrayList<>(members.keySet()));
+            ReloadOperation r = new ReloadOperation(this, next.withInstances(spec.instances()), progress,
+                    new ArrayList<>(members.keySet()));
             operation = r;
             r.apply(r.machine.begin());
             return r.done;
@@ -340,7 +313,7 @@ public final class ClusterApp {
         }
         return onLoop(() -> {
             busyCheck("scale");
-            Scale s = new Scale(count, progress);
+            ScaleOperation s = new ScaleOperation(this, count, progress);
             operation = s;
             s.begin();
             return s.done;
@@ -558,7 +531,7 @@ public final class ClusterApp {
         ports.release(port);
     }
 
-    private void openPool() {
+    void openPool() {
         if (pool != null) {
             return;
         }
@@ -608,7 +581,7 @@ public final class ClusterApp {
      * Starts a new instance at {@code index} of {@code version}, in the pool but not admitted;
      * {@code created} learns of it before it starts, so that its first event finds it known.
      */
-    private CompletableFuture<MemberState> startNew(AppSpec version, int index, Consumer<MemberState> created) {
+    CompletableFuture<MemberState> startNew(AppSpec version, int index, Consumer<MemberState> created) {
         int port;
         try {
             port = ports.allocate();
@@ -636,7 +609,7 @@ public final class ClusterApp {
     }
 
     /** Drains an instance, for at most the drain timeout; completes with what was in flight when it began. */
-    private CompletableFuture<String> drain(MemberState m) {
+    CompletableFuture<String> drain(MemberState m) {
         m.place = Place.DRAINING;
         if (pool == null) {
             return CompletableFuture.completedFuture("nothing in flight");
@@ -653,12 +626,11 @@ public final class ClusterApp {
         return out;
     }
 
-    /** Stops and forgets an instance; completes when its tree is gone. */
     /**
      * Stops and forgets an instance; completes, when its tree is gone, with how it ended:
      * {@code "stopped"}, or that its stop signal did not end it and it was killed.
      */
-    private CompletableFuture<String> retire(MemberState m) {
+    CompletableFuture<String> retire(MemberState m) {
         if (pool != null) {
             pool.maintain(m.id);
         }
@@ -681,7 +653,7 @@ public final class ClusterApp {
                 }, loop);
     }
 
-    private void finish(Operation op, Outcome outcome) {
+    void finish(Operation op, Outcome outcome) {
         if (operation == op) {
             operation = null;
         }
@@ -691,181 +663,38 @@ public final class ClusterApp {
         op.done.complete(outcome);
     }
 
-    private final class Reload extends Operation {
-        final AppSpec next;
-        final AppSpec previous;
-        final RollingReload machine;
-        final Map<Integer, MemberState> oldBySlot = new LinkedHashMap<>();
+    // ---- what operations reach --------------------------------------------------------------
 
-        Reload(AppSpec next, Consumer<Progress> progress, Collection<Integer> oldIds) {
-            super("reload", progress);
-            this.next = next;
-            this.previous = spec;
-            this.machine = new RollingReload(List.copyOf(oldIds), cluster.reloadParallelism());
-            oldIds.forEach(id -> oldBySlot.put(id, members.get(id)));
-        }
-
-        @Override
-        boolean owns(MemberState m) {
-            return machine.slotOfNew(m.id) >= 0;
-        }
-
-        void apply(List<RollingReload.Action> actions) {
-            for (RollingReload.Action a : actions) {
-                act(a);
-            }
-        }
-
-        private void act(RollingReload.Action a) {
-            if (a instanceof RollingReload.StartNew s) {
-                MemberState old = oldBySlot.get(s.oldId());
-                startNew(next, old.index, m -> apply(machine.on(new RollingReload.NewStarted(s.oldId(), m.id))))
-                        .whenCompleteAsync((m, failure) -> {
-                            if (failure != null) {
-                                String why = "cannot start it: " + Supervisor.cause(failure).getMessage();
-                                progress.accept(new Progress(old.index, "failed", "instance " + old.index + ": " + why));
-                                apply(machine.on(new RollingReload.NewFailed(s.oldId(), "instance " + old.index + ": "
-                                        + why)));
-                            }
-                        }, loop);
-            } else if (a instanceof RollingReload.Drain d) {
-                MemberState old = oldBySlot.get(d.oldId());
-                drain(old).whenComplete((how, failure) -> {
-                    progress.accept(new Progress(old.index, "drained", "instance " + old.index + ": old pid "
-                            + pidText(old) + " " + how));
-                    apply(machine.on(new RollingReload.OldDrained(d.oldId())));
-                });
-            } else if (a instanceof RollingReload.StopOld s) {
-                MemberState old = oldBySlot.get(s.oldId());
-                String pid = pidText(old);
-                retire(old).whenComplete((how, failure) -> {
-                    progress.accept(new Progress(old.index, "stopped", "instance " + old.index + ": old pid " + pid
-                            + " " + how));
-                    apply(machine.on(new RollingReload.OldStopped(s.oldId())));
-                });
-            } else if (a instanceof RollingReload.StopNew s) {
-                MemberState m = members.get(s.newId());
-                CompletableFuture<String> gone = m == null ? CompletableFuture.completedFuture("gone") : retire(m);
-                gone.whenComplete((v, failure) -> apply(machine.on(new RollingReload.NewStopped(s.oldId()))));
-            } else if (a instanceof RollingReload.Finished f) {
-                if (!f.succeeded()) {
-                    supervisor.redefine(previous);
-                } else {
-                    spec = next;
-                }
-                finish(this, new Outcome(f.failure()));
-            }
-        }
-
-        @Override
-        void onReady(MemberState m) {
-            int slot = machine.slotOfNew(m.id);
-            if (slot < 0) {
-                return;
-            }
-            progress.accept(new Progress(m.index, "ready", "instance " + m.index + ": new pid " + m.pid + " ready in "
-                    + seconds(ticker.nanos() - m.startedNanos)));
-            apply(machine.on(new RollingReload.NewReady(slot)));
-        }
-
-        @Override
-        void onFailed(MemberState m, String reason) {
-            int slot = machine.slotOfNew(m.id);
-            if (slot < 0) {
-                return;
-            }
-            MemberState old = oldBySlot.get(slot);
-            progress.accept(new Progress(m.index, "failed", "instance " + m.index + ": new pid " + pidText(m) + " "
-                    + reason + "; stopped it, old pid " + pidText(old) + " still serves"));
-            apply(machine.on(new RollingReload.NewFailed(slot, "instance " + m.index + ": " + reason)));
-        }
+    /** The app's definition now. */
+    AppSpec currentSpec() {
+        return spec;
     }
 
-    private final class Scale extends Operation {
-        final int target;
-        int pending;
-        String failure;
-        final List<Integer> added = new ArrayList<>();
+    /** The app's definition from now on: a reload's new version, a scale's count. */
+    void adopt(AppSpec next) {
+        spec = next;
+    }
 
-        Scale(int target, Consumer<Progress> progress) {
-            super("scale", progress);
-            this.target = target;
-        }
+    /** One instance, or null. */
+    MemberState member(int id) {
+        return members.get(id);
+    }
 
-        @Override
-        boolean owns(MemberState m) {
-            return added.contains(m.id);
-        }
+    /** Every instance. */
+    Collection<MemberState> memberStates() {
+        return members.values();
+    }
 
-        void begin() {
-            ScalePlan plan = ScalePlan.of(members.values().stream().map(MemberState::view).toList(), target);
-            AppSpec resized = spec.withInstances(target);
-            if (plan.isEmpty()) {
-                finish(this, new Outcome(null));
-                return;
-            }
-            pending = plan.add().size() + plan.retire().size();
-            if (!plan.add().isEmpty()) {
-                openPool();
-            }
-            spec = resized;
-            supervisor.redefine(resized);
-            for (int index : plan.add()) {
-                startNew(resized, index, m -> added.add(m.id)).whenCompleteAsync((m, failure) -> {
-                    if (failure != null) {
-                        failed(index, "cannot start it: " + Supervisor.cause(failure).getMessage());
-                    }
-                }, loop);
-            }
-            for (int id : plan.retire()) {
-                MemberState m = members.get(id);
-                String pid = pidText(m);
-                drain(m).thenCompose(how -> {
-                    progress.accept(new Progress(m.index, "drained", "instance " + m.index + ": pid " + pid + " " + how));
-                    return retire(m);
-                }).whenComplete((how, f) -> {
-                    progress.accept(new Progress(m.index, "stopped", "instance " + m.index + ": pid " + pid + " "
-                            + how));
-                    oneDone();
-                });
-            }
-        }
+    Supervisor supervisor() {
+        return supervisor;
+    }
 
-        @Override
-        void onReady(MemberState m) {
-            if (added.contains(m.id)) {
-                progress.accept(new Progress(m.index, "ready", "instance " + m.index + ": pid " + m.pid + " ready in "
-                        + seconds(ticker.nanos() - m.startedNanos)));
-                added.remove(Integer.valueOf(m.id));
-                oneDone();
-            }
-        }
+    Scheduler loop() {
+        return loop;
+    }
 
-        @Override
-        void onFailed(MemberState m, String reason) {
-            if (added.remove(Integer.valueOf(m.id))) {
-                retire(m);
-                failed(m.index, reason);
-            }
-        }
-
-        private void failed(int index, String reason) {
-            progress.accept(new Progress(index, "failed", "instance " + index + ": " + reason + "; stopped it"));
-            failure = failure == null ? "instance " + index + ": " + reason : failure;
-            oneDone();
-        }
-
-        private void oneDone() {
-            if (--pending == 0) {
-                if (failure != null) {
-                    int left = (int) members.values().stream().filter(x -> x.place != Place.OUT).count();
-                    AppSpec actual = spec.withInstances(Math.max(1, left));
-                    spec = actual;
-                    supervisor.redefine(actual);
-                }
-                finish(this, new Outcome(failure));
-            }
-        }
+    long now() {
+        return ticker.nanos();
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -902,7 +731,7 @@ public final class ClusterApp {
         return new InstancePlan(index, command, env, fork.outLog(), fork.errLog(), port, Readiness.WHEN_MARKED);
     }
 
-    private static String pidText(MemberState m) {
+    static String pidText(MemberState m) {
         return m.pid > 0 ? Long.toString(m.pid) : "(not running)";
     }
 
