@@ -1,4 +1,5 @@
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -22,6 +23,16 @@ public final class ClusterManager {
         if (!HerdCluster.isWorker()) {
             System.out.println("Primary " + ProcessHandle.current().pid() + " is running");
         }
+        try {
+            run();
+        } catch (BindException e) {
+            // A taken port is the user's to fix: one line, no stack trace.
+            System.err.println("ClusterManager: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run() throws Exception {
         HerdCluster.builder()
                 .instances(Runtime.getRuntime().availableProcessors())
                 .port(8000)

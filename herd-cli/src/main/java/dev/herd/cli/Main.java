@@ -420,6 +420,8 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
+            // Checked before the old daemon stops: a bad value must not leave the apps stopped.
+            dev.herd.daemon.InstanceLimit.of(System.getenv(), "herd update");
             boolean replaced = client.isRunning();
             if (replaced) {
                 waitGone(client.call(new Request.Kill(true), false));
@@ -579,7 +581,7 @@ public final class Main {
             InstanceView view = new InstanceView(0, "app", 0, "cluster", 1, "online", 0, 0, 1000, 1, 0.5, 1024,
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
-                    new InstanceView.Cluster(8000, 20001, "ready"));
+                    new InstanceView.Cluster(8000, 20001, "ready", "reload of app done"));
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

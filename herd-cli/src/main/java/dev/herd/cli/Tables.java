@@ -86,6 +86,9 @@ final class Tables {
                 field(out, "public port", Integer.toString(v.cluster().publicPort()));
                 field(out, "own port", v.cluster().port() + " (PORT)");
                 field(out, "pool", v.cluster().pool());
+                if (v.cluster().lastChange() != null) {
+                    field(out, "last reload/scale", v.cluster().lastChange());
+                }
             }
             field(out, "command", String.join(" ", v.command()));
             field(out, "cwd", v.cwd());

@@ -129,10 +129,12 @@ final class ClusterFields {
         if (cluster != null) {
             return;
         }
+        String how = blame instanceof Blame.InCommand ? "give the public port with --port"
+                : "set exec_mode: cluster and a port";
         for (Map.Entry<String, String> v : values.entrySet()) {
             if (v.getValue().contains(PORT_PLACEHOLDER)) {
                 throw blame.error(v.getKey(), "'" + PORT_PLACEHOLDER + "' is replaced by an instance's own port in"
-                        + " cluster mode only: set exec_mode: cluster and a port");
+                        + " cluster mode only: " + how);
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.herd.daemon;
 
-import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,20 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.herd.cluster.BalancerPool;
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
-import dev.herd.cluster.PortAllocator;
-import dev.herd.cluster.NotifySockets;
-import dev.herd.cluster.PortOwner;
-import dev.herd.cluster.ProbeReadiness;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
@@ -31,7 +24,6 @@ import dev.herd.supervisor.OrphanReaper;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.RestoredInstance;
-import dev.herd.supervisor.Scheduler;
 import dev.herd.supervisor.SetsidLauncher;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
@@ -57,12 +49,7 @@ final class Apps implements AutoCloseable {
     private final OrphanReaper reaper = new OrphanReaper(1000);
     private final List<Consumer<InstanceEvent>> subscribers = new CopyOnWriteArrayList<>();
     private final Supervisor supervisor;
-    private final Map<String, ClusterApp> clusters = new ConcurrentHashMap<>();
-    /** One loop for every cluster app's decisions: they are small, and none blocks. */
-    private final Scheduler clusterLoop = Scheduler.singleThread("herd-cluster");
-    private final PortAllocator ports = PortAllocator.forThisMachine();
-    private final NotifySockets notify;
-    private ProbeReadiness readiness;
+    private final ClusterApps clusters;
 
     /**
      * Starts an empty supervisor of real processes, within {@code limit}.
@@ -71,25 +58,23 @@ final class Apps implements AutoCloseable {
      */
     Apps(InstanceLimit limit, Path notifyDir) {
         this.limit = limit;
-        this.notify = new NotifySockets(notifyDir);
+        ClusterApps clusterApps = new ClusterApps(notifyDir);
+        this.clusters = clusterApps;
         this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
                 Math::random, e -> {
-                    ClusterApp cluster = clusters.get(e.app());
-                    if (cluster != null) {
-                        cluster.onInstanceEvent(e);
-                    }
+                    clusterApps.onInstanceEvent(e);
                     subscribers.forEach(s -> s.accept(e));
                 });
     }
 
     /** The cluster app of that name, if it is one. */
     Optional<ClusterApp> cluster(String app) {
-        return Optional.ofNullable(clusters.get(app));
+        return clusters.get(app);
     }
 
     /** The cluster apps by name. */
     Map<String, ClusterApp> clusters() {
-        return Map.copyOf(clusters);
+        return clusters.all();
     }
 
     /** The supervisor, for the commands that act on instances by id. */
@@ -151,37 +136,10 @@ final class Apps implements AutoCloseable {
             supervisor.add(spec, start).join();
             return;
         }
-        if (!idsOf(spec.name()).isEmpty() || clusters.containsKey(spec.name())) {
+        if (!idsOf(spec.name()).isEmpty() || clusters.get(spec.name()).isPresent()) {
             throw new HerdException("an app named '" + spec.name() + "' exists already");
         }
-        ClusterApp app = newCluster(spec, cluster);
-        clusters.put(spec.name(), app);
-        try {
-            app.start(start).join();
-        } catch (CompletionException e) {
-            clusters.remove(spec.name());
-            app.close().join();
-            throw new HerdException(spec.name() + ": " + clusterFailure(cluster, Supervisor.cause(e)));
-        }
-    }
-
-    private synchronized ClusterApp newCluster(AppSpec spec, ClusterSpec cluster) {
-        if (readiness == null) {
-            readiness = new ProbeReadiness();
-        }
-        return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(), ports,
-                readiness, notify, clusterLoop, Ticker.system()));
-    }
-
-    /** The one line for a cluster app that cannot start: a taken public port names its holder. */
-    private static String clusterFailure(ClusterSpec cluster, Throwable cause) {
-        if (cause instanceof BindException && cause.getMessage() != null && cause.getMessage().contains("in use")) {
-            return PortOwner.of(cluster.port())
-                    .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port() + ": the port is held by "
-                            + owner)
-                    .orElse(cause.getMessage());
-        }
-        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        clusters.add(spec, cluster, supervisor, start);
     }
 
     /**
@@ -232,15 +190,7 @@ final class Apps implements AutoCloseable {
      * port; one that keeps some forgets the deleted ones.
      */
     void deleted(List<Integer> ids) {
-        List<InstanceInfo> left = list();
-        for (Map.Entry<String, ClusterApp> c : clusters.entrySet()) {
-            if (left.stream().noneMatch(i -> i.app().equals(c.getKey()))) {
-                clusters.remove(c.getKey());
-                c.getValue().close().join();
-            } else {
-                ids.forEach(id -> c.getValue().forget(id).join());
-            }
-        }
+        clusters.deleted(ids, list());
     }
 
     /**
@@ -306,9 +256,7 @@ final class Apps implements AutoCloseable {
                 .filter(name -> list.stream().filter(i -> i.app().equals(name))
                         .noneMatch(i -> i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART))
                 .toList();
-        Map<String, ClusterSpec> clusterSpecs = new LinkedHashMap<>();
-        clusters.forEach((name, c) -> clusterSpecs.put(name, c.cluster()));
-        return new StateStore.Dump(1, apps, stopped, clusterSpecs);
+        return new StateStore.Dump(1, apps, stopped, clusters.specs());
     }
 
     /**
@@ -350,9 +298,7 @@ final class Apps implements AutoCloseable {
                         st.startTime(), i.spec().stop().killTimeout().toMillis())));
             }
         }
-        Map<String, ClusterSpec> clusterSpecs = new LinkedHashMap<>();
-        clusters.forEach((name, c) -> clusterSpecs.put(name, c.cluster()));
-        return new StateStore.Running(List.copyOf(specs.values()), clusterSpecs, instances, processes);
+        return new StateStore.Running(List.copyOf(specs.values()), clusters.specs(), instances, processes);
     }
 
     /**
@@ -385,15 +331,7 @@ final class Apps implements AutoCloseable {
                                 RestoredInstance r = restored(i);
                                 return new ClusterApp.Restored(r.id(), r.index(), i.port(), r.state(), r.reason());
                             }).toList();
-                    ClusterApp app = newCluster(spec, cluster);
-                    clusters.put(spec.name(), app);
-                    try {
-                        app.restore(restored).join();
-                    } catch (CompletionException e) {
-                        clusters.remove(spec.name());
-                        app.close().join();
-                        throw e;
-                    }
+                    clusters.restore(spec, cluster, restored, supervisor);
                     back.add(spec.name() + " (cluster on port " + cluster.port() + ") " + describe(restored.stream()
                             .map(r -> new RestoredInstance(r.id(), r.index(), r.state(), r.reason())).toList()));
                 } else {
@@ -438,15 +376,7 @@ final class Apps implements AutoCloseable {
     @Override
     public void close() {
         supervisor.close();
-        clusters.values().forEach(c -> c.close().join());
-        clusters.clear();
-        clusterLoop.shutdown();
-        notify.close();
-        synchronized (this) {
-            if (readiness != null) {
-                readiness.close();
-            }
-        }
+        clusters.close();
         logs.close();
         reaper.close();
     }

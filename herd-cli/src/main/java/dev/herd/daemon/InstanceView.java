@@ -39,8 +39,9 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      * @param publicPort its app's public port
      * @param port       its own internal port
      * @param pool       {@code ready}, {@code starting}, {@code draining} or {@code out}
+     * @param lastChange how its app's last reload or scale ended, or null if there was none
      */
-    public record Cluster(int publicPort, int port, String pool) {
+    public record Cluster(int publicPort, int port, String pool, String lastChange) {
     }
 
     /** The reason of an instance that a daemon started again because the previous daemon crashed. */

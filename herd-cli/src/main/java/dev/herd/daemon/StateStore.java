@@ -124,6 +124,9 @@ final class StateStore implements AutoCloseable {
     private void record() {
         try {
             writePrivately(home.runningFile(), json.writeValueAsBytes(snapshot.get()));
+        } catch (RejectedExecutionException stopped) {
+            // The supervisor's loop has ended: the daemon is stopping, and close() removes the file.
+            log.debug("not recording the running apps: the supervisor has stopped");
         } catch (IOException | RuntimeException e) {
             log.error("cannot record the running apps in {}", home.runningFile(), e);
         }

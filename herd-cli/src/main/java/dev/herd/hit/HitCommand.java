@@ -80,7 +80,9 @@ public final class HitCommand implements Callable<Integer> {
         boolean perAnswer = !quiet && !json && connections == 1 && rate == null && duration == null;
         Consumer<Exchange> listener = perAnswer ? e -> System.out.println(SummaryText.line(e)) : e -> { };
         AtomicBoolean printed = new AtomicBoolean();
+        AtomicBoolean stopping = new AtomicBoolean();
         Thread onCtrlC = new Thread(() -> {
+            stopping.set(true);
             client.stop();
             HitSummary sofar = client.summary();
             if (sofar != null && printed.compareAndSet(false, true)) {
@@ -94,7 +96,8 @@ public final class HitCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new HerdException(url + ": " + e.getMessage());
         }
-        if (!printed.compareAndSet(false, true)) {
+        // Stopped by a signal: the hook prints what was counted; taking its turn here would print nothing.
+        if (stopping.get() || !printed.compareAndSet(false, true)) {
             return 130;
         }
         try {

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (coordinated omission, as Gil Tene describes it and wrk2 corrects it).
  *
  * <p>Bounded by a count, a duration, or both: no request is due at or after {@code start +
- * duration}. Thread-safe; time is passed in, never read.
+ * duration}, and none is sent after it either: an open loop whose connections fell behind its
+ * rate ends on time, its requests still due unsent (the summary then says the rate was not
+ * reached). Thread-safe; time is passed in, never read.
  */
 public final class Schedule {
 
@@ -59,7 +61,7 @@ public final class Schedule {
 
     /** The next request to send, taken at {@code nowNanos}, or null when the run has sent all it may. */
     public Slot next(long nowNanos) {
-        if (stopped) {
+        if (stopped || nowNanos - startNanos >= durationNanos) {
             return null;
         }
         long k = taken.getAndIncrement();

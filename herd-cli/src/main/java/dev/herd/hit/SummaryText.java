@@ -32,6 +32,11 @@ final class SummaryText {
             out.append(String.format(Locale.ROOT, "errors: refused %d, reset %d, timeout %d, non-2xx %d%s, other %d%n",
                     e.refused(), e.reset(), e.timeout(), e.non2xx(), statuses, e.other()));
         }
+        // An open loop whose connections fell behind: its figures are not the rate's, and it must say so.
+        if (s.rate() > 0 && !s.interrupted() && s.requestsPerSecond() < 0.95 * s.rate()) {
+            out.append(String.format(Locale.ROOT, "rate not reached: %.1f/s of %.1f/s; each connection has one"
+                    + " request in flight, so add connections (-c)%n", s.requestsPerSecond(), s.rate()));
+        }
         HitSummary.Latency l = s.latency();
         out.append(String.format(Locale.ROOT, "latency%s: p50 %s, p90 %s, p99 %s, p99.9 %s, max %s%n",
                 s.rate() > 0 ? " (from each request's due time)" : "", ms(l.p50()), ms(l.p90()), ms(l.p99()),

@@ -219,6 +219,8 @@ class ClusterModeIT {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("not ready within listen_timeout (3.00 s)");
         assertThat(r.out()).contains("still serves");
+        assertThat(herd.run("describe", "api").ok().out()).contains("last reload/scale")
+                .contains("reload of api stopped: instance 0: not ready within listen_timeout (3.00 s)");
         assertThat(s.path("errors").path("total").asLong()).as(s.toString()).isZero();
         assertThat(pids()).containsExactlyElementsOf(before);
     }

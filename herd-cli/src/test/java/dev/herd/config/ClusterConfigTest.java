@@ -244,6 +244,7 @@ class ClusterConfigTest {
     void startWithThePlaceholderButNoPortIsAnError() {
         assertThatThrownBy(() -> fx.loader().fromCommand(new StartCommand("server.js", tmp, "api", "4",
                 List.of("--port", "{port}"), null, List.of(), fx.env())))
-                .hasMessageContaining("start: '{port}' is replaced by an instance's own port in cluster mode only");
+                .hasMessageContaining("start: '{port}' is replaced by an instance's own port in cluster mode only:"
+                        + " give the public port with --port");
     }
 }

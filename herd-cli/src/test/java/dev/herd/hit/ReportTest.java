@@ -32,6 +32,16 @@ class ReportTest {
     }
 
     @Test
+    void anOpenLoopThatDidNotReachItsRateSaysSo() {
+        HitSummary behind = new HitSummary(URL, 50, 50, 2.0, 25.0, 100, new HitSummary.Errors(0, 0, 0, 0, 0, 0, Map.of()),
+                new HitSummary.Latency(1, 2, 3, 4, 5), List.of(new HitSummary.InstanceShare("1", 50, 1.0)), List.of(),
+                false);
+
+        assertThat(SummaryText.format(behind)).contains("rate not reached: 25.0/s of 100.0/s");
+        assertThat(SummaryText.format(summary)).doesNotContain("rate not reached");
+    }
+
+    @Test
     void eachAnswerIsOneLineAsTheSeedsClientPrintsIt() {
         assertThat(SummaryText.line(Exchange.answered(3, 1, 200, "4312", "Hello from worker 4312")))
                 .isEqualTo("Response #3: Hello from worker 4312");

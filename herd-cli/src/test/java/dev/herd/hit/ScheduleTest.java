@@ -40,6 +40,14 @@ class ScheduleTest {
     }
 
     @Test
+    void openLoopThatFellBehindEndsOnTimeWithRequestsStillDue() {
+        Schedule s = Schedule.openLoop(START, 0, Duration.ofSeconds(1), 100);
+
+        assertThat(s.next(START + 999_000_000L).number()).isEqualTo(1);
+        assertThat(s.next(START + 1_000_000_000L)).isNull();
+    }
+
+    @Test
     void openLoopEndsAtTheCountBeforeTheDuration() {
         Schedule s = Schedule.openLoop(START, 2, Duration.ofHours(1), 1000);
         assertThat(s.next(START)).isNotNull();

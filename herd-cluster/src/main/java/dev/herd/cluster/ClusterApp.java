@@ -137,7 +137,8 @@ public final class ClusterApp {
                            NotifySockets notifySockets, Scheduler loop, Ticker ticker) {
     }
 
-    private final ClusterSpec cluster;
+    /** Read from any thread; replaced on the loop by a reload from a file that changed its rules. */
+    private volatile ClusterSpec cluster;
     private final Supervisor supervisor;
     private final Pool.Factory pools;
     private final PortAllocator ports;
@@ -147,6 +148,8 @@ public final class ClusterApp {
     private final Ticker ticker;
     private final Map<Integer, MemberState> members = new LinkedHashMap<>();
     private AppSpec spec;
+    /** How the last reload or scale ended, for describe; read from any thread. */
+    private volatile String lastOutcome;
     private Pool pool;
     private Operation operation;
 
@@ -254,6 +257,11 @@ public final class ClusterApp {
     public record Restored(int id, int index, int port, ProcessState state, String reason) {
     }
 
+    /** How the last reload or scale ended, in words, or {@code null} if there was none. */
+    public String lastOutcome() {
+        return lastOutcome;
+    }
+
     /** The app's definition now: the one its next instances run. */
     public CompletableFuture<AppSpec> spec() {
         return onLoop(() -> spec);
@@ -288,8 +296,31 @@ public final class ClusterApp {
      *         scale of the app is running
      */
     public CompletableFuture<Outcome> reload(AppSpec next, Consumer<Progress> progress) {
+        return reload(next, null, progress);
+    }
+
+    /**
+     * As {@link #reload(AppSpec, Consumer)}, with the app's rules read again from its file: the
+     * new {@code listen_timeout}, {@code drain_timeout}, {@code reload_parallelism} and
+     * {@code wait_ready} apply to this reload; new balancer settings apply when the public port
+     * opens again, and {@code progress} says so.
+     *
+     * @param nextCluster the rules from the file, with the same public address, or {@code null} to keep them
+     * @throws IllegalArgumentException (failing the future) if the public address differs
+     */
+    public CompletableFuture<Outcome> reload(AppSpec next, ClusterSpec nextCluster, Consumer<Progress> progress) {
         return onLoop(() -> {
             busyCheck("reload");
+            if (nextCluster != null) {
+                if (nextCluster.port() != cluster.port() || !nextCluster.host().equals(cluster.host())) {
+                    throw new IllegalArgumentException(spec.name() + ": the public address cannot change in a reload");
+                }
+                if (!nextCluster.balancer().equals(cluster.balancer())) {
+                    progress.accept(new Progress(-1, "note", "the balancer settings changed: they apply when the public"
+                            + " port opens again (herd stop " + spec.name() + ", then herd start " + spec.name() + ")"));
+                }
+                cluster = nextCluster;
+            }
             openPool();
             ReloadOperation r = new ReloadOperation(this, next.withInstances(spec.instances()), progress,
                     new ArrayList<>(members.keySet()));
@@ -390,21 +421,21 @@ public final class ClusterApp {
                     }
                     m.place = Place.OUT;
                 }
-                if (e.to() != ProcessState.STOPPING) {
-                    m.pid = 0;
-                }
                 notify.reset(m.port);
-                boolean endedBeforeReady = e.from() == ProcessState.STARTING && e.to() != ProcessState.STOPPING;
+                boolean beforeReady = e.from() == ProcessState.STARTING;
+                boolean endedBeforeReady = beforeReady && e.to() != ProcessState.STOPPING;
                 if (endedBeforeReady && e.to() == ProcessState.WAITING_RESTART && !ports.isFree(m.port)) {
                     movePort(m);
                 }
-                if (endedBeforeReady && operation != null) {
-                    operation.onFailed(m, e.reason());
+                if (beforeReady && operation != null) {
+                    // A stop from outside (herd stop) counts too: the operation must not wait for it forever.
+                    operation.onFailed(m, endedBeforeReady ? exitOf(e.reason()) : "stopped before it was ready");
+                }
+                if (e.to() != ProcessState.STOPPING) {
+                    m.pid = 0;
                 }
                 // The listener outlives crashes (clients get 503 while instances restart), not a stop of all.
-                if (operation == null && members.values().stream().allMatch(x -> x.state == ProcessState.STOPPED)) {
-                    closePool();
-                }
+                closeIfAllStopped();
             }
         }
     }
@@ -559,6 +590,21 @@ public final class ClusterApp {
         }
     }
 
+    private void closeIfAllStopped() {
+        if (operation == null && members.values().stream().allMatch(x -> x.state == ProcessState.STOPPED)) {
+            closePool();
+        }
+    }
+
+    /**
+     * A supervisor's exit reason without what it goes on to do ({@code ; restart in 108 ms}): a
+     * reload stops a failed new instance instead, and says where its output is.
+     */
+    private String exitOf(String reason) {
+        int cut = reason.indexOf("; ");
+        return (cut > 0 ? reason.substring(0, cut) : reason) + " (its output: herd logs " + spec.name() + " --err)";
+    }
+
     private void closePool() {
         if (pool != null) {
             Pool p = pool;
@@ -657,9 +703,12 @@ public final class ClusterApp {
         if (operation == op) {
             operation = null;
         }
-        op.progress.accept(new Progress(-1, "done", outcome.succeeded()
+        closeIfAllStopped();
+        String said = outcome.succeeded()
                 ? op.what + " of " + spec.name() + " done"
-                : op.what + " of " + spec.name() + " stopped: " + outcome.failure()));
+                : op.what + " of " + spec.name() + " stopped: " + outcome.failure();
+        lastOutcome = said;
+        op.progress.accept(new Progress(-1, "done", said));
         op.done.complete(outcome);
     }
 

@@ -1,6 +1,7 @@
 package dev.herd.cluster;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -167,6 +168,13 @@ public final class HerdCluster {
             readiness.close();
             logs.close();
             Throwable cause = Supervisor.cause(e);
+            if (cause instanceof BindException bind && bind.getMessage() != null
+                    && bind.getMessage().contains("in use")) {
+                throw new BindException(PortOwner.of(cluster.port())
+                        .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port()
+                                + ": the port is held by " + owner)
+                        .orElse(bind.getMessage()));
+            }
             throw cause instanceof IOException io ? io : e;
         }
         Runtime.getRuntime().addShutdownHook(hook);

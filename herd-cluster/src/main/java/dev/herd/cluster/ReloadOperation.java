@@ -94,7 +94,8 @@ final class ReloadOperation extends Operation {
     @Override
     void onFailed(ClusterApp.MemberState m, String reason) {
         int slot = machine.slotOfNew(m.id);
-        if (slot < 0) {
+        // Once its slot has moved on (we stop it ourselves after a failure), its end is no news.
+        if (slot < 0 || machine.slots().get(slot) != RollingReload.SlotState.NEW_STARTING) {
             return;
         }
         ClusterApp.MemberState old = oldBySlot.get(slot);

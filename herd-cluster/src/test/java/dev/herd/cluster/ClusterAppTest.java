@@ -274,6 +274,35 @@ class ClusterAppTest {
     }
 
     @Test
+    void aStopOfTheAppDuringAReloadEndsTheReloadAndLeavesNoExtraInstance() {
+        List<Integer> ids = app.start(true).join();
+        allReady();
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+        int fresh = members().get(2).id();
+
+        supervisor.stop(List.of(ids.get(0), ids.get(1), fresh)).join();
+
+        assertThat(reload).isCompleted();
+        assertThat(reload.join().failure()).contains("stopped before it was ready");
+        assertThat(members()).extracting(Member::id).containsExactlyElementsOf(ids);
+        assertThat(pools.current().closed).isTrue();
+    }
+
+    @Test
+    void aNewInstanceThatCrashesIsReportedWithItsPidAndWhereItsOutputIs() {
+        app.start(true).join();
+        allReady();
+        app.reload(spec("api", 2), progress::add);
+        long pid = os.last().pid();
+
+        os.last().exit(3);
+
+        assertThat(progress).extracting(Progress::text).anySatisfy(t -> assertThat(t)
+                .startsWith("instance 0: new pid " + pid + " exited with code 3 after running")
+                .contains("(its output: herd logs api --err)").doesNotContain("restart in"));
+    }
+
+    @Test
     void aSecondReloadWhileOneRunsIsRefused() {
         app.start(true).join();
         allReady();

@@ -1,0 +1,158 @@
+package dev.herd.daemon;
+
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.herd.cluster.BalancerPool;
+import dev.herd.cluster.ClusterApp;
+import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.NotifySockets;
+import dev.herd.cluster.PortAllocator;
+import dev.herd.cluster.PortOwner;
+import dev.herd.cluster.ProbeReadiness;
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceEvent;
+import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.Scheduler;
+import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.Ticker;
+
+/**
+ * The cluster apps of one daemon or {@code herd run}, by name, and what they share: one loop for
+ * their decisions (small, and none blocks), the internal ports, the readiness probe and the
+ * notify sockets. Each follows the supervisor's events, which {@link #onInstanceEvent} hands on.
+ *
+ * <p>Thread-safe.
+ */
+final class ClusterApps implements AutoCloseable {
+
+    private final Map<String, ClusterApp> apps = new ConcurrentHashMap<>();
+    private final Scheduler loop = Scheduler.singleThread("herd-cluster");
+    private final PortAllocator ports = PortAllocator.forThisMachine();
+    private final NotifySockets notify;
+    /** Made with the first cluster app: its event loop is a thread a daemon without one need not have. */
+    private ProbeReadiness readiness;
+
+    /** @param notifyDir where {@code wait_ready} instances' notify sockets are made */
+    ClusterApps(Path notifyDir) {
+        this.notify = new NotifySockets(notifyDir);
+    }
+
+    /** Hands a supervisor event to the cluster app it is about, if any. Any thread; never blocks. */
+    void onInstanceEvent(InstanceEvent e) {
+        ClusterApp app = apps.get(e.app());
+        if (app != null) {
+            app.onInstanceEvent(e);
+        }
+    }
+
+    /** The cluster app of that name, if it is one. */
+    Optional<ClusterApp> get(String app) {
+        return Optional.ofNullable(apps.get(app));
+    }
+
+    /** Every cluster app, by name. */
+    Map<String, ClusterApp> all() {
+        return Map.copyOf(apps);
+    }
+
+    /** Each cluster app's public port and balancer, by name, for the saved lists. */
+    Map<String, ClusterSpec> specs() {
+        Map<String, ClusterSpec> specs = new LinkedHashMap<>();
+        apps.forEach((name, c) -> specs.put(name, c.cluster()));
+        return specs;
+    }
+
+    /**
+     * Adds a cluster app and starts it (or creates its instances stopped).
+     *
+     * @throws HerdException in one line when its public port cannot be bound (naming the holder
+     *                       of a taken one); nothing is left started
+     */
+    void add(AppSpec spec, ClusterSpec cluster, Supervisor supervisor, boolean start) throws HerdException {
+        ClusterApp app = register(spec, cluster, supervisor);
+        try {
+            app.start(start).join();
+        } catch (CompletionException e) {
+            forget(spec.name());
+            throw new HerdException(spec.name() + ": " + failure(cluster, Supervisor.cause(e)));
+        }
+    }
+
+    /**
+     * Brings back a cluster app a daemon that died left, with its instances' ids, ports and states.
+     *
+     * @throws CompletionException when it cannot (its public port is taken, say); nothing is left
+     */
+    void restore(AppSpec spec, ClusterSpec cluster, List<ClusterApp.Restored> instances, Supervisor supervisor) {
+        ClusterApp app = register(spec, cluster, supervisor);
+        try {
+            app.restore(instances).join();
+        } catch (CompletionException e) {
+            forget(spec.name());
+            throw e;
+        }
+    }
+
+    /**
+     * Forgets what deleted instances leave: a cluster app with no instance left closes its public
+     * port; one that keeps some forgets the deleted ones.
+     *
+     * @param left every instance there is now
+     */
+    void deleted(List<Integer> ids, List<InstanceInfo> left) {
+        for (String name : List.copyOf(apps.keySet())) {
+            if (left.stream().noneMatch(i -> i.app().equals(name))) {
+                forget(name);
+            } else {
+                ids.forEach(id -> apps.get(name).forget(id).join());
+            }
+        }
+    }
+
+    /** Closes every public port and the shared parts; the instances must be stopped first. */
+    @Override
+    public synchronized void close() {
+        apps.values().forEach(c -> c.close().join());
+        apps.clear();
+        loop.shutdown();
+        notify.close();
+        if (readiness != null) {
+            readiness.close();
+        }
+    }
+
+    private synchronized ClusterApp register(AppSpec spec, ClusterSpec cluster, Supervisor supervisor) {
+        if (readiness == null) {
+            readiness = new ProbeReadiness();
+        }
+        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(), ports,
+                readiness, notify, loop, Ticker.system()));
+        apps.put(spec.name(), app);
+        return app;
+    }
+
+    private void forget(String name) {
+        ClusterApp app = apps.remove(name);
+        if (app != null) {
+            app.close().join();
+        }
+    }
+
+    /** The one line for a cluster app that cannot start: a taken public port names its holder. */
+    private static String failure(ClusterSpec cluster, Throwable cause) {
+        if (cause instanceof BindException && cause.getMessage() != null && cause.getMessage().contains("in use")) {
+            return PortOwner.of(cluster.port())
+                    .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port() + ": the port is held by "
+                            + owner)
+                    .orElse(cause.getMessage());
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+}
