@@ -135,6 +135,8 @@ final class DaemonClient {
         argv.add("setsid");
         argv.add(javaBinary());
         argv.addAll(daemonJvmArgs(InstanceLimit.of(System.getenv(), "herd update")));
+        DaemonArchive archive = new DaemonArchive(Path.of(ownJar()), System.getProperty("java.version"));
+        argv.addAll(archive.options());
         argv.add("-cp");
         argv.add(ownJar());
         argv.add(Main.class.getName());
@@ -150,6 +152,8 @@ final class DaemonClient {
         } catch (IOException e) {
             throw new HerdException("cannot start the daemon: " + e.getMessage());
         }
+        // setsid(1) execs java in place (it forks only as a group leader, which our child is not): the daemon's pid.
+        archive.started(p.pid());
         long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
         while (System.nanoTime() < deadline) {
             if (isRunning()) {
