@@ -216,7 +216,7 @@ public final class Main {
     static final class Scale implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "<name>")
         String app;
-        @Parameters(index = "1", paramLabel = "<N|+N|-N>")
+        @Parameters(index = "1", paramLabel = "<N|+N|-N|max>")
         String count;
         @Option(names = "--json", description = "Print each step as one JSON object per line.")
         boolean json;

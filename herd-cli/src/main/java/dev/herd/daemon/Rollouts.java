@@ -124,7 +124,7 @@ final class Rollouts {
             targets.targetIds(r.app());
             throw new HerdException("'" + r.app() + "' is an id: scale takes an app's name");
         }
-        int target = scaleTarget(r.count(), ids.size(), r.app());
+        int target = scaleTarget(r.count(), ids.size(), Runtime.getRuntime().availableProcessors(), r.app());
         apps.checkScale(r.app(), target);
         out.begin(new ReloadReply(List.of(r.app())));
         Optional<ClusterApp> cluster = apps.cluster(r.app());
@@ -144,14 +144,15 @@ final class Rollouts {
         out.item(done(failure == null ? List.of() : List.of(failure)));
     }
 
-    /** {@code N}, {@code +N} or {@code -N} against the current count; at least 1. */
-    static int scaleTarget(String count, int current, String app) throws HerdException {
+    /** {@code N}, {@code +N}, {@code -N} (against the current count) or {@code max} (the cores); at least 1. */
+    static int scaleTarget(String count, int current, int cores, String app) throws HerdException {
         String c = count.trim();
         long n;
         try {
-            n = c.startsWith("+") || c.startsWith("-") ? current + Long.parseLong(c) : Long.parseLong(c);
+            n = c.equals("max") ? cores
+                    : c.startsWith("+") || c.startsWith("-") ? current + Long.parseLong(c) : Long.parseLong(c);
         } catch (NumberFormatException e) {
-            throw new HerdException("scale " + app + ": expected a number, +N or -N, got '" + count + "'");
+            throw new HerdException("scale " + app + ": expected a number, +N, -N or max, got '" + count + "'");
         }
         if (n < 1) {
             throw new HerdException("cannot scale " + app + " to " + n + ": at least 1 instance (herd stop " + app
