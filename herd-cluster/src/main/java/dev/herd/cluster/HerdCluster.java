@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -103,22 +105,18 @@ public final class HerdCluster {
 
     private static void runWorker(Server server) throws Exception {
         long primary = Long.parseLong(System.getenv(WORKER_VARIABLE));
-        Thread watchdog = new Thread(() -> {
-            while (true) {
-                Optional<Long> parent = ProcessHandle.current().parent().map(ProcessHandle::pid);
-                if (parent.isEmpty() || parent.get() != primary) {
-                    // The primary is gone (reparented to init or a subreaper): a worker never outlives it.
-                    Runtime.getRuntime().halt(1);
-                }
-                try {
-                    Thread.sleep(PARENT_CHECK.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herd-cluster-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleWithFixedDelay(() -> {
+            Optional<Long> parent = ProcessHandle.current().parent().map(ProcessHandle::pid);
+            if (parent.isEmpty() || parent.get() != primary) {
+                // The primary is gone (reparented to init or a subreaper): a worker never outlives it.
+                Runtime.getRuntime().halt(1);
             }
-        }, "herd-cluster-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        }, 0, PARENT_CHECK.toMillis(), TimeUnit.MILLISECONDS);
         String port = System.getenv("PORT");
         if (port == null) {
             throw new IllegalStateException("a herd cluster worker needs PORT, which its primary sets");
