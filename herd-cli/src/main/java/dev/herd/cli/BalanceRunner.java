@@ -136,11 +136,7 @@ final class BalanceRunner {
             Thread.currentThread().interrupt();
             throw new HerdException("interrupted while binding " + listen);
         } catch (BindException e) {
-            // The balancer names the address and the reason; who holds a port in use is this machine's to find.
-            String where = "cannot listen on " + listen.getHostString() + ":" + listen.getPort();
-            throw new HerdException(String.valueOf(e.getMessage()).endsWith("the address is in use")
-                    ? PortOwner.of(listen.getPort()).map(owner -> where + ": the port is held by " + owner).orElse(e.getMessage())
-                    : e.getMessage());
+            throw new HerdException(PortOwner.bindFailure(listen.getHostString(), listen.getPort(), e));
         } catch (IOException e) {
             throw new HerdException(e.getMessage());
         }

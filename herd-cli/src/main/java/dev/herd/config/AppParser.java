@@ -123,7 +123,7 @@ final class AppParser {
         }
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
-        ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, reader, warnings);
+        ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, this, warnings);
         if (f.has("log_file")) {
             warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
         }
@@ -171,38 +171,10 @@ final class AppParser {
                 cluster);
     }
 
-    /** The helpers {@link ClusterFields} reads its fields with. */
-    private final ClusterFields.Reader reader = new ClusterFields.Reader() {
-        @Override
-        public String text(Node node, String label) throws ConfigException {
-            return AppParser.this.text(node, label);
-        }
-
-        @Override
-        public boolean bool(Node node, String label) throws ConfigException {
-            return AppParser.this.bool(node, label);
-        }
-
-        @Override
-        public int count(Node node, String label) throws ConfigException {
-            return AppParser.this.count(node, label);
-        }
-
-        @Override
-        public Duration duration(Node node, String label) throws ConfigException {
-            return AppParser.this.duration(node, label);
-        }
-
-        @Override
-        public ConfigException fail(Node node, String label, String reason) {
-            return AppParser.this.fail(node, label, reason);
-        }
-
-        @Override
-        public ConfigException failKey(Node.Entry entry, String label, String reason) {
-            return ConfigException.at(file, entry.keyAt(), label, reason);
-        }
-    };
+    /** An unknown key, pointed at where the key is written. */
+    ConfigException failKey(Node.Entry entry, String label, String reason) {
+        return ConfigException.at(file, entry.keyAt(), label, reason);
+    }
 
     /** Checked here so that a bad pattern is a config error naming its place, not a failed start. */
     private String dateFormat(Fields f) throws ConfigException {
@@ -267,7 +239,7 @@ final class AppParser {
         }
     }
 
-    private String text(Node node, String label) throws ConfigException {
+    String text(Node node, String label) throws ConfigException {
         if (node instanceof Node.Text text) {
             return text.value();
         }
@@ -327,7 +299,7 @@ final class AppParser {
         return null;
     }
 
-    private boolean bool(Node node, String label) throws ConfigException {
+    boolean bool(Node node, String label) throws ConfigException {
         if (node instanceof Node.Bool bool) {
             return bool.value();
         }
@@ -335,7 +307,7 @@ final class AppParser {
     }
 
     /** A whole number from 0 to {@link Integer#MAX_VALUE}. */
-    private int count(Node node, String label) throws ConfigException {
+    int count(Node node, String label) throws ConfigException {
         BigInteger n = integer(node);
         if (n == null) {
             throw fail(node, label, "expected a whole number, got " + node.describe());
@@ -347,7 +319,7 @@ final class AppParser {
         return n.intValue();
     }
 
-    private Duration duration(Node node, String label) throws ConfigException {
+    Duration duration(Node node, String label) throws ConfigException {
         BigInteger n = integer(node);
         if (n != null) {
             requireNotNegative(n, node, label);
@@ -437,7 +409,7 @@ final class AppParser {
         }
     }
 
-    private ConfigException fail(Node node, String label, String reason) {
+    ConfigException fail(Node node, String label, String reason) {
         return ConfigException.at(file, node.at(), label, reason);
     }
 }

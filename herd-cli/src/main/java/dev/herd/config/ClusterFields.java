@@ -37,21 +37,6 @@ final class ClusterFields {
     private ClusterFields() {
     }
 
-    /** What one app's fields read as. */
-    interface Reader {
-        String text(Node node, String label) throws ConfigException;
-
-        boolean bool(Node node, String label) throws ConfigException;
-
-        int count(Node node, String label) throws ConfigException;
-
-        Duration duration(Node node, String label) throws ConfigException;
-
-        ConfigException fail(Node node, String label, String reason);
-
-        ConfigException failKey(Node.Entry entry, String label, String reason);
-    }
-
     /**
      * The app's cluster spec, or {@code null} for a fork-mode app.
      *
@@ -60,10 +45,11 @@ final class ClusterFields {
      * @param env      the app's environment after {@code env_<name>}; its {@code PORT} is set from
      *                 {@code port} here, as PM2 does
      * @param label    the label of a field, as the user spelt it
+     * @param r        the app's parser, whose readers check each value's type and range
      * @param warnings where warnings go
      */
     static ClusterSpec read(boolean cluster, Map<String, Node.Entry> fields, Map<String, String> env,
-                            java.util.function.Function<String, String> label, Reader r, List<String> warnings)
+                            java.util.function.Function<String, String> label, AppParser r, List<String> warnings)
             throws ConfigException {
         Integer port = null;
         Node.Entry portField = fields.get("port");
@@ -148,7 +134,7 @@ final class ClusterFields {
         }
     }
 
-    private static int port(Node node, String label, Reader r) throws ConfigException {
+    private static int port(Node node, String label, AppParser r) throws ConfigException {
         Integer p = node instanceof Node.Int || node instanceof Node.Text ? portFromEnv(
                 node instanceof Node.Text t ? t.value() : node.describe()) : null;
         if (p == null) {
@@ -157,7 +143,7 @@ final class ClusterFields {
         return p;
     }
 
-    private static Duration positive(Node node, String label, Reader r) throws ConfigException {
+    private static Duration positive(Node node, String label, AppParser r) throws ConfigException {
         Duration d = r.duration(node, label);
         if (d.isZero()) {
             throw r.fail(node, label, "must be more than 0");
@@ -165,13 +151,13 @@ final class ClusterFields {
         return d;
     }
 
-    private static String host(Node node, String label, Reader r) throws ConfigException {
+    private static String host(Node node, String label, AppParser r) throws ConfigException {
         Node.Mapping map = (Node.Mapping) node;
         Node.Entry host = map.entries().get("host");
         return host == null || host.value() instanceof Node.Null ? "0.0.0.0" : r.text(host.value(), label + ".host");
     }
 
-    private static BalancerSettings balancer(Node node, String label, Reader r) throws ConfigException {
+    private static BalancerSettings balancer(Node node, String label, AppParser r) throws ConfigException {
         if (!(node instanceof Node.Mapping map)) {
             throw r.fail(node, label, "expected an object of balancer settings, got " + node.describe());
         }
@@ -284,7 +270,7 @@ final class ClusterFields {
         return new BalancerSettings(mode, algorithm, http, tcp, health, slowStart, instanceHeader);
     }
 
-    private static int atLeastOne(Node v, String l, Reader r) throws ConfigException {
+    private static int atLeastOne(Node v, String l, AppParser r) throws ConfigException {
         int n = r.count(v, l);
         if (n < 1) {
             throw r.fail(v, l, "expected 1 or more, got " + v.describe());

@@ -147,11 +147,8 @@ final class ClusterApps implements AutoCloseable {
 
     /** The one line for a cluster app that cannot start: a taken public port names its holder. */
     private static String failure(ClusterSpec cluster, Throwable cause) {
-        if (cause instanceof BindException && cause.getMessage() != null && cause.getMessage().contains("in use")) {
-            return PortOwner.of(cluster.port())
-                    .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port() + ": the port is held by "
-                            + owner)
-                    .orElse(cause.getMessage());
+        if (cause instanceof BindException bind) {
+            return PortOwner.bindFailure(cluster.host(), cluster.port(), bind);
         }
         return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }

@@ -166,12 +166,8 @@ public final class HerdCluster {
             readiness.close();
             logs.close();
             Throwable cause = Supervisor.cause(e);
-            if (cause instanceof BindException bind && bind.getMessage() != null
-                    && bind.getMessage().contains("in use")) {
-                throw new BindException(PortOwner.of(cluster.port())
-                        .map(owner -> "cannot listen on " + cluster.host() + ":" + cluster.port()
-                                + ": the port is held by " + owner)
-                        .orElse(bind.getMessage()));
+            if (cause instanceof BindException bind) {
+                throw new BindException(PortOwner.bindFailure(cluster.host(), cluster.port(), bind));
             }
             throw cause instanceof IOException io ? io : e;
         }

@@ -1,6 +1,7 @@
 package dev.herd.cluster;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,19 @@ public final class PortOwner {
     private static final String LISTEN = "0A";
 
     private PortOwner() {
+    }
+
+    /**
+     * The one line for a listener that could not bind {@code host:port}: the balancer's own words,
+     * and for a port in use, who holds it when this machine shows it.
+     */
+    public static String bindFailure(String host, int port, BindException e) {
+        String said = String.valueOf(e.getMessage());
+        if (!said.endsWith("the address is in use")) {
+            return said;
+        }
+        return of(port).map(owner -> "cannot listen on " + host + ":" + port + ": the port is held by " + owner)
+                .orElse(said);
     }
 
     /** "pid 1234 (node)", or empty when the listener is not visible to us. */
