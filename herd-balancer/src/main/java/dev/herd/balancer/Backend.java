@@ -36,7 +36,7 @@ public final class Backend {
     private final AtomicInteger active = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
     private final Map<ErrorKind, LongAdder> errors = new EnumMap<>(ErrorKind.class);
-    private final Recorder latency = new Recorder(3);
+    private final Recorder latency = new Recorder(2);
     private final PeakEwma ewma;
     /** The current drain's; replaced when the backend returns to ready, so a later drain can be waited for. */
     private volatile CompletableFuture<Void> drained = new CompletableFuture<>();

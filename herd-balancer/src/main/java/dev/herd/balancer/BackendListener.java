@@ -1,7 +1,8 @@
 package dev.herd.balancer;
 
 /**
- * Told when a backend's health changes, so that a cluster manager can show it or act on it.
+ * Told when a backend's health changes, so that a cluster manager can show it or act on it, and
+ * when a request finds no backend to go to.
  *
  * <p>Called once per change: each change an active check decides (see {@code HealthChecker}'s
  * rise and fall counts), and each passive cool-down when it starts (a refused or timed-out
@@ -23,4 +24,11 @@ public interface BackendListener {
      * @param to      its health now (for a cool-down, {@link Health#UNHEALTHY})
      */
     void onHealthChange(Backend backend, Health from, Health to);
+
+    /**
+     * A request (a connection, in tcp mode) found no backend available and was refused: a 503,
+     * or a closed connection. Counted apart from backends' errors, since no backend was tried.
+     */
+    default void onNoBackend() {
+    }
 }

@@ -4,12 +4,19 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.HdrHistogram.Histogram;
+
 import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Backend;
+import dev.herd.balancer.ErrorKind;
+import dev.herd.balancer.TrafficMeter;
+import dev.herd.balancer.TrafficStats;
 import dev.herd.balancer.netty.Balancer;
 
 /**
@@ -23,8 +30,13 @@ public final class BalancerPool implements Pool {
     /** The header that names the instance that answered, when the app asks for it. */
     public static final String INSTANCE_HEADER = "X-Herd-Instance";
 
+    /** How far back an instance's requests per second and percentiles look. */
+    static final Duration TRAFFIC_WINDOW = Duration.ofSeconds(10);
+
     private final Balancer balancer;
     private final Map<Integer, String> backendIds = new ConcurrentHashMap<>();
+    private final Map<Integer, TrafficMeter> meters = new ConcurrentHashMap<>();
+    private final Totals totals = new Totals();
 
     private BalancerPool(Balancer balancer) {
         this.balancer = balancer;
@@ -61,6 +73,7 @@ public final class BalancerPool implements Pool {
         Backend backend = balancer.addBackend(new Balancer.BackendAddress("127.0.0.1", port, 1, Integer.toString(id)),
                 AdminState.MAINTENANCE);
         backendIds.put(id, backend.id());
+        meters.put(id, new TrafficMeter(backend, TRAFFIC_WINDOW.toNanos(), System.nanoTime()));
     }
 
     @Override
@@ -93,11 +106,35 @@ public final class BalancerPool implements Pool {
     }
 
     @Override
+    public void sampleTraffic() {
+        long now = System.nanoTime();
+        meters.values().forEach(m -> totals.add(m.sample(now)));
+        totals.unavailable = balancer.unavailable();
+    }
+
+    @Override
+    public Map<Integer, TrafficStats> traffic() {
+        Map<Integer, TrafficStats> all = new TreeMap<>();
+        meters.forEach((id, m) -> all.put(id, m.latest()));
+        return all;
+    }
+
+    @Override
+    public TrafficTotals totals() {
+        return totals.snapshot();
+    }
+
+    @Override
     public void remove(int id) {
         String b = backendIds.remove(id);
         if (b != null) {
             balancer.maintain(b);
             balancer.removeBackend(b);
+        }
+        TrafficMeter m = meters.remove(id);
+        if (m != null) {
+            // Its last requests count in the totals, though it gets no further samples.
+            totals.add(m.sample(System.nanoTime()));
         }
     }
 
@@ -118,5 +155,23 @@ public final class BalancerPool implements Pool {
     /** The balancer's backends, live, for figures per instance. */
     public Balancer balancer() {
         return balancer;
+    }
+
+    /** What every sample added up to; updated by the sampling thread and by removals. */
+    private static final class Totals {
+        private long requests;
+        private volatile long unavailable;
+        private final Map<ErrorKind, Long> errors = new EnumMap<>(ErrorKind.class);
+        private final Histogram latency = new Histogram(2);
+
+        synchronized void add(TrafficMeter.Delta d) {
+            requests += d.requests();
+            d.errors().forEach((k, n) -> errors.merge(k, n, Long::sum));
+            latency.add(d.latencyMicros());
+        }
+
+        synchronized TrafficTotals snapshot() {
+            return new TrafficTotals(requests, unavailable, errors, latency.copy());
+        }
     }
 }

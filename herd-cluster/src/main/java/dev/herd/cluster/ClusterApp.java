@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstancePlan;
@@ -275,6 +276,26 @@ public final class ClusterApp {
     /** The app's instances, in id order. */
     public CompletableFuture<List<Member>> members() {
         return onLoop(() -> members.values().stream().map(MemberState::view).toList());
+    }
+
+    /** Samples its instances' traffic (see {@link Pool#sampleTraffic}); nothing while its public port is closed. */
+    public CompletableFuture<Void> sampleTraffic() {
+        return onLoop(() -> {
+            if (pool != null) {
+                pool.sampleTraffic();
+            }
+            return null;
+        });
+    }
+
+    /** Each instance's traffic as of the last sample, by id; empty while the public port is closed. */
+    public CompletableFuture<Map<Integer, TrafficStats>> traffic() {
+        return onLoop(() -> pool == null ? Map.of() : pool.traffic());
+    }
+
+    /** Its traffic since the public port last opened, as of the last sample. */
+    public CompletableFuture<TrafficTotals> totals() {
+        return onLoop(() -> pool == null ? TrafficTotals.none() : pool.totals());
     }
 
     /** Where the public port listens, or {@code null} while it is closed. */

@@ -2,7 +2,10 @@ package dev.herd.cluster;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+
+import dev.herd.balancer.TrafficStats;
 
 /**
  * The balancer in front of one cluster app, as the app sees it: members by instance id, which
@@ -25,6 +28,19 @@ public interface Pool {
 
     /** Requests (or connections, in tcp mode) in flight on the instance now. */
     int inFlight(int id);
+
+    /**
+     * Takes a traffic sample of every instance ({@link dev.herd.balancer.TrafficMeter}): whoever
+     * shows the figures calls it at a steady period, since rates and percentiles cover the
+     * last few samples.
+     */
+    void sampleTraffic();
+
+    /** Each instance's traffic as of the last sample, by id. */
+    Map<Integer, TrafficStats> traffic();
+
+    /** The traffic since the public port opened, of instances removed since included, as of the last sample. */
+    TrafficTotals totals();
 
     /** Forgets the instance; it gets no traffic from the moment this is called. */
     void remove(int id);

@@ -24,6 +24,7 @@ import dev.herd.cluster.ClusterApp.Member;
 import dev.herd.cluster.ClusterApp.Outcome;
 import dev.herd.cluster.ClusterApp.Place;
 import dev.herd.cluster.ClusterApp.Progress;
+import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.FakeProcesses;
 import dev.herd.supervisor.FakeProcesses.FakeProcess;
@@ -499,6 +500,22 @@ class ClusterAppTest {
         @Override
         public void admit(int id) {
             states.put(id, "admitted");
+        }
+
+        @Override
+        public void sampleTraffic() {
+        }
+
+        @Override
+        public Map<Integer, TrafficStats> traffic() {
+            Map<Integer, TrafficStats> none = new LinkedHashMap<>();
+            states.keySet().forEach(id -> none.put(id, TrafficStats.NONE));
+            return none;
+        }
+
+        @Override
+        public TrafficTotals totals() {
+            return TrafficTotals.none();
         }
 
         @Override

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.herd.cluster.ClusterApp.Member;
 import dev.herd.cluster.ClusterApp.Outcome;
 import dev.herd.cluster.ClusterApp.Place;
+import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.Posix;
@@ -184,6 +185,38 @@ class ClusterIT {
 
         assertThat(seen).hasSize(3).allMatch(s -> s.startsWith("Hello from process "));
         assertThat(app.members().join()).extracting(Member::port).doesNotHaveDuplicates().doesNotContain(port);
+    }
+
+    @Test
+    void eachInstancesTrafficIsMeasuredAndTheTotalsKeepWhatRemovedInstancesServed() throws Exception {
+        int port = freePort();
+        ClusterApp app = cluster(node("hello", SERVER, 2), port, Duration.ofSeconds(10));
+        app.start(true).join();
+        awaitAllReady(app, 2);
+        for (int i = 0; i < 40; i++) {
+            get(port, "/");
+        }
+
+        app.sampleTraffic().join();
+
+        Map<Integer, TrafficStats> traffic = app.traffic().join();
+        assertThat(traffic).hasSize(2);
+        assertThat(traffic.values()).allSatisfy(t -> {
+            assertThat(t.requests()).isEqualTo(20);
+            assertThat(t.requestsPerSecond()).isPositive();
+            assertThat(t.p99Millis()).isPositive();
+            assertThat(t.errorCount()).isZero();
+        });
+        assertThat(app.totals().join().latencyMicros().getTotalCount()).isEqualTo(40);
+
+        Outcome o = app.scale(1, p -> { }).join();
+        assertThat(o.succeeded()).isTrue();
+        app.sampleTraffic().join();
+        TrafficTotals totals = app.totals().join();
+        assertThat(app.traffic().join()).hasSize(1);
+        assertThat(totals.requests()).as("the removed instance's requests stay counted").isEqualTo(40);
+        assertThat(totals.latencyMicros().getTotalCount()).isEqualTo(40);
+        assertThat(totals.unavailable()).isZero();
     }
 
     @Test

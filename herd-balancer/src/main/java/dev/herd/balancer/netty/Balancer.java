@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -44,6 +45,7 @@ import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Algorithm;
 import dev.herd.balancer.Backend;
 import dev.herd.balancer.BackendListener;
+import dev.herd.balancer.Health;
 import dev.herd.balancer.LoadBalancer;
 import dev.herd.balancer.LoadBalancers;
 
@@ -137,6 +139,8 @@ public final class Balancer implements AutoCloseable {
     private volatile LoadBalancer current;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private final LongAdder unavailable = new LongAdder();
+
     private Balancer(Builder b) throws IOException, InterruptedException {
         this.config = b;
         // Before any thread starts, so that a backend rejected here leaks no event loop.
@@ -164,8 +168,20 @@ public final class Balancer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(b.threads, io);
         rebuild();
         Supplier<LoadBalancer> balancer = () -> current;
-        this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime, b.listener) : null;
-        this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime, b.listener) : null;
+        BackendListener counting = new BackendListener() {
+            @Override
+            public void onHealthChange(Backend backend, Health from, Health to) {
+                b.listener.onHealthChange(backend, from, to);
+            }
+
+            @Override
+            public void onNoBackend() {
+                unavailable.increment();
+                b.listener.onNoBackend();
+            }
+        };
+        this.http = b.mode == Mode.HTTP ? new HttpProxyInitializer(balancer, b.http, b.nanoTime, counting) : null;
+        this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime, counting) : null;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverClass)
@@ -256,6 +272,11 @@ public final class Balancer implements AutoCloseable {
     /** Client connections open now, those still connecting to a backend included. */
     public int openConnections() {
         return http != null ? http.openConnections() : tcp.openConnections();
+    }
+
+    /** Requests (connections, in tcp mode) refused so far because no backend was available. */
+    public long unavailable() {
+        return unavailable.sum();
     }
 
     /** The transport it runs on: the one asked for, or its fallback. */

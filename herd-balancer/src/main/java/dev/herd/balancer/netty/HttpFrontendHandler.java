@@ -294,6 +294,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private void pickAndStart() {
         Backend picked = balancer.get().pick(new RequestInfo(clientKey));
         if (picked == null) {
+            listener.onNoBackend();
             localResponse(503, "Service Unavailable", "no backend available");
             return;
         }

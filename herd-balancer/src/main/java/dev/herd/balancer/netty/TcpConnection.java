@@ -208,6 +208,7 @@ final class TcpConnection {
         LoadBalancer current = balancer.get();
         Backend picked = current == null ? null : current.pick(new RequestInfo(clientKey(client.remoteAddress())));
         if (picked == null) {
+            listener.onNoBackend();
             log.debug("No backend available for {}; closing it", client.remoteAddress());
             client.close();
             return;

@@ -136,6 +136,8 @@ class BalancerIT {
         HttpResponse<String> r = get(balancer, "/");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).containsIgnoringCase("no backend");
+        assertThat(balancer.unavailable()).as("counted apart from the backends' errors").isEqualTo(1);
+        assertThat(balancer.backends().get(0).stats().errors().values()).containsOnly(0L);
     }
 
     @Test
