@@ -581,7 +581,8 @@ public final class Main {
             InstanceView view = new InstanceView(0, "app", 0, "cluster", 1, "online", 0, 0, 1000, 1, 0.5, 1024,
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
-                    new InstanceView.Cluster(8000, 20001, "ready", "reload of app done"));
+                    new InstanceView.Cluster(8000, 20001, "ready", "reload of app done",
+                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)));
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

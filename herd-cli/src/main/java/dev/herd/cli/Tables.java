@@ -23,16 +23,20 @@ final class Tables {
     private Tables() {
     }
 
+    private static final String[] CLUSTER_HEADER = {"pool", "req/s", "active", "errors", "p99"};
+
     /**
      * The {@code list} table, PM2's columns; with cluster apps, the mode names the public port and
-     * a last column says where each instance stands with its pool.
+     * the last columns say where each instance stands with its pool and what the balancer
+     * measured: requests per second and p99 latency over the last seconds, requests in flight,
+     * failures since it joined.
      */
     static void printList(PrintWriter out, List<InstanceView> views) {
         boolean clusters = views.stream().anyMatch(v -> v.cluster() != null);
         String[] header = HEADER;
         if (clusters) {
-            header = java.util.Arrays.copyOf(HEADER, HEADER.length + 1);
-            header[HEADER.length] = "pool";
+            header = java.util.Arrays.copyOf(HEADER, HEADER.length + CLUSTER_HEADER.length);
+            System.arraycopy(CLUSTER_HEADER, 0, header, HEADER.length, CLUSTER_HEADER.length);
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(header);
@@ -46,8 +50,15 @@ final class Tables {
                     running ? String.format(Locale.ROOT, "%.0f%%", v.cpuPercent()) : "-",
                     running ? bytes(v.memoryBytes()) : "-"};
             if (clusters) {
-                row = java.util.Arrays.copyOf(row, row.length + 1);
-                row[row.length - 1] = v.cluster() != null ? v.cluster().pool() : "-";
+                row = java.util.Arrays.copyOf(row, row.length + CLUSTER_HEADER.length);
+                InstanceView.Cluster c = v.cluster();
+                InstanceView.Traffic t = c == null ? null : c.traffic();
+                boolean measured = t != null && t.windowSeconds() > 0;
+                row[HEADER.length] = c != null ? c.pool() : "-";
+                row[HEADER.length + 1] = measured ? rate(t.requestsPerSecond()) : "-";
+                row[HEADER.length + 2] = t != null ? Integer.toString(t.inFlight()) : "-";
+                row[HEADER.length + 3] = t != null ? Long.toString(t.errors()) : "-";
+                row[HEADER.length + 4] = measured && t.p99Millis() > 0 ? millis(t.p99Millis()) : "-";
             }
             rows.add(row);
         }
@@ -88,6 +99,13 @@ final class Tables {
                 field(out, "pool", v.cluster().pool());
                 if (v.cluster().lastChange() != null) {
                     field(out, "last reload/scale", v.cluster().lastChange());
+                }
+                InstanceView.Traffic t = v.cluster().traffic();
+                field(out, "requests", t.requests() + " (" + t.inFlight() + " in flight, " + t.errors() + " failed)");
+                if (t.windowSeconds() > 0) {
+                    field(out, "last " + Math.round(t.windowSeconds()) + " s", rate(t.requestsPerSecond()) + " req/s, "
+                            + rate(t.errorsPerSecond()) + " failed/s" + (t.p99Millis() > 0
+                                    ? ", p50 " + millis(t.p50Millis()) + ", p99 " + millis(t.p99Millis()) : ""));
                 }
             }
             field(out, "command", String.join(" ", v.command()));
@@ -167,6 +185,20 @@ final class Tables {
             return s / 3600 + "h";
         }
         return s / 86400 + "D";
+    }
+
+    /** Requests per second: whole numbers once there are enough that decimals are noise. */
+    static String rate(double perSecond) {
+        return perSecond >= 100 ? String.format(Locale.ROOT, "%.0f", perSecond)
+                : String.format(Locale.ROOT, "%.1f", perSecond);
+    }
+
+    /** A latency: milliseconds with the digits that mean something. */
+    static String millis(double ms) {
+        if (ms >= 1000) {
+            return String.format(Locale.ROOT, "%.2fs", ms / 1000);
+        }
+        return ms >= 10 ? String.format(Locale.ROOT, "%.0fms", ms) : String.format(Locale.ROOT, "%.1fms", ms);
     }
 
     static String bytes(long b) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -75,6 +76,15 @@ final class Apps implements AutoCloseable {
     /** The cluster apps by name. */
     Map<String, ClusterApp> clusters() {
         return clusters.all();
+    }
+
+    /**
+     * Samples every cluster app's traffic, for the figures {@code list} shows: rates and
+     * percentiles cover the last few samples, so this runs at the sampler's steady period.
+     */
+    void sampleTraffic() {
+        List<CompletableFuture<Void>> all = clusters().values().stream().map(ClusterApp::sampleTraffic).toList();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
     }
 
     /** The supervisor, for the commands that act on instances by id. */

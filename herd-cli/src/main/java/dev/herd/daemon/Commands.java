@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.balancer.TrafficStats;
 import dev.herd.config.ConfigException;
 import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
@@ -224,10 +225,21 @@ final class Commands {
         return list;
     }
 
+    private static InstanceView.Traffic traffic(TrafficStats t) {
+        if (t == null) {
+            return InstanceView.Traffic.NONE;
+        }
+        return new InstanceView.Traffic(t.requests(), t.inFlight(), t.errorCount(), t.windowNanos() / 1e9,
+                t.requestsPerSecond(), t.errorsPerSecond(), t.p50Millis(), t.p99Millis());
+    }
+
     private List<InstanceView> views(List<InstanceInfo> infos) {
         Map<Integer, InstanceView.Cluster> places = new HashMap<>();
-        apps.clusters().forEach((name, c) -> c.members().join().forEach(m -> places.put(m.id(),
-                new InstanceView.Cluster(c.cluster().port(), m.port(), m.place().label(), c.lastOutcome()))));
+        apps.clusters().forEach((name, c) -> {
+            Map<Integer, TrafficStats> traffic = c.traffic().join();
+            c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
+                    m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())))));
+        });
         return infos.stream().map(i -> {
             ResourceSampler.Usage u = i.pid() > 0 ? sampler.of(i.pid()) : ResourceSampler.Usage.NONE;
             InstanceView.Cluster place = places.get(i.id());

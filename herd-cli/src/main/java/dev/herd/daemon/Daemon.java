@@ -74,7 +74,7 @@ public final class Daemon {
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
-        sampler.start(apps::list);
+        sampler.start(apps::list, apps::sampleTraffic);
         Thread hook = new Thread(() -> shutDown(server), "herd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start();

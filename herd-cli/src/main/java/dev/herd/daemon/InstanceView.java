@@ -40,8 +40,30 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      * @param port       its own internal port
      * @param pool       {@code ready}, {@code starting}, {@code draining} or {@code out}
      * @param lastChange how its app's last reload or scale ended, or null if there was none
+     * @param traffic    what the balancer measured of its requests
      */
-    public record Cluster(int publicPort, int port, String pool, String lastChange) {
+    public record Cluster(int publicPort, int port, String pool, String lastChange, Traffic traffic) {
+    }
+
+    /**
+     * A cluster instance's requests as the balancer saw them: counters since it joined the pool,
+     * rates and latency over the last few seconds.
+     *
+     * @param requests          requests (connections, in tcp mode) since it joined
+     * @param inFlight          requests in flight (open connections, in tcp mode)
+     * @param errors            failures since it joined: refused or timed-out connections,
+     *                          timeouts, resets and invalid responses
+     * @param windowSeconds     how many seconds the next four figures cover; 0 until measured
+     * @param requestsPerSecond requests per second
+     * @param errorsPerSecond   failures per second
+     * @param p50Millis         median latency of the answered requests, 0 when none
+     * @param p99Millis         99th percentile latency of the same, 0 when none
+     */
+    public record Traffic(long requests, int inFlight, long errors, double windowSeconds, double requestsPerSecond,
+                          double errorsPerSecond, double p50Millis, double p99Millis) {
+
+        /** Nothing measured. */
+        public static final Traffic NONE = new Traffic(0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** The reason of an instance that a daemon started again because the previous daemon crashed. */

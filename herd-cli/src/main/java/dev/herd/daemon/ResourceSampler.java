@@ -27,9 +27,16 @@ final class ResourceSampler implements AutoCloseable {
     private static final long PERIOD_MS = 2000;
     private static final Logger log = LoggerFactory.getLogger(ResourceSampler.class);
 
-    /** CPU in percent of one core, resident memory in bytes. */
-    record Usage(double cpuPercent, long memoryBytes) {
-        static final Usage NONE = new Usage(0, 0);
+    /**
+     * One instance's figures.
+     *
+     * @param cpuPercent  CPU over the last period, in percent of one core
+     * @param memoryBytes resident memory now
+     * @param cpuSeconds  CPU time its process group's live processes have used (exited children
+     *                    that were waited for included), for counters
+     */
+    record Usage(double cpuPercent, long memoryBytes, double cpuSeconds) {
+        static final Usage NONE = new Usage(0, 0, 0);
     }
 
     private record Sample(long nanos, long cpuTicks) {
@@ -45,11 +52,16 @@ final class ResourceSampler implements AutoCloseable {
         return t;
     });
 
-    /** Samples the running instances of {@code instances} every two seconds, on a thread of its own, until closed. */
-    void start(Supplier<List<InstanceInfo>> instances) {
+    /**
+     * Samples the running instances of {@code instances} every two seconds, on a thread of its
+     * own, until closed, and runs {@code alongside} after each sample: what else is measured at
+     * the same period (the cluster apps' traffic).
+     */
+    void start(Supplier<List<InstanceInfo>> instances, Runnable alongside) {
         timer.scheduleWithFixedDelay(() -> {
             try {
                 sample(runningPids(instances.get()), System.nanoTime());
+                alongside.run();
             } catch (RuntimeException e) {
                 log.error("sampling failed", e);
             }
@@ -88,7 +100,7 @@ final class ResourceSampler implements AutoCloseable {
             if (prev != null && nanos > prev.nanos()) {
                 cpu = (t[0] - prev.cpuTicks()) * 1e9 / ticksPerSecond / (nanos - prev.nanos()) * 100;
             }
-            usage.put(pid, new Usage(Math.max(0, cpu), t[1] * pageSize));
+            usage.put(pid, new Usage(Math.max(0, cpu), t[1] * pageSize, (double) t[0] / ticksPerSecond));
         });
     }
 

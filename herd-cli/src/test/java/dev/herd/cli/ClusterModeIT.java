@@ -203,6 +203,27 @@ class ClusterModeIT {
     }
 
     @Test
+    void listAndDescribeShowWhatTheBalancerMeasuredOfEachInstance() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 2, "server.js", 10_000).toString()).ok();
+        awaitReady(2);
+
+        herd.run("hit", "http://127.0.0.1:" + port + "/", "-n", "40", "-q").ok();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(herd.list()).allSatisfy(i -> {
+            JsonNode t = i.path("cluster").path("traffic");
+            assertThat(t.path("requests").asLong()).isEqualTo(20);
+            assertThat(t.path("requestsPerSecond").asDouble()).isPositive();
+            assertThat(t.path("p99Millis").asDouble()).isPositive();
+            assertThat(t.path("errors").asLong()).isZero();
+        }));
+        String table = herd.run("list").ok().out();
+        assertThat(table.lines().findFirst().orElseThrow()).contains("pool", "req/s", "active", "errors", "p99");
+        assertThat(herd.run("describe", "api").ok().out()).contains("20 (0 in flight, 0 failed)").contains("req/s, ")
+                .contains(", p99 ");
+    }
+
+    @Test
     void aNewVersionThatNeverListensFailsTheReloadAndTheOldOnesServe() throws Exception {
         int port = freePort();
         Path eco = ecosystem(port, 2, "server.js", 3000);
