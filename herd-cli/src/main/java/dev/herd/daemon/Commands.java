@@ -46,7 +46,8 @@ final class Commands {
         void request(boolean forUpdate);
     }
 
-    private interface Handler<R extends Request> {
+    /** Answers one kind of request. */
+    interface Handler<R extends Request> {
         Object handle(R request) throws Exception;
     }
 
@@ -92,6 +93,11 @@ final class Commands {
             shutdown.request(r.forUpdate());
             return new Pid(ProcessHandle.current().pid());
         });
+    }
+
+    /** Serves {@code type} with a part the composition root owns (the metrics port). */
+    <R extends Request> void serve(Class<R> type, Handler<R> handler) {
+        on(type, handler);
     }
 
     @SuppressWarnings("unchecked")

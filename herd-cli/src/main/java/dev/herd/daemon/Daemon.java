@@ -10,12 +10,15 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.metrics.Metrics;
+import dev.herd.metrics.SettingsFile;
+
 /**
  * The background process that owns the apps, to its owner only, until {@code kill}: the
  * composition root that wires the parts together and runs their lifecycle. {@link Apps} holds the
  * apps and their rules, {@link StateStore} the files that outlive the daemon, {@link Commands} the
  * command table, {@link ControlServer} the socket, {@link LogStream} {@code herd logs}, and
- * {@link ResourceSampler} the CPU and memory figures.
+ * {@link ResourceSampler} the CPU and memory figures, {@link Metrics} the metrics port and dashboard.
  */
 public final class Daemon {
 
@@ -25,6 +28,7 @@ public final class Daemon {
     private final Apps apps;
     private final StateStore store;
     private final ResourceSampler sampler = new ResourceSampler();
+    private final Metrics metrics;
     private final CountDownLatch killed = new CountDownLatch(1);
     private volatile boolean keepForUpdate;
 
@@ -33,6 +37,8 @@ public final class Daemon {
         this.apps = new Apps(limit, home.notifyDir());
         this.store = new StateStore(home, apps::snapshot);
         apps.subscribe(e -> store.recordSoon());
+        this.metrics = new Metrics(new SettingsFile(home.settingsFile()), new DaemonFigures(apps, sampler),
+                ResourceSampler.PERIOD_MS, System::currentTimeMillis);
     }
 
     /**
@@ -69,12 +75,17 @@ public final class Daemon {
             keepForUpdate = forUpdate;
             killed.countDown();
         });
+        commands.serve(Request.MetricsPort.class, r -> DaemonFigures.answer(metrics, r));
         ControlServer server = ControlServer.bind(home.socket(), System.getProperty("user.name"), commands,
                 new LogStream(apps, commands));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
-        sampler.start(apps::list, apps::sampleTraffic);
+        sampler.start(apps::list, () -> {
+            apps.sampleTraffic();
+            metrics.sampled();
+        });
+        metrics.openFromFile();
         Thread hook = new Thread(() -> shutDown(server), "herd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start();
@@ -105,6 +116,7 @@ public final class Daemon {
                 writeUpdateDump();
             }
             sampler.close();
+            metrics.close();
             server.close();
             apps.close();
             store.close();

@@ -106,4 +106,9 @@ public record HerdHome(Path dir) {
     public Path updateDumpFile() {
         return dir.resolve("update-dump.json");
     }
+
+    /** The daemon settings file (metrics port, host and token), read by each new daemon. */
+    public Path settingsFile() {
+        return dir.resolve("daemon.conf");
+    }
 }

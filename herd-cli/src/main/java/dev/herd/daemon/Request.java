@@ -27,6 +27,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Request.Kill.class, name = "kill"),
         @JsonSubTypes.Type(value = Request.Reload.class, name = "reload"),
         @JsonSubTypes.Type(value = Request.Scale.class, name = "scale"),
+        @JsonSubTypes.Type(value = Request.MetricsPort.class, name = "metrics"),
 })
 public sealed interface Request {
 
@@ -151,5 +152,17 @@ public sealed interface Request {
      * @param count {@code N}, {@code +N} or {@code -N}
      */
     record Scale(String app, String count) implements Request {
+    }
+
+    /**
+     * Show, open, move or close the metrics port and dashboard; what opens is kept in the daemon
+     * settings file for the next daemon. All null and not {@code off}: only show it.
+     *
+     * @param port  the port to open, or null to keep the current one
+     * @param host  the address to bind, or null to keep the current one (first: 127.0.0.1)
+     * @param token the token requests must carry, or null (generated for a non-loopback host)
+     * @param off   close the port
+     */
+    record MetricsPort(Integer port, String host, String token, boolean off) implements Request {
     }
 }

@@ -24,7 +24,8 @@ import dev.herd.supervisor.ProcessTree;
  */
 final class ResourceSampler implements AutoCloseable {
 
-    private static final long PERIOD_MS = 2000;
+    /** How often it samples. */
+    static final long PERIOD_MS = 2000;
     private static final Logger log = LoggerFactory.getLogger(ResourceSampler.class);
 
     /**
