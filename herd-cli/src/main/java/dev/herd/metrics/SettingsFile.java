@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 /**
  * The daemon settings file, {@code $HERD_HOME/daemon.conf}: {@code name = value} lines, {@code #}
  * comments, read by every new daemon so that metrics turned on once stay on. Written by
- * {@code herd metrics} and by hand alike: an update changes only the lines of the settings it
- * sets and keeps every other line, comments included, as the user wrote it. A file with a mistake
+ * {@code herd metrics} and by hand alike: an update changes only the values of the settings it
+ * sets and keeps every other line, and every comment, as the user wrote it. A file with a mistake
  * is never written over. The file is mode 0600, since it can hold the token.
  *
  * <p>Settings: {@value #PORT} (1-65535; absent: metrics off), {@value #HOST} (default
@@ -37,7 +37,8 @@ public final class SettingsFile {
     public static final String TOKEN = "metrics.token";
 
     private static final List<String> KNOWN = List.of(PORT, HOST, TOKEN);
-    private static final Pattern LINE = Pattern.compile("\\s*([^=\\s]+)\\s*=\\s*(.*?)\\s*");
+    /** {@code name = value}, and a comment after a space and {@code #}. */
+    private static final Pattern LINE = Pattern.compile("\\s*([^=\\s]+)\\s*=\\s*(.*?)(\\s+#.*)?\\s*");
 
     /**
      * What the file holds, each null when it is not set.
@@ -161,7 +162,7 @@ public final class SettingsFile {
             if (!line.strip().startsWith("#") && m.matches() && pending.containsKey(m.group(1))) {
                 String value = pending.remove(m.group(1));
                 if (value != null) {
-                    out.add(m.group(1) + " = " + value);
+                    out.add(m.group(1) + " = " + value + (m.group(3) != null ? m.group(3) : ""));
                 }
             } else {
                 out.add(line);

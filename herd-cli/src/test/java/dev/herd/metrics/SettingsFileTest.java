@@ -43,6 +43,24 @@ class SettingsFileTest {
     }
 
     @Test
+    void theReadmesExampleReadsAndKeepsItsCommentsThroughAnUpdate() throws Exception {
+        SettingsFile f = file("""
+                # herd metrics writes these lines too, and keeps the others
+                metrics.port = 9209           # absent: metrics off
+                metrics.host = 127.0.0.1      # the default
+                # metrics.token = ...         # 16 characters or more; generated when the host needs one
+                """);
+        assertThat(f.read().settings()).contains(new MetricsSettings("127.0.0.1", 9209, null));
+        f.save(new MetricsSettings("127.0.0.1", 9300, null));
+        assertThat(Files.readString(f.path())).isEqualTo("""
+                # herd metrics writes these lines too, and keeps the others
+                metrics.port = 9300           # absent: metrics off
+                metrics.host = 127.0.0.1      # the default
+                # metrics.token = ...         # 16 characters or more; generated when the host needs one
+                """);
+    }
+
+    @Test
     void hostDefaultsToLoopback() throws Exception {
         assertThat(file("metrics.port = 9209\n").read().settings()).contains(new MetricsSettings("127.0.0.1", 9209, null));
     }
