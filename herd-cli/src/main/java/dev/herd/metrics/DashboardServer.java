@@ -9,8 +9,11 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -35,11 +38,15 @@ import dev.herd.cluster.PortOwner;
  *
  * <p>With a token, every request must carry it: {@code Authorization: Bearer T}, {@code ?token=T}
  * (which also sets a cookie, so the page's own requests carry it) or that cookie; else 401.
+ * Without one (on loopback), a request must name a loopback address in its {@code Host}, else
+ * 403: a web page whose name was made to resolve to 127.0.0.1 (DNS rebinding) cannot read it.
  */
 final class DashboardServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DashboardServer.class);
     private static final String COOKIE = "herd_token";
+    private static final Pattern LOOPBACK_HOST =
+            Pattern.compile("(localhost|127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|\\[::1\\])(:\\d+)?");
     private static final String UPLOT = "/META-INF/resources/webjars/uplot/1.6.30/dist/";
     /** Path to resource and content type. */
     private static final Map<String, String[]> FILES = Map.of(
@@ -79,7 +86,7 @@ final class DashboardServer implements AutoCloseable {
         } catch (BindException e) {
             String where = settings.host() + ":" + settings.port();
             String said = String.valueOf(e.getMessage());
-            throw new MetricsException(said.toLowerCase(java.util.Locale.ROOT).contains("in use")
+            throw new MetricsException(said.toLowerCase(Locale.ROOT).contains("in use")
                     ? PortOwner.bindFailure(settings.host(), settings.port(),
                             new BindException("cannot listen on " + where + ": the address is in use"))
                     : "cannot listen on " + where + ": " + said);
@@ -101,6 +108,12 @@ final class DashboardServer implements AutoCloseable {
                 return;
             }
             Map<String, String> query = query(x.getRequestURI().getRawQuery());
+            String host = x.getRequestHeaders().getFirst("Host");
+            if (settings.token() == null && host != null && !LOOPBACK_HOST.matcher(host).matches()) {
+                send(x, 403, "text/plain; charset=utf-8", ("the Host header must name a loopback address (127.0.0.1,"
+                        + " localhost, [::1]); elsewhere, open the port with a token\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if (!authorised(x, query)) {
                 x.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"herd\"");
                 send(x, 401, "text/plain; charset=utf-8",
@@ -169,7 +182,7 @@ final class DashboardServer implements AutoCloseable {
         if (raw == null || raw.isEmpty()) {
             return Map.of();
         }
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, String> out = new HashMap<>();
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
             String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);

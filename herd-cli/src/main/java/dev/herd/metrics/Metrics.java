@@ -1,6 +1,7 @@
 package dev.herd.metrics;
 
 import java.security.SecureRandom;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -106,7 +107,7 @@ public final class Metrics implements AutoCloseable {
                 current.server().close();
                 open = null;
             }
-            file.update(java.util.Collections.singletonMap(SettingsFile.PORT, null));
+            file.update(Collections.singletonMap(SettingsFile.PORT, null));
             problem = null;
             return status(false);
         }

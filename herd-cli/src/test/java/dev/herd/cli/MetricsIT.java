@@ -3,15 +3,19 @@ package dev.herd.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -296,8 +300,29 @@ class MetricsIT {
         assertThat(metricsStatus().path("token").asText()).isEqualTo(token);
     }
 
+    @Test
+    void onLoopbackARequestMustNameLoopbackInItsHost() throws Exception {
+        int port = freePort();
+        herd.run("metrics", "--port", Integer.toString(port)).ok();
+        assertThat(statusLine(port, "127.0.0.1:" + port)).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(statusLine(port, "localhost:" + port)).isEqualTo("HTTP/1.1 200 OK");
+        // A page on a name rebound to 127.0.0.1 sends its own name.
+        assertThat(statusLine(port, "rebound.example:" + port)).isEqualTo("HTTP/1.1 403 Forbidden");
+        assertThat(statusLine(port, "127.0.0.1.rebound.example")).isEqualTo("HTTP/1.1 403 Forbidden");
+    }
+
+    private static String statusLine(int port, String hostHeader) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
     private static boolean refused(String host, int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
+        try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 5000);
             return false;
         } catch (ConnectException e) {
