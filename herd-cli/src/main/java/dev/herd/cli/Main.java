@@ -134,12 +134,15 @@ public final class Main {
         String interpreter;
         @Option(names = "--interpreter-args", split = " ", description = "Arguments for the interpreter.")
         List<String> interpreterArgs = new ArrayList<>();
+        @Option(names = "--max-memory-restart", paramLabel = "SIZE", description = {"Restart an instance whose process"
+                + " tree holds more memory (300M, 1G); cluster mode replaces it first, with no failed request."})
+        String maxMemory;
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName, port), true);
+                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory), true);
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
@@ -582,7 +585,7 @@ public final class Main {
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
                     new InstanceView.Cluster(8000, 20001, "ready", "reload of app done",
-                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)));
+                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024);
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

@@ -115,6 +115,9 @@ final class Tables {
             field(out, "restarts", v.restarts() + " (unstable in a row: " + v.unstableRestarts() + ")");
             field(out, "cpu / memory", v.pid() > 0
                     ? String.format(Locale.ROOT, "%.1f%% / %s", v.cpuPercent(), bytes(v.memoryBytes())) : "-");
+            if (v.memoryLimitBytes() > 0) {
+                field(out, "memory limit", bytes(v.memoryLimitBytes()) + " (max_memory_restart)");
+            }
             field(out, "out log", v.outLog());
             field(out, "error log", v.errLog());
             if (v.droppedLogLines() > 0) {

@@ -74,7 +74,11 @@ public final class Daemon {
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
-        sampler.start(apps::list, apps::sampleTraffic);
+        MemoryLimits limits = new MemoryLimits(apps, sampler);
+        sampler.start(apps::list, () -> {
+            apps.sampleTraffic();
+            limits.run();
+        });
         Thread hook = new Thread(() -> shutDown(server), "herd-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start();

@@ -47,9 +47,11 @@ public sealed interface Request {
      * @param interpreterArgs {@code --interpreter-args}
      * @param envName         {@code --env}, or null
      * @param port            {@code --port}: the public port of a cluster app, or null
+     * @param maxMemory       {@code --max-memory-restart} as typed, or null
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
-                 String interpreter, List<String> interpreterArgs, String envName, Integer port) implements Request {
+                 String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory)
+            implements Request {
     }
 
     /** Every instance. */

@@ -49,6 +49,35 @@ class DaemonIT {
     private static final String SLEEPER = "echo \"up $HERD_APP_INSTANCE\"; exec sleep 300\n";
 
     @Test
+    void anInstanceOverItsMemoryLimitIsRestartedGracefullyAndDescribeSaysWhy() throws Exception {
+        // Holds 16 MB more every 100 ms (up to 640 MB) in the process that takes the file 'grow'.
+        herd.script("hog.js", """
+                const fs = require('fs');
+                let mine = false;
+                try { fs.unlinkSync('grow'); mine = true; } catch (e) {}
+                const hog = [];
+                setInterval(() => { if (mine && hog.length < 40) hog.push(Buffer.alloc(16 << 20, 1)); }, 100);
+                process.on('SIGTERM', () => { console.log('graceful stop'); process.exit(0); });
+                """);
+        herd.script("grow", "");
+
+        herd.run("start", "hog.js", "--max-memory-restart", "120M").ok();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> herd.list().get(0).path("restarts").asInt() == 1);
+        String describe = herd.run("describe", "hog").ok().out();
+        assertThat(describe).containsPattern("restarted: memory \\d+\\.\\dmb over max_memory_restart 120\\.0mb")
+                .containsPattern("memory limit +120\\.0mb").containsPattern("code 0 +after \\d+s \\(asked\\)");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(
+                herd.home.resolve("logs/hog-out.log"))).contains("graceful stop"));
+        herd.script("other.js", "");
+        Herd.Result wrong = herd.run("start", "other.js", "--max-memory-restart", "lots");
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).contains("start --max-memory-restart: expected bytes or a size such as '512K', '10M' or '1G',"
+                + " got 'lots'").doesNotContain("Exception");
+        assertThat(herd.list().get(0).path("restarts").asInt()).as("its successor does not grow").isEqualTo(1);
+    }
+
+    @Test
     void startListStopDelete() throws Exception {
         herd.script("app.sh", SLEEPER);
         Herd.Result started = herd.run("start", "app.sh", "-i", "2", "--name", "sleepy").ok();

@@ -725,11 +725,16 @@ public final class ClusterApp {
      * {@code "stopped"}, or that its stop signal did not end it and it was killed.
      */
     CompletableFuture<String> retire(MemberState m) {
+        return retire(m, null);
+    }
+
+    /** As {@link #retire(MemberState)}; {@code why}, if not null, is what its log says it stops for. */
+    CompletableFuture<String> retire(MemberState m, String why) {
         if (pool != null) {
             pool.maintain(m.id);
         }
         StopPolicy stop = m.version.stop();
-        return supervisor.stop(List.of(m.id))
+        return supervisor.stop(List.of(m.id), why)
                 .thenCompose(v -> supervisor.info(m.id))
                 .thenApply(info -> info.flatMap(i -> i.lastExits().stream().findFirst()).orElse(null))
                 .thenCompose(exit -> supervisor.delete(List.of(m.id)).thenApply(v -> exit))

@@ -67,7 +67,7 @@ final class ReloadOperation extends Operation {
         } else if (a instanceof RollingReload.StopOld s) {
             ClusterApp.MemberState old = oldBySlot.get(s.oldId());
             String pid = ClusterApp.pidText(old);
-            app.retire(old).whenComplete((how, failure) -> {
+            app.retire(old, what + " of " + app.name()).whenComplete((how, failure) -> {
                 progress.accept(new ClusterApp.Progress(old.index, "stopped", "instance " + old.index + ": old pid " + pid
                         + " " + how));
                 apply(machine.on(new RollingReload.OldStopped(s.oldId())));

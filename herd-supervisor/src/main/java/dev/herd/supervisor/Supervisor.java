@@ -355,7 +355,17 @@ public final class Supervisor implements AutoCloseable {
      * their trees is gone.
      */
     public CompletableFuture<Void> stop(Collection<Integer> ids) {
-        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, this::stopOnLoop), loop);
+        return stop(ids, null);
+    }
+
+    /**
+     * As {@link #stop(Collection)}, for a reason of herd's own (a reload replaced it, say) that
+     * its log gives.
+     *
+     * @param why the reason, or {@code null} when the user asked
+     */
+    public CompletableFuture<Void> stop(Collection<Integer> ids, String why) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst, why)), loop);
     }
 
     /** Stops then starts the given instances (all of them at once). */
