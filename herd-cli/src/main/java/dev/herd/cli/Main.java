@@ -315,8 +315,13 @@ public final class Main {
     static final class Logs implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "<id|name|all>")
         String target = "all";
-        @Option(names = "--lines", defaultValue = "15", description = "Past lines per file (default ${DEFAULT-VALUE}).")
-        int lines;
+        @Option(names = "--lines", paramLabel = "N", description = "Past lines per file (default 15; with --since: all).")
+        Integer lines;
+        @Option(names = "--since", paramLabel = "WHEN", description = {"Only past lines written since then: a time ago"
+                + " (10m, 2h, 1d) or a moment (2026-12-02 10:00)."})
+        String since;
+        @Option(names = "--json", description = "One JSON object per line: time, app, instance, id, stream, text.")
+        boolean json;
         @Option(names = "--out", description = "Only stdout.")
         boolean out;
         @Option(names = "--err", description = "Only stderr.")
@@ -326,10 +331,21 @@ public final class Main {
 
         @Override
         public Integer call() throws HerdException {
+            if (lines != null && lines < 0) {
+                throw new HerdException("logs --lines: expected 0 or more, got " + lines);
+            }
+            Long from = since == null ? null : Since.parse(since, System.currentTimeMillis(), java.time.ZoneId.systemDefault());
+            int count = lines != null ? lines : from != null ? -1 : 15;
             boolean both = out == err;
             PrintWriter pw = new PrintWriter(System.out, true);
-            client().stream(new Request.Logs(target, lines, both || out, both || err, !noStream),
-                    item -> Tables.printStreamItem(pw, item));
+            client().stream(new Request.Logs(target, count, both || out, both || err, !noStream, from),
+                    item -> {
+                        if (json) {
+                            Tables.printStreamItemJson(pw, item);
+                        } else {
+                            Tables.printStreamItem(pw, item);
+                        }
+                    });
             return 0;
         }
     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -375,6 +376,42 @@ class DaemonIT {
             follow.destroy();
             follow.waitFor();
         }
+    }
+
+    @Test
+    void logsSinceAMomentAndAsJsonGiveEachPastLineItsTime() throws Exception {
+        herd.script("two.sh", "echo 'first \"quoted\"'; sleep 2; echo second; exec sleep 300\n");
+        herd.run("start", "two.sh").ok();
+        Path log = herd.home.resolve("logs/two-out.log");
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(log) && Files.readString(log).contains("second"));
+
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : herd.run("logs", "two", "--nostream", "--json", "--out").ok().out().split("\n")) {
+            lines.add(Protocol.json().readTree(l));
+        }
+
+        assertThat(lines).extracting(n -> n.path("text").asText()).containsExactly("first \"quoted\"", "second");
+        assertThat(lines).allSatisfy(n -> {
+            assertThat(n.path("app").asText()).isEqualTo("two");
+            assertThat(n.path("instance").asInt()).isZero();
+            assertThat(n.path("stream").asText()).isEqualTo("out");
+        });
+        java.time.Instant first = java.time.Instant.parse(lines.get(0).path("time").asText());
+        java.time.Instant second = java.time.Instant.parse(lines.get(1).path("time").asText());
+        assertThat(Duration.between(first, second)).isBetween(Duration.ofMillis(1000), Duration.ofSeconds(10));
+
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", second.toString()).ok().out())
+                .doesNotContain("first").contains("two[0]     | second");
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", "1h").ok().out())
+                .contains("first").contains("second");
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", "1h", "--lines", "1").ok().out())
+                .doesNotContain("first").contains("second");
+        Herd.Result negative = herd.run("logs", "two", "--lines", "-1");
+        assertThat(negative.code()).isEqualTo(1);
+        assertThat(negative.err().strip()).isEqualTo("herd: logs --lines: expected 0 or more, got -1");
+        Herd.Result badSince = herd.run("logs", "two", "--since", "yesterday");
+        assertThat(badSince.code()).isEqualTo(1);
+        assertThat(badSince.err()).startsWith("herd: logs --since: expected a time ago such as '30s'");
     }
 
     @Test
