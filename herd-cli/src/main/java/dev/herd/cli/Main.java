@@ -134,12 +134,15 @@ public final class Main {
         String interpreter;
         @Option(names = "--interpreter-args", split = " ", description = "Arguments for the interpreter.")
         List<String> interpreterArgs = new ArrayList<>();
+        @Option(names = "--max-memory-restart", paramLabel = "SIZE", description = {"Restart an instance whose process"
+                + " tree holds more memory (300M, 1G); cluster mode replaces it first, with no failed request."})
+        String maxMemory;
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName, port), true);
+                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory), true);
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
@@ -312,8 +315,13 @@ public final class Main {
     static final class Logs implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "<id|name|all>")
         String target = "all";
-        @Option(names = "--lines", defaultValue = "15", description = "Past lines per file (default ${DEFAULT-VALUE}).")
-        int lines;
+        @Option(names = "--lines", paramLabel = "N", description = "Past lines per file (default 15; with --since: all).")
+        Integer lines;
+        @Option(names = "--since", paramLabel = "WHEN", description = {"Only past lines written since then: a time ago"
+                + " (10m, 2h, 1d) or a moment (2026-12-02 10:00)."})
+        String since;
+        @Option(names = "--json", description = "One JSON object per line: time, app, instance, id, stream, text.")
+        boolean json;
         @Option(names = "--out", description = "Only stdout.")
         boolean out;
         @Option(names = "--err", description = "Only stderr.")
@@ -323,10 +331,21 @@ public final class Main {
 
         @Override
         public Integer call() throws HerdException {
+            if (lines != null && lines < 0) {
+                throw new HerdException("logs --lines: expected 0 or more, got " + lines);
+            }
+            Long from = since == null ? null : Since.parse(since, System.currentTimeMillis(), java.time.ZoneId.systemDefault());
+            int count = lines != null ? lines : from != null ? -1 : 15;
             boolean both = out == err;
             PrintWriter pw = new PrintWriter(System.out, true);
-            client().stream(new Request.Logs(target, lines, both || out, both || err, !noStream),
-                    item -> Tables.printStreamItem(pw, item));
+            client().stream(new Request.Logs(target, count, both || out, both || err, !noStream, from),
+                    item -> {
+                        if (json) {
+                            Tables.printStreamItemJson(pw, item);
+                        } else {
+                            Tables.printStreamItem(pw, item);
+                        }
+                    });
             return 0;
         }
     }
@@ -582,7 +601,7 @@ public final class Main {
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
                     new InstanceView.Cluster(8000, 20001, "ready", "reload of app done",
-                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)));
+                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024);
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

@@ -115,6 +115,9 @@ final class Tables {
             field(out, "restarts", v.restarts() + " (unstable in a row: " + v.unstableRestarts() + ")");
             field(out, "cpu / memory", v.pid() > 0
                     ? String.format(Locale.ROOT, "%.1f%% / %s", v.cpuPercent(), bytes(v.memoryBytes())) : "-");
+            if (v.memoryLimitBytes() > 0) {
+                field(out, "memory limit", bytes(v.memoryLimitBytes()) + " (max_memory_restart)");
+            }
             field(out, "out log", v.outLog());
             field(out, "error log", v.errLog());
             if (v.droppedLogLines() > 0) {
@@ -141,6 +144,37 @@ final class Tables {
             out.println("herd  | " + item.text());
         } else {
             out.println(prefix + ("err".equals(item.stream()) ? " err | " : "     | ") + item.text());
+        }
+        out.flush();
+    }
+
+    /**
+     * A log line or event as {@code logs --json} prints it, one JSON object per line.
+     *
+     * @param time     ISO-8601, or null when the file kept no time for a past line
+     * @param app      the app
+     * @param instance the instance's index in the app
+     * @param id       the instance's id, or null for a live line
+     * @param stream   {@code out}, {@code err}, or {@code herd} for a change of state
+     * @param text     the line, or the change in words
+     */
+    record LogEntry(String time, String app, int instance, Integer id, String stream, String text) {
+    }
+
+    /** Built on first use: {@code list} does not pay for it. */
+    private static final class LogJson {
+        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+    }
+
+    /** One streamed log line or event as a {@link LogEntry} on a line of its own. */
+    static void printStreamItemJson(PrintWriter out, StreamItem item) {
+        LogEntry e = new LogEntry(item.time() > 0 ? Instant.ofEpochMilli(item.time()).toString() : null, item.app(),
+                item.instance(), item.id() >= 0 ? item.id() : null, "event".equals(item.type()) ? "herd" : item.stream(),
+                item.text());
+        try {
+            out.println(LogJson.MAPPER.writeValueAsString(e));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
         }
         out.flush();
     }

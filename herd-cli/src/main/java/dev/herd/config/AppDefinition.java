@@ -1,6 +1,7 @@
 package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
  * @param outFile         stdout file as written, or {@code null} for the default
  * @param errorFile       stderr file as written, or {@code null} for the default
  * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
+ * @param memoryLimit     {@code max_memory_restart}, or {@code null} for none
  */
 record AppDefinition(
         Blame blame,
@@ -43,11 +45,12 @@ record AppDefinition(
         String dateFormat,
         long maxSize,
         int retain,
-        ClusterSpec cluster) {
+        ClusterSpec cluster,
+        MemoryLimit memoryLimit) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
-                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster);
+                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit);
     }
 }

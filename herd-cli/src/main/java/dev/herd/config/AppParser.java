@@ -2,6 +2,7 @@ package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Signal;
@@ -35,11 +36,11 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
-            "watch", "ignore_watch", "watch_options", "max_memory_restart", "cron_restart", "vizion",
+            "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
             "source_map_support", "time", "instance_var", "filter_env", "namespace",
             "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
@@ -168,7 +169,29 @@ final class AppParser {
                 dateFormat(f),
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
-                cluster);
+                cluster,
+                memoryLimit(f));
+    }
+
+    /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */
+    private MemoryLimit memoryLimit(Fields f) throws ConfigException {
+        Duration interval = f.duration("memory_check_interval", MemoryLimit.DEFAULT_INTERVAL);
+        if (!f.has("max_memory_restart")) {
+            if (f.has("memory_check_interval")) {
+                warnings.add(f.label("memory_check_interval") + ": there is no max_memory_restart to check, ignored");
+            }
+            return null;
+        }
+        long bytes = size(f.value("max_memory_restart"), f.label("max_memory_restart"));
+        if (bytes == 0) {
+            throw fail(f.value("max_memory_restart"), f.label("max_memory_restart"),
+                    "must be more than 0 (leave it out for no limit)");
+        }
+        if (interval.compareTo(MemoryLimit.MIN_INTERVAL) < 0) {
+            throw fail(f.value("memory_check_interval"), f.label("memory_check_interval"),
+                    "must be at least 1s (the daemon samples memory every second), got " + f.value("memory_check_interval").describe());
+        }
+        return new MemoryLimit(bytes, interval);
     }
 
     /** An unknown key, pointed at where the key is written. */

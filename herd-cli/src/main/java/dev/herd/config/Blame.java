@@ -53,7 +53,8 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "instances", "start -i",
                 "interpreter", "start --interpreter",
                 "interpreter_args", "start --interpreter-args",
-                "port", "start --port");
+                "port", "start --port",
+                "max_memory_restart", "start --max-memory-restart");
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, OPTIONS.getOrDefault(field, "start"), reason);

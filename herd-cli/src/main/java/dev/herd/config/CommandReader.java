@@ -2,6 +2,7 @@ package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
 import java.nio.file.Files;
@@ -76,8 +77,17 @@ final class CommandReader {
         }
         ClusterFields.checkNoPlaceholder(Map.of("args", String.join(" ", args),
                 "interpreter_args", String.join(" ", command.interpreterArgs())), cluster, BLAME);
+        MemoryLimit memory = null;
+        if (command.maxMemory() != null) {
+            long bytes = ByteSizes.parse(command.maxMemory()).orElseThrow(() -> BLAME.error("max_memory_restart",
+                    "expected " + ByteSizes.EXPECTED + ", got '" + command.maxMemory() + "'"));
+            if (bytes == 0) {
+                throw BLAME.error("max_memory_restart", "must be more than 0 (leave it out for no limit)");
+            }
+            memory = new MemoryLimit(bytes, MemoryLimit.DEFAULT_INTERVAL);
+        }
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
                 instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
-                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster);
+                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory);
     }
 }

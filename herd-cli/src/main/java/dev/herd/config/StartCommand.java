@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param interpreterArgs arguments between the interpreter and the script
  * @param env             the client's environment, which the app inherits; never null
  * @param port            {@code --port}: the public port of a cluster app, or {@code null} for fork mode
+ * @param maxMemory       {@code --max-memory-restart}, as typed ({@code 300M}), or {@code null} for no limit
  */
 public record StartCommand(
         String target,
@@ -30,7 +31,8 @@ public record StartCommand(
         String interpreter,
         List<String> interpreterArgs,
         Map<String, String> env,
-        Integer port) {
+        Integer port,
+        String maxMemory) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -43,6 +45,12 @@ public record StartCommand(
     /** A fork-mode start: no {@code --port}. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null);
+    }
+
+    /** A start without a memory limit. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env, Integer port) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null);
     }
 }

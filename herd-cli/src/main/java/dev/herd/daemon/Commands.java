@@ -153,7 +153,7 @@ final class Commands {
             outcome = apps.startExisting(targets);
         } else {
             LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
-                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port()));
+                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory()));
             warnings.addAll(loaded.warnings());
             apps.add(loaded.apps(), loaded.clusters());
             outcome = new Apps.Started(loaded.apps().stream().map(AppSpec::name).toList(), List.of());
@@ -252,7 +252,8 @@ final class Commands {
             return new InstanceView(i.id(), i.app(), i.index(), place != null ? "cluster" : "fork", i.pid(),
                     i.state().label(), i.restarts(), i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(),
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
-                    i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place);
+                    i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
+                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes());
         }).toList();
     }
 

@@ -81,8 +81,10 @@ public final class Daemon {
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
+        MemoryLimits limits = new MemoryLimits(apps, sampler);
         sampler.start(apps::list, () -> {
             apps.sampleTraffic();
+            limits.run();
             metrics.sampled();
         });
         metrics.openFromFile();

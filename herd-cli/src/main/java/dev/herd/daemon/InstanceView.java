@@ -27,11 +27,12 @@ import dev.herd.supervisor.ExitRecord;
  * @param lastReason       why it is in its state
  * @param lastExits        the last exits, newest first
  * @param cluster          where a cluster instance listens and stands with the pool; null in fork mode
+ * @param memoryLimitBytes its app's {@code max_memory_restart}, 0 when none
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
-                           String lastReason, List<ExitRecord> lastExits, Cluster cluster) {
+                           String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
 
     /**
      * A cluster instance's place.

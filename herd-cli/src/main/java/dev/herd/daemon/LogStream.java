@@ -20,11 +20,12 @@ import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.logs.LogListener;
-import dev.herd.supervisor.logs.LogTail;
+import dev.herd.supervisor.logs.LogHistory;
 import dev.herd.supervisor.logs.LogWriter;
 
 /**
- * {@code herd logs}: the last lines of the target's log files, then, with {@code follow}, new
+ * {@code herd logs}: the last lines of the target's log files (or those since a moment, each with
+ * the time its file's {@code LineTimes} give), then, with {@code follow}, new
  * lines and changes of state as they come, until the client goes away. A slow client never slows
  * the apps or their log files: live items wait in a bounded queue, and those that do not fit are
  * dropped.
@@ -64,13 +65,19 @@ final class LogStream {
                 files.putIfAbsent(Path.of(i.errLog()), i);
             }
         }
+        if (r.lines() < LogHistory.ALL) {
+            Protocol.write(out, ControlServer.error("logs --lines: expected 0 or more, got " + r.lines()));
+            return;
+        }
         Protocol.write(out, ControlServer.ok(json.createObjectNode()
                 .set("files", json.valueToTree(files.keySet().stream().map(Path::toString).toList()))));
+        long since = r.since() == null ? LogHistory.EVER : r.since();
         for (Map.Entry<Path, InstanceInfo> f : files.entrySet()) {
             InstanceInfo i = f.getValue();
             String stream = f.getKey().toString().equals(i.outLog()) ? "out" : "err";
-            for (String line : LogTail.lastLines(f.getKey(), r.lines())) {
-                Protocol.write(out, new StreamItem("line", i.app(), i.index(), i.id(), stream, 0, line));
+            for (LogHistory.Line line : LogHistory.read(f.getKey(), r.lines(), since)) {
+                Protocol.write(out, new StreamItem("line", i.app(), i.index(), i.id(), stream, line.epochMillis(),
+                        line.text()));
             }
         }
         if (r.follow()) {

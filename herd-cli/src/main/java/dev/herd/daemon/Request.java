@@ -48,9 +48,11 @@ public sealed interface Request {
      * @param interpreterArgs {@code --interpreter-args}
      * @param envName         {@code --env}, or null
      * @param port            {@code --port}: the public port of a cluster app, or null
+     * @param maxMemory       {@code --max-memory-restart} as typed, or null
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
-                 String interpreter, List<String> interpreterArgs, String envName, Integer port) implements Request {
+                 String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory)
+            implements Request {
     }
 
     /** Every instance. */
@@ -108,12 +110,18 @@ public sealed interface Request {
      * The last lines of the log files, then (with {@code follow}) new lines and state changes as they come.
      *
      * @param target an id, an app name, or {@code all}
-     * @param lines  how many past lines per file
+     * @param lines  how many past lines per file at most, or -1 for every one since {@code since}
      * @param out    include stdout
      * @param err    include stderr
      * @param follow keep streaming
+     * @param since  past lines written at or after this moment only (epoch milliseconds), or null for any
      */
-    record Logs(String target, int lines, boolean out, boolean err, boolean follow) implements Request {
+    record Logs(String target, int lines, boolean out, boolean err, boolean follow, Long since) implements Request {
+
+        /** The last lines, however old. */
+        public Logs(String target, int lines, boolean out, boolean err, boolean follow) {
+            this(target, lines, out, err, follow, null);
+        }
     }
 
     /** @param target an id, an app name or {@code all}: empty their log files */

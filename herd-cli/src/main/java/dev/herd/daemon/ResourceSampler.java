@@ -24,8 +24,8 @@ import dev.herd.supervisor.ProcessTree;
  */
 final class ResourceSampler implements AutoCloseable {
 
-    /** How often it samples. */
-    static final long PERIOD_MS = 2000;
+    /** As often as {@code max_memory_restart} may be checked, and as {@code monit} redraws. */
+    static final long PERIOD_MS = 1000;
     private static final Logger log = LoggerFactory.getLogger(ResourceSampler.class);
 
     /**
@@ -54,7 +54,7 @@ final class ResourceSampler implements AutoCloseable {
     });
 
     /**
-     * Samples the running instances of {@code instances} every two seconds, on a thread of its
+     * Samples the running instances of {@code instances} every second, on a thread of its
      * own, until closed, and runs {@code alongside} after each sample: what else is measured at
      * the same period (the cluster apps' traffic).
      */

@@ -29,7 +29,8 @@ import dev.herd.cluster.PortOwner;
 /**
  * The metrics port: {@code /metrics} (Prometheus text, or OpenMetrics when asked), {@code /} (the
  * dashboard page), its script, style and uPlot from the jar, and {@code /api/samples?after=T} (the
- * JSON the page polls: the instance table and the history frames after T).
+ * JSON the page polls, every two seconds or the sampler's period if longer: the instance table
+ * and the history frames after T).
  *
  * <p>On the JDK's {@code com.sun.net.httpserver} with no executor: every request is answered on
  * its one dispatcher thread (plus the JDK's idle-connection timer), each answer a read of figures
@@ -60,7 +61,7 @@ final class DashboardServer implements AutoCloseable {
     private final MetricsSettings settings;
     private final Exposition exposition;
     private final History history;
-    private final long periodMillis;
+    private final long pollMillis;
     private final JsonFactory json = new JsonFactory();
 
     private DashboardServer(HttpServer server, MetricsSettings settings, Exposition exposition, History history,
@@ -69,7 +70,8 @@ final class DashboardServer implements AutoCloseable {
         this.settings = settings;
         this.exposition = exposition;
         this.history = history;
-        this.periodMillis = periodMillis;
+        // However often the sampler runs, an open page asks at most every two seconds.
+        this.pollMillis = Math.max(2000, periodMillis);
     }
 
     /**
@@ -225,7 +227,7 @@ final class DashboardServer implements AutoCloseable {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
         try (JsonGenerator g = json.createGenerator(buf, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeNumberField("periodMillis", periodMillis);
+            g.writeNumberField("pollMillis", pollMillis);
             g.writeArrayFieldStart("instances");
             for (Figures.Instance i : since.latest()) {
                 g.writeStartObject();

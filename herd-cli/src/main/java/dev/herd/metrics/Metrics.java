@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class Metrics implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Metrics.class);
-    /** Five minutes of frames at the sampler's two-second period. */
-    private static final int HISTORY_FRAMES = 150;
+    /** How far back the page's charts reach when it opens. */
+    private static final long HISTORY_MILLIS = 300_000;
 
     /**
      * What {@code herd metrics} asks for.
@@ -177,7 +177,7 @@ public final class Metrics implements AutoCloseable {
     }
 
     private Open start(MetricsSettings s) throws MetricsException {
-        History history = new History(HISTORY_FRAMES);
+        History history = new History((int) Math.max(1, HISTORY_MILLIS / periodMillis));
         DashboardServer server = DashboardServer.start(s, new Exposition(figures), history, periodMillis);
         history.record(clock.getAsLong(), figures.instances());
         return new Open(s, server, history);

@@ -3,7 +3,7 @@
 // later ones only the frames after the last one seen. A frame's point is
 // [id, app, index, cpuPercent, memoryBytes, requestsPerSecond, p99Millis].
 (function () {
-  const MAX_FRAMES = 150;
+  const MAX_FRAMES = 600;
   const CHARTS = [
     { el: "chart-rps", title: "Requests/s", column: 5, scale: 1 },
     { el: "chart-p99", title: "p99 latency (ms)", column: 6, scale: 1 },
@@ -96,7 +96,7 @@
       table(s.instances);
       window.herd.polls++;
       status.textContent = "updated " + new Date().toLocaleTimeString();
-      next = s.periodMillis;
+      next = s.pollMillis;
     } catch (e) {
       status.textContent = "cannot reach the daemon (" + e.message + "), trying again";
     }

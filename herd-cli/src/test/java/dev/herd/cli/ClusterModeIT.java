@@ -48,6 +48,23 @@ class ClusterModeIT {
             process.on('SIGTERM', () => server.close(() => process.exit(0)));
             """;
 
+    /**
+     * As {@link #SERVER}; the one instance that takes the file {@code grow} starts holding 16 MB
+     * more every 100 ms once it has served 20 requests, up to 640 MB.
+     */
+    private static final String HOG = """
+            const http = require('http'), fs = require('fs');
+            let mine = false, served = 0;
+            try { fs.unlinkSync('grow'); mine = true; } catch (e) {}
+            const hog = [];
+            const server = http.createServer((req, res) => {
+              if (mine && ++served === 20) setInterval(() => { if (hog.length < 40) hog.push(Buffer.alloc(16 << 20, 1)); }, 100);
+              res.writeHead(200); res.end('Hello from worker ' + process.pid + '\\n');
+            });
+            server.listen(process.env.PORT, '127.0.0.1');
+            process.on('SIGTERM', () => server.close(() => process.exit(0)));
+            """;
+
     @TempDir
     Path tmp;
 
@@ -221,6 +238,45 @@ class ClusterModeIT {
         assertThat(table.lines().findFirst().orElseThrow()).contains("pool", "req/s", "active", "errors", "p99");
         assertThat(herd.run("describe", "api").ok().out()).contains("20 (0 in flight, 0 failed)").contains("req/s, ")
                 .contains(", p99 ");
+    }
+
+    @Test
+    void anInstanceOverItsMemoryLimitIsReplacedWithoutAFailedRequest() throws Exception {
+        int port = freePort();
+        herd.script("hog.js", HOG);
+        herd.script("grow", "");
+        herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: hog.js
+                    exec_mode: cluster
+                    instances: 2
+                    port: %d
+                    max_memory_restart: 150M
+                    memory_check_interval: 1s
+                    balancer: {host: 127.0.0.1, instance_header: true}
+                """.formatted(port));
+        herd.run("start", "eco.yml").ok();
+        awaitReady(2);
+        List<Long> before = pids();
+
+        Hit load = hit("http://127.0.0.1:" + port + "/", "--rate", "100", "-c", "4", "-d", "300s");
+        await().atMost(Duration.ofSeconds(90)).until(() -> herd.run("describe", "api").out()
+                .contains("replacement of instance"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> herd.run("describe", "api").out().contains(") of api done"));
+        herd.run("hit", "http://127.0.0.1:" + port + "/", "-n", "20", "-q").ok();
+        Posix.kill(load.process().pid(), Signal.SIGTERM);
+        JsonNode summary = summary(load);
+
+        assertThat(summary.path("errors").path("total").asLong()).as(summary.toString()).isZero();
+        assertThat(summary.path("ok").asLong()).isPositive();
+        String describe = herd.run("describe", "api").ok().out();
+        assertThat(describe).containsPattern("replacement of instance \\d \\(memory \\d+\\.\\dmb over "
+                + "max_memory_restart 150\\.0mb\\) of api done").containsPattern("memory limit +150\\.0mb");
+        List<Long> after = pids();
+        assertThat(after).hasSize(2);
+        assertThat(before.stream().filter(after::contains)).as("exactly one instance was replaced").hasSize(1);
+        assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("memoryBytes").asLong()).isLessThan(150L << 20));
     }
 
     @Test

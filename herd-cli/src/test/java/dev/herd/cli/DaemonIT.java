@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -47,6 +48,35 @@ class DaemonIT {
     }
 
     private static final String SLEEPER = "echo \"up $HERD_APP_INSTANCE\"; exec sleep 300\n";
+
+    @Test
+    void anInstanceOverItsMemoryLimitIsRestartedGracefullyAndDescribeSaysWhy() throws Exception {
+        // Holds 16 MB more every 100 ms (up to 640 MB) in the process that takes the file 'grow'.
+        herd.script("hog.js", """
+                const fs = require('fs');
+                let mine = false;
+                try { fs.unlinkSync('grow'); mine = true; } catch (e) {}
+                const hog = [];
+                setInterval(() => { if (mine && hog.length < 40) hog.push(Buffer.alloc(16 << 20, 1)); }, 100);
+                process.on('SIGTERM', () => { console.log('graceful stop'); process.exit(0); });
+                """);
+        herd.script("grow", "");
+
+        herd.run("start", "hog.js", "--max-memory-restart", "120M").ok();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> herd.list().get(0).path("restarts").asInt() == 1);
+        String describe = herd.run("describe", "hog").ok().out();
+        assertThat(describe).containsPattern("restarted: memory \\d+\\.\\dmb over max_memory_restart 120\\.0mb")
+                .containsPattern("memory limit +120\\.0mb").containsPattern("code 0 +after \\d+s \\(asked\\)");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(
+                herd.home.resolve("logs/hog-out.log"))).contains("graceful stop"));
+        herd.script("other.js", "");
+        Herd.Result wrong = herd.run("start", "other.js", "--max-memory-restart", "lots");
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).contains("start --max-memory-restart: expected bytes or a size such as '512K', '10M' or '1G',"
+                + " got 'lots'").doesNotContain("Exception");
+        assertThat(herd.list().get(0).path("restarts").asInt()).as("its successor does not grow").isEqualTo(1);
+    }
 
     @Test
     void startListStopDelete() throws Exception {
@@ -346,6 +376,42 @@ class DaemonIT {
             follow.destroy();
             follow.waitFor();
         }
+    }
+
+    @Test
+    void logsSinceAMomentAndAsJsonGiveEachPastLineItsTime() throws Exception {
+        herd.script("two.sh", "echo 'first \"quoted\"'; sleep 2; echo second; exec sleep 300\n");
+        herd.run("start", "two.sh").ok();
+        Path log = herd.home.resolve("logs/two-out.log");
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(log) && Files.readString(log).contains("second"));
+
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : herd.run("logs", "two", "--nostream", "--json", "--out").ok().out().split("\n")) {
+            lines.add(Protocol.json().readTree(l));
+        }
+
+        assertThat(lines).extracting(n -> n.path("text").asText()).containsExactly("first \"quoted\"", "second");
+        assertThat(lines).allSatisfy(n -> {
+            assertThat(n.path("app").asText()).isEqualTo("two");
+            assertThat(n.path("instance").asInt()).isZero();
+            assertThat(n.path("stream").asText()).isEqualTo("out");
+        });
+        java.time.Instant first = java.time.Instant.parse(lines.get(0).path("time").asText());
+        java.time.Instant second = java.time.Instant.parse(lines.get(1).path("time").asText());
+        assertThat(Duration.between(first, second)).isBetween(Duration.ofMillis(1000), Duration.ofSeconds(10));
+
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", second.toString()).ok().out())
+                .doesNotContain("first").contains("two[0]     | second");
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", "1h").ok().out())
+                .contains("first").contains("second");
+        assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", "1h", "--lines", "1").ok().out())
+                .doesNotContain("first").contains("second");
+        Herd.Result negative = herd.run("logs", "two", "--lines", "-1");
+        assertThat(negative.code()).isEqualTo(1);
+        assertThat(negative.err().strip()).isEqualTo("herd: logs --lines: expected 0 or more, got -1");
+        Herd.Result badSince = herd.run("logs", "two", "--since", "yesterday");
+        assertThat(badSince.code()).isEqualTo(1);
+        assertThat(badSince.err()).startsWith("herd: logs --since: expected a time ago such as '30s'");
     }
 
     @Test

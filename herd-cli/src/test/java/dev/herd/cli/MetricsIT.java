@@ -128,7 +128,7 @@ class MetricsIT {
         assertThat(hit.path("ok").asLong()).isEqualTo(300);
 
         String url = "http://127.0.0.1:" + port + "/metrics";
-        // The app's totals are those of the sampler's last pass (every 2 s).
+        // The app's totals are those of the sampler's last pass (every second).
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 value(Prometheus.parse(get(url).body()), "herd_http_requests", "herd_http_requests_total", Map.of("app", "api")) == 300);
         HttpResponse<String> scrape = get(url);

@@ -1,9 +1,11 @@
 package dev.herd.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
@@ -268,7 +270,6 @@ class EcosystemLoaderTest {
                 apps:
                   - script: a.js
                     watch: true
-                    max_memory_restart: 300M
                     log_file: combined.log
                     exec_mode: cluster
                     instances: 2
@@ -281,10 +282,40 @@ class EcosystemLoaderTest {
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: not supported by herd, ignored",
                 "apps[0].watch: not supported by herd yet, ignored",
-                "apps[0].max_memory_restart: not supported by herd yet, ignored",
                 "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
                         + " side and share no port",
                 "apps[0].log_file: herd writes out_file and error_file only, ignored");
+    }
+
+    @Test
+    void maxMemoryRestartTakesPm2sSizesAndAnIntervalOfHerdsOwn() throws ConfigException {
+        fx.file("a.js");
+
+        List<AppSpec> apps = load("eco.yml", """
+                apps:
+                  - {name: a, script: a.js, max_memory_restart: 300M}
+                  - {name: b, script: a.js, max_memory_restart: 1G, memory_check_interval: 2s}
+                  - {name: c, script: a.js, max_memory_restart: 1048576}
+                  - {name: d, script: a.js}
+                """).apps();
+
+        assertThat(apps.get(0).memoryLimit()).isEqualTo(new MemoryLimit(300L << 20, MemoryLimit.DEFAULT_INTERVAL));
+        assertThat(apps.get(1).memoryLimit()).isEqualTo(new MemoryLimit(1L << 30, Duration.ofSeconds(2)));
+        assertThat(apps.get(2).memoryLimit().maxBytes()).isEqualTo(1L << 20);
+        assertThat(apps.get(3).memoryLimit()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "max_memory_restart: 300X | eco.yml:2:40: apps[0].max_memory_restart: expected bytes or a size",
+            "max_memory_restart: 0 | apps[0].max_memory_restart: must be more than 0",
+            "'max_memory_restart: 1G, memory_check_interval: 500ms' | apps[0].memory_check_interval: must be at least 1s",
+    })
+    void aWrongMemoryLimitNamesItsField(String fields, String message) {
+        fx.file("a.js");
+
+        assertThatThrownBy(() -> load("eco.yml", "apps:\n  - {script: a.js, " + fields + "}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(message);
     }
 
     @ParameterizedTest(name = "{0} runs with {1}")

@@ -352,6 +352,33 @@ public final class ClusterApp {
     }
 
     /**
+     * Replaces one instance as a reload does, for a reason of herd's own (its memory over
+     * {@code max_memory_restart}, say): a new one at its index starts, gets ready and joins the
+     * pool, then the old one drains and stops, so no request fails. If the new one fails, the
+     * old one keeps serving.
+     *
+     * @param id  the instance
+     * @param why the reason, for the log and {@code describe}
+     * @return how it ended; fails at once with {@link IllegalArgumentException} if the app has no
+     *         such instance and {@link IllegalStateException} if a reload or scale of the app is running
+     */
+    public CompletableFuture<Outcome> replace(int id, String why, Consumer<Progress> progress) {
+        return onLoop(() -> {
+            MemberState m = members.get(id);
+            if (m == null) {
+                throw new IllegalArgumentException(spec.name() + " has no instance with id " + id);
+            }
+            busyCheck("replace instance " + m.index);
+            openPool();
+            ReloadOperation r = new ReloadOperation(this, "replacement of instance " + m.index + " (" + why + ")", spec,
+                    progress, List.of(id));
+            operation = r;
+            r.apply(r.machine.begin());
+            return r.done;
+        }).thenCompose(f -> f);
+    }
+
+    /**
      * Changes the number of instances: new ones join when ready; surplus ones (the highest
      * indexes) drain, then stop.
      *
@@ -698,11 +725,16 @@ public final class ClusterApp {
      * {@code "stopped"}, or that its stop signal did not end it and it was killed.
      */
     CompletableFuture<String> retire(MemberState m) {
+        return retire(m, null);
+    }
+
+    /** As {@link #retire(MemberState)}; {@code why}, if not null, is what its log says it stops for. */
+    CompletableFuture<String> retire(MemberState m, String why) {
         if (pool != null) {
             pool.maintain(m.id);
         }
         StopPolicy stop = m.version.stop();
-        return supervisor.stop(List.of(m.id))
+        return supervisor.stop(List.of(m.id), why)
                 .thenCompose(v -> supervisor.info(m.id))
                 .thenApply(info -> info.flatMap(i -> i.lastExits().stream().findFirst()).orElse(null))
                 .thenCompose(exit -> supervisor.delete(List.of(m.id)).thenApply(v -> exit))

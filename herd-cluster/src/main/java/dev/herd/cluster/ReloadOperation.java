@@ -21,7 +21,13 @@ final class ReloadOperation extends Operation {
     final Map<Integer, ClusterApp.MemberState> oldBySlot = new LinkedHashMap<>();
 
     ReloadOperation(ClusterApp app, AppSpec next, Consumer<ClusterApp.Progress> progress, Collection<Integer> oldIds) {
-        super(app, "reload", progress);
+        this(app, "reload", next, progress, oldIds);
+    }
+
+    /** @param what what it is called in the outcome ({@code reload}, {@code replacement of instance 2}) */
+    ReloadOperation(ClusterApp app, String what, AppSpec next, Consumer<ClusterApp.Progress> progress,
+            Collection<Integer> oldIds) {
+        super(app, what, progress);
         this.next = next;
         this.previous = app.currentSpec();
         this.machine = new RollingReload(List.copyOf(oldIds), app.cluster().reloadParallelism());
@@ -61,7 +67,7 @@ final class ReloadOperation extends Operation {
         } else if (a instanceof RollingReload.StopOld s) {
             ClusterApp.MemberState old = oldBySlot.get(s.oldId());
             String pid = ClusterApp.pidText(old);
-            app.retire(old).whenComplete((how, failure) -> {
+            app.retire(old, what + " of " + app.name()).whenComplete((how, failure) -> {
                 progress.accept(new ClusterApp.Progress(old.index, "stopped", "instance " + old.index + ": old pid " + pid
                         + " " + how));
                 apply(machine.on(new RollingReload.OldStopped(s.oldId())));

@@ -170,6 +170,33 @@ class ClusterAppTest {
     }
 
     @Test
+    void aReplacementSwapsOneInstanceForAReadyOneAndLeavesTheOthersAlone() {
+        app.start(true).join();
+        allReady();
+        List<Member> before = members();
+        FakePool pool = pools.current();
+
+        CompletableFuture<Outcome> replaced = app.replace(before.get(1).id(), "memory 310mb over 300mb", progress::add);
+
+        Member fresh = members().get(2);
+        assertThat(fresh.index()).isEqualTo(1);
+        assertThat(pool.states.get(before.get(1).id())).as("serves until its replacement is ready").isEqualTo("admitted");
+        assertThatThrownBy(() -> app.reload(spec("api", 2), progress::add).join())
+                .hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("a replacement of instance 1 (memory 310mb over 300mb) of api is running");
+        readyPorts.add(fresh.port());
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(replaced).isCompletedWithValue(new Outcome(null));
+        assertThat(members()).extracting(Member::id).containsExactly(before.get(0).id(), fresh.id());
+        assertThat(processOf(before.get(0)).alive()).isTrue();
+        assertThat(os.launched().get(1).alive()).isFalse();
+        assertThat(app.lastOutcome()).isEqualTo("replacement of instance 1 (memory 310mb over 300mb) of api done");
+        assertThatThrownBy(() -> app.replace(999, "x", progress::add).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("no instance with id 999");
+    }
+
+    @Test
     void aReloadReplacesEachInstanceOnlyOnceItsReplacementIsReady() {
         app.start(true).join();
         allReady();

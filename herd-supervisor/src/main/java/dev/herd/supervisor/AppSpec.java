@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param restart         when and how fast to restart
  * @param stop            how to stop
  * @param logs            where output goes
+ * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
  */
 public record AppSpec(
         String name,
@@ -38,7 +39,8 @@ public record AppSpec(
         int instances,
         RestartPolicy restart,
         StopPolicy stop,
-        LogPolicy logs) {
+        LogPolicy logs,
+        MemoryLimit memoryLimit) {
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -53,6 +55,12 @@ public record AppSpec(
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(stop, "stop");
         Objects.requireNonNull(logs, "logs");
+    }
+
+    /** An app without a memory limit. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -74,6 +82,7 @@ public record AppSpec(
 
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
-        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs);
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
+                memoryLimit);
     }
 }

@@ -355,15 +355,35 @@ public final class Supervisor implements AutoCloseable {
      * their trees is gone.
      */
     public CompletableFuture<Void> stop(Collection<Integer> ids) {
-        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, this::stopOnLoop), loop);
+        return stop(ids, null);
+    }
+
+    /**
+     * As {@link #stop(Collection)}, for a reason of herd's own (a reload replaced it, say) that
+     * its log gives.
+     *
+     * @param why the reason, or {@code null} when the user asked
+     */
+    public CompletableFuture<Void> stop(Collection<Integer> ids, String why) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst, why)), loop);
     }
 
     /** Stops then starts the given instances (all of them at once). */
     public CompletableFuture<Void> restart(Collection<Integer> ids) {
-        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenRunAsync(() -> {
+        return restart(ids, null);
+    }
+
+    /**
+     * Stops then starts the given instances (all of them at once), for a reason of herd's own
+     * (an instance over its memory limit, say) that its log and {@code describe} give.
+     *
+     * @param why the reason, or {@code null} when the user asked
+     */
+    public CompletableFuture<Void> restart(Collection<Integer> ids, String why) {
+        return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst, why).thenRunAsync(() -> {
             inst.restarts++;
             inst.tracker.reset();
-            spawn(inst, "restarted by request");
+            spawn(inst, why == null ? "restarted by request" : "restarted: " + why);
         }, loop)), loop);
     }
 
@@ -536,6 +556,11 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private CompletableFuture<Void> stopOnLoop(Instance inst) {
+        return stopOnLoop(inst, null);
+    }
+
+    /** @param why herd's own reason to stop it, or {@code null} when the user asked */
+    private CompletableFuture<Void> stopOnLoop(Instance inst, String why) {
         switch (inst.state) {
             case STOPPING:
                 return inst.stopped;
@@ -556,7 +581,7 @@ public final class Supervisor implements AutoCloseable {
         StopPolicy sp = inst.spec.stop();
         inst.stopped = new CompletableFuture<>();
         inst.treeAtStop = processes.treeOf(pid);
-        transition(inst, ProcessState.STOPPING, "sending " + sp.killSignal().name()
+        transition(inst, ProcessState.STOPPING, (why == null ? "" : why + ": ") + "sending " + sp.killSignal().name()
                 + ", SIGKILL after " + sp.killTimeout().toMillis() + " ms");
         signalTree(pid, inst.treeAtStop, sp.killSignal());
         inst.killDeadlineNanos = ticker.nanos() + sp.killTimeout().toNanos();

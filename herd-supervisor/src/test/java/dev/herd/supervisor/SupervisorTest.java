@@ -284,6 +284,19 @@ class SupervisorTest {
     }
 
     @Test
+    void aRestartForAReasonOfHerdsOwnSaysItWhenStoppingAndStartingAndCountsAsARestart() {
+        int id = supervisor.add(app("web")).join().get(0);
+
+        supervisor.restart(List.of(id), "memory 310mb over max_memory_restart 300mb").join();
+
+        assertThat(events.stream().filter(e -> e.id() == id && e.to() == ProcessState.STOPPING).map(InstanceEvent::reason))
+                .containsExactly("memory 310mb over max_memory_restart 300mb: sending SIGTERM, SIGKILL after 5000 ms");
+        assertThat(info(id).lastReason()).isEqualTo("restarted: memory 310mb over max_memory_restart 300mb");
+        assertThat(info(id).restarts()).isEqualTo(1);
+        assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+    }
+
+    @Test
     void failedInstanceIsStoppedAndHandledAsACrashWithTheReason() {
         AppSpec spec = app("api");
         int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);

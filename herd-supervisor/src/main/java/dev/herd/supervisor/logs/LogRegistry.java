@@ -2,6 +2,7 @@ package dev.herd.supervisor.logs;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -99,6 +100,7 @@ public final class LogRegistry implements AutoCloseable {
         } catch (NoSuchFileException e) {
             // Nothing to empty; rotated files may still exist.
         }
+        Files.deleteIfExists(LineTimes.of(key));
         RotatingFileSink.deleteRotated(key);
     }
 

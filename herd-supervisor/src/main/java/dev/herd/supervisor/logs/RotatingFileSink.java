@@ -38,6 +38,7 @@ public final class RotatingFileSink implements LogSink {
 
     private FileChannel channel;
     private OutputStream out;
+    private LineTimes times;
     private long size;
     private boolean closed;
     // Lines read in the same millisecond share a timestamp; formatting each is the costly part.
@@ -83,6 +84,7 @@ public final class RotatingFileSink implements LogSink {
         if (maxSize > 0 && size > 0 && size + length > maxSize) {
             rotate();
         }
+        times.lineAt(size, line.epochMillis());
         if (prefix != null) {
             out.write(prefix);
             out.write(' ');
@@ -104,6 +106,7 @@ public final class RotatingFileSink implements LogSink {
         out.flush();
         channel.truncate(0);
         size = 0;
+        times.truncate();
     }
 
     /** Empties the file and deletes its rotated files, atomically with respect to writes. */
@@ -122,11 +125,13 @@ public final class RotatingFileSink implements LogSink {
             out.flush();
         } finally {
             channel.close();
+            times.close();
         }
     }
 
-    /** Deletes {@code path.1}, {@code path.2}, ... whatever their number. */
+    /** Deletes {@code path.1}, {@code path.2}, ... whatever their number, and their {@link LineTimes}. */
     static void deleteRotated(Path path) throws IOException {
+        LineTimes.deleteRotated(path);
         Path dir = path.toAbsolutePath().getParent();
         String prefix = path.getFileName() + ".";
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir,
@@ -156,6 +161,9 @@ public final class RotatingFileSink implements LogSink {
                 StandardOpenOption.APPEND);
         out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_SIZE);
         size = channel.size();
+        if (times == null) {
+            times = new LineTimes(path, size);
+        }
     }
 
     private void rotate() throws IOException {
@@ -163,18 +171,24 @@ public final class RotatingFileSink implements LogSink {
         if (retain == 0) {
             channel.truncate(0);
             size = 0;
+            times.truncate();
             return;
         }
         channel.close();
         try {
             Files.deleteIfExists(rotated(retain));
+            Files.deleteIfExists(LineTimes.of(rotated(retain)));
             for (int i = retain - 1; i >= 1; i--) {
                 Path from = rotated(i);
                 if (Files.exists(from)) {
                     Files.move(from, rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
                 }
+                if (Files.exists(LineTimes.of(from))) {
+                    Files.move(LineTimes.of(from), LineTimes.of(rotated(i + 1)), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             Files.move(path, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+            times.rotate(rotated(1));
         } finally {
             // Reopen even when a rename failed: an oversized file beats losing every later line.
             open();

@@ -32,13 +32,15 @@ class LogTailTest {
     }
 
     @Test
-    void continuesIntoTheNewestRotatedFile() throws IOException {
+    void continuesIntoTheRotatedFilesNewestFirst() throws IOException {
         write("api-out.log.2", "old1\nold2\n");
         write("api-out.log.1", "a1\na2\na3\na4\na5\n");
         write("api-out.log", "b1\nb2\n");
 
         assertThat(LogTail.lastLines(log(), 4)).containsExactly("a4", "a5", "b1", "b2");
-        assertThat(LogTail.lastLines(log(), 100)).containsExactly("a1", "a2", "a3", "a4", "a5", "b1", "b2");
+        assertThat(LogTail.lastLines(log(), 8)).containsExactly("old2", "a1", "a2", "a3", "a4", "a5", "b1", "b2");
+        assertThat(LogTail.lastLines(log(), 100)).containsExactly("old1", "old2", "a1", "a2", "a3", "a4", "a5", "b1",
+                "b2");
     }
 
     @Test

@@ -32,9 +32,16 @@ class RotatingFileSinkTest {
         return IntStream.range(from, toExclusive).mapToObj(i -> line(i).text()).toList();
     }
 
+    /** The log files, without their hidden times. */
     private List<String> fileNames() throws IOException {
         try (var files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).sorted().toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        }
+    }
+
+    private List<String> timesNames() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).sorted().toList();
         }
     }
 
@@ -50,6 +57,8 @@ class RotatingFileSinkTest {
 
         // Five 20-byte lines fill a 100-byte file exactly; the sixth rotates it.
         assertThat(fileNames()).containsExactly("api-out.log", "api-out.log.1", "api-out.log.2", "api-out.log.3");
+        assertThat(timesNames()).as("the times go with their files").containsExactly(".api-out.log.1.times",
+                ".api-out.log.2.times", ".api-out.log.3.times", ".api-out.log.times");
         assertThat(read(log)).isEqualTo(texts(35, 40));
         assertThat(read(dir.resolve("api-out.log.1"))).isEqualTo(texts(30, 35));
         assertThat(read(dir.resolve("api-out.log.2"))).isEqualTo(texts(25, 30));
