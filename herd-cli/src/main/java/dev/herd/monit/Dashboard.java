@@ -22,6 +22,7 @@ import org.jline.terminal.Attributes;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.Curses;
 import org.jline.utils.Display;
 import org.jline.utils.InfoCmp.Capability;
 
@@ -42,6 +43,8 @@ public final class Dashboard {
             + " use herd list, or the web dashboard (herd metrics --port 9209)";
 
     private static final long POLL_SECONDS = 1;
+    /** Events decided on between two draws at most, so that a flood of log lines cannot hold the screen still. */
+    private static final int BATCH = 1000;
 
     private final DaemonLink link;
     private final Terminal terminal;
@@ -53,6 +56,8 @@ public final class Dashboard {
     private final Object screen = new Object();
     private boolean restored;
     private Attributes saved;
+    /** What leaves the full screen: cursor shown, keypad back, main screen; worked out while the terminal is open. */
+    private byte[] leave = new byte[0];
     private Display display;
     private int shownWidth = -1;
     private int shownHeight = -1;
@@ -98,8 +103,11 @@ public final class Dashboard {
     private int loop() {
         Thread hook = new Thread(this::restore, "herd-monit-restore");
         PrintStream err = System.err;
+        RuntimeException failure = null;
         try {
             saved = terminal.enterRawMode();
+            leave = (sequence(Capability.cursor_normal) + sequence(Capability.keypad_local)
+                    + sequence(Capability.exit_ca_mode)).getBytes(terminal.encoding());
             Runtime.getRuntime().addShutdownHook(hook);
             // What the client prints while the screen is up (a version warning) goes to the status line.
             System.setErr(new PrintStream(new StatusStream(), true, StandardCharsets.UTF_8));
@@ -119,6 +127,7 @@ public final class Dashboard {
             poller.scheduleWithFixedDelay(this::poll, 0, POLL_SECONDS, TimeUnit.SECONDS);
             while (true) {
                 MonitEvent event = events.take();
+                int decided = 0;
                 do {
                     MonitModel.Step step = MonitModel.step(state, event);
                     state = step.state();
@@ -128,11 +137,14 @@ public final class Dashboard {
                         }
                         carryOut(effect);
                     }
-                } while ((event = events.poll()) != null);
+                } while (++decided < BATCH && (event = events.poll()) != null);
                 draw(state);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 1;
+        } catch (RuntimeException e) {
+            failure = e;
             return 1;
         } finally {
             poller.shutdownNow();
@@ -144,6 +156,10 @@ public final class Dashboard {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException | IllegalArgumentException alreadyGoneOrRunning) {
                 // The JVM is shutting down (the hook runs or ran), or the hook was never added.
+            }
+            if (failure != null) {
+                // Said once the terminal is back, on one line: the screen it broke is gone.
+                err.println("herd: monit stopped: " + failure);
             }
         }
     }
@@ -248,18 +264,28 @@ public final class Dashboard {
             }
             restored = true;
             try {
-                terminal.puts(Capability.cursor_normal);
-                terminal.puts(Capability.keypad_local);
-                terminal.puts(Capability.exit_ca_mode);
                 terminal.flush();
+            } catch (RuntimeException e) {
+                // Closed already: JLine's own shutdown hook may have run first.
+            }
+            // Straight to stdout, not through the terminal: on SIGTERM, JLine's own shutdown hook may
+            // close the terminal at the same time, and what is written to a closed one is lost.
+            System.out.write(leave, 0, leave.length);
+            System.out.flush();
+            try {
                 if (saved != null) {
                     terminal.setAttributes(saved);
                 }
                 terminal.close();
             } catch (IOException | RuntimeException e) {
-                // Nothing more can be done for a terminal that is gone.
+                // Closed already: JLine's close puts the terminal's first settings back itself.
             }
         }
+    }
+
+    private String sequence(Capability capability) {
+        String s = terminal.getStringCapability(capability);
+        return s == null ? "" : Curses.tputs(s);
     }
 
     /** The keys, as the terminal sends them: its own sequences (terminfo) and the common ones. */
