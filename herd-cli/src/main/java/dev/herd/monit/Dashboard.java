@@ -226,7 +226,9 @@ public final class Dashboard {
         try {
             Key k;
             while ((k = reader.readBinding(keys)) != null) {
-                events.add(new MonitEvent.Pressed(k));
+                if (k != Key.OTHER) {
+                    events.add(new MonitEvent.Pressed(k));
+                }
             }
         } catch (RuntimeException closed) {
             // The terminal was closed under the reader: monit is ending.
@@ -291,6 +293,9 @@ public final class Dashboard {
     /** The keys, as the terminal sends them: its own sequences (terminfo) and the common ones. */
     static KeyMap<Key> keyMap(Terminal terminal) {
         KeyMap<Key> map = new KeyMap<>();
+        // Without these, an unbound key is held until another arrives, and delays the one after it.
+        map.setNomatch(Key.OTHER);
+        map.setUnicode(Key.OTHER);
         bind(map, Key.UP, terminal, Capability.key_up, "\033[A", "\033OA", "k");
         bind(map, Key.DOWN, terminal, Capability.key_down, "\033[B", "\033OB", "j");
         bind(map, Key.PAGE_UP, terminal, Capability.key_ppage, "\033[5~", KeyMap.ctrl('B'), "b");

@@ -23,5 +23,7 @@ public enum Key {
     /** Stop the selected instance, or app (s). */
     STOP,
     /** Leave monit (q, Ctrl-C). */
-    QUIT
+    QUIT,
+    /** Any other key: ignored. */
+    OTHER
 }

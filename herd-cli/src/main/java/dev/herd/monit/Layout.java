@@ -4,8 +4,9 @@ package dev.herd.monit;
  * How the screen's rows are shared, from the top: a title; the list's header and rows; the
  * details' header and rows; the log pane's header and rows; a status line; the key bar. The list
  * takes up to two fifths of what is left after the fixed lines, the details up to
- * {@link #DETAIL_ROWS}, and the log pane the rest. On a screen too small for all of it, the
- * sections shrink to nothing, from the bottom of the list up.
+ * {@link #DETAIL_ROWS}, and the log pane the rest. As the screen gets smaller the log pane goes
+ * first, then the details, and the list keeps one row; a screen shorter than the fixed lines shows
+ * its top lines only.
  *
  * @param listRows   instance rows shown
  * @param detailRows details rows shown

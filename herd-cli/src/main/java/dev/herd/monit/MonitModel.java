@@ -73,6 +73,7 @@ public final class MonitModel {
             case RELOAD -> act(s, Action.RELOAD);
             case STOP -> act(s, Action.STOP);
             case QUIT -> new Step(s, List.of(new Effect.Quit()));
+            case OTHER -> Step.of(s);
         };
     }
 
