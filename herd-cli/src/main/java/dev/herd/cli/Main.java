@@ -42,7 +42,7 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
             Reload.class, Scale.class, Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
-            dev.herd.hit.HitCommand.class, MetricsCommand.class,
+            dev.herd.hit.HitCommand.class, MonitCommand.class, MetricsCommand.class,
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
 
     /** Runs the command line and exits with its status. */
