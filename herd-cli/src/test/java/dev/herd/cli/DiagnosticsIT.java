@@ -114,6 +114,7 @@ class DiagnosticsIT {
                     jvm_args: -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0
                   - name: nodeapp
                     script: idle.js
+                    interpreter_args: --inspect=127.0.0.1:0
                 """.formatted(hot, otherCwd, wrapper, hot, hot));
         herd.run("start", "eco.yml").ok();
         // The source launcher compiles before main runs: wait until every program is up.
@@ -199,6 +200,25 @@ class DiagnosticsIT {
     }
 
     @Test
+    void aProfileEndsOnTimeInsideTheJvmWhenTheClientIsKilled() throws Exception {
+        Path html = tmp.resolve("orphan.html");
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.addAll(List.of("profile", "hot", "-d", "5", "-o", html.toString()));
+        Path out = Files.createTempFile(tmp, "profile", ".out");
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HERD_HOME", herd.home.toString());
+        Process client = pb.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(out).contains("herd: profiling hot[0]"));
+        } finally {
+            client.destroyForcibly().waitFor();
+        }
+        assertThat(html).doesNotExist();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(html).exists().content().contains(HOT_METHOD).endsWith("</html>\n"));
+    }
+
+    @Test
     void aJvmThatLoadsNoAgentsIsRecordedWithJfrInstead() throws Exception {
         Herd.Result r = herd.run("profile", "noagent", "-d", "3").ok();
         assertThat(r.out()).contains("async-profiler could not load into noagent[0]")
@@ -260,6 +280,8 @@ class DiagnosticsIT {
             }
         }
         assertThat(herd.run("describe", "hot").ok().out()).doesNotContain("debug ");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(herd.run("describe", "nodeapp").ok().out())
+                .containsPattern("debug +node inspector 127\\.0\\.0\\.1:\\d+ \\(chosen at start, listening\\)"));
     }
 
     private List<JsonNode> instances(String app) throws Exception {
