@@ -30,7 +30,7 @@ public final class HeapdumpCommand implements Callable<Integer> {
     public Integer call() throws HerdException {
         HerdHome home = HerdHome.of(System.getenv());
         List<InstanceView> instances = OutputFiles.chosen(Targets.instances(target), target, file);
-        Path named = file == null ? null : OutputFiles.named(file, Path.of(""), Files::exists);
+        Path named = file == null ? null : OutputFiles.named(file, Path.of(""), Files::exists, Files::isDirectory);
         int failed = 0;
         for (InstanceView instance : instances) {
             try {

@@ -53,11 +53,17 @@ final class OutputFiles {
         return p;
     }
 
-    /** The file the user named, made absolute against {@code cwd}; refused when it exists. */
-    static Path named(Path file, Path cwd, Predicate<Path> exists) throws HerdException {
+    /**
+     * The file the user named, made absolute against {@code cwd}; refused when it exists, or when
+     * its directory does not (the JVM would find out only when it writes, at the end).
+     */
+    static Path named(Path file, Path cwd, Predicate<Path> exists, Predicate<Path> isDirectory) throws HerdException {
         Path p = cwd.resolve(file).toAbsolutePath().normalize();
         if (exists.test(p)) {
             throw new HerdException(p + " exists: herd does not overwrite it (remove it or name another file)");
+        }
+        if (!isDirectory.test(p.getParent())) {
+            throw new HerdException(p + ": no directory " + p.getParent());
         }
         return p;
     }

@@ -63,7 +63,7 @@ public final class ProfileCommand implements Callable<Integer> {
                 choice("--format", format, ProfileSpec.Format.class));
         HerdHome home = HerdHome.of(System.getenv());
         List<InstanceView> instances = OutputFiles.chosen(Targets.instances(target), target, output);
-        Path named = output == null ? null : OutputFiles.named(output, Path.of(""), Files::exists);
+        Path named = output == null ? null : OutputFiles.named(output, Path.of(""), Files::exists, Files::isDirectory);
         int failed = 0;
         List<Running> running = new ArrayList<>();
         for (InstanceView instance : instances) {
@@ -105,7 +105,7 @@ public final class ProfileCommand implements Callable<Integer> {
                     whyJfr = e.getMessage();
                 }
             }
-            Path out = named != null ? OutputFiles.named(OutputFiles.withExtension(named, "jfr"), Path.of(""), Files::exists)
+            Path out = named != null ? OutputFiles.named(OutputFiles.withExtension(named, "jfr"), Path.of(""), Files::exists, Files::isDirectory)
                     : OutputFiles.fresh(directory(dir), stem, "jfr", Files::exists);
             String recording = "herd-" + instance.id() + "-" + now.getEpochSecond();
             String answer = attach.jcmd(spec.jfrStart(recording, out));

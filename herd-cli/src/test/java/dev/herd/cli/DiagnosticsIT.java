@@ -115,12 +115,15 @@ class DiagnosticsIT {
                   - name: nodeapp
                     script: idle.js
                     interpreter_args: --inspect=127.0.0.1:0
-                """.formatted(hot, otherCwd, wrapper, hot, hot));
+                  - name: sealed
+                    script: %s
+                    jvm_args: -XX:+DisableAttachMechanism
+                """.formatted(hot, otherCwd, wrapper, hot, hot, hot));
         herd.run("start", "eco.yml").ok();
         // The source launcher compiles before main runs: wait until every program is up.
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             JsonNode list = herd.list();
-            assertThat(list).hasSize(7);
+            assertThat(list).hasSize(8);
             for (JsonNode i : list) {
                 Path log = Path.of(i.path("outLog").asText());
                 assertThat(log).exists();
@@ -142,7 +145,21 @@ class DiagnosticsIT {
         assertThat(dump.getFileName().toString()).matches("hot-0-id0-\\d{8}T\\d{6}Z\\.hprof");
         assertThat(r.out()).contains("heap dump of hot[0] (id 0)").containsPattern("\\(\\d+\\.\\d MB\\)");
         assertThat(Hprof.strings(dump)).contains("Hot", "kept", "sink");
+        assertThat(instances("hot")).singleElement().satisfies(i -> assertThat(i.path("cwd").asText()).isEqualTo(otherCwd.toString()));
+        // The attach handshake's file in the JVM's working directory is gone again.
         assertThat(otherCwd).isEmptyDirectory();
+    }
+
+    @Test
+    void aJvmWithItsAttachMechanismDisabledIsToldWhatToRemove() throws Exception {
+        long pid = instances("sealed").get(0).path("pid").asLong();
+        Herd.Result r = herd.run("heapdump", "sealed");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("herd: pid " + pid + " runs with -XX:+DisableAttachMechanism: remove it from"
+                + " its jvm_args (or JAVA_TOOL_OPTIONS) and restart it to take dumps and profiles");
+        try (var dumps = Files.list(Files.createDirectories(herd.home.resolve("dumps")))) {
+            assertThat(dumps.map(f -> f.getFileName().toString())).noneMatch(f -> f.startsWith("sealed"));
+        }
     }
 
     @Test
@@ -252,7 +269,7 @@ class DiagnosticsIT {
         Herd.Result r = herd.run("heapdump", "nope");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip()).isEqualTo(
-                "herd: no app or id 'nope' (known apps: hot, wrapped, noagent, debug, nodeapp; ids: 0, 1, 2, 3, 4, 5, 6; or all)");
+                "herd: no app or id 'nope' (known apps: hot, wrapped, noagent, debug, nodeapp, sealed; ids: 0, 1, 2, 3, 4, 5, 6, 7; or all)");
         assertThat(herd.run("profile", "nope").err()).startsWith("herd: no app or id 'nope' (known apps: hot,");
         assertThat(herd.run("profile", "hot", "--event", "heat").err().strip())
                 .isEqualTo("herd: --event: 'heat' is not one of cpu, alloc, wall, lock");

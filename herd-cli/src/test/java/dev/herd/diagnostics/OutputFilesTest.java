@@ -34,10 +34,18 @@ class OutputFilesTest {
     @Test
     void aNamedFileIsMadeAbsoluteAndRefusedWhenItExists() throws HerdException {
         Path cwd = Path.of("/work");
-        assertThat(OutputFiles.named(Path.of("out/heap.hprof"), cwd, p -> false)).isEqualTo(Path.of("/work/out/heap.hprof"));
-        assertThatThrownBy(() -> OutputFiles.named(Path.of("heap.hprof"), cwd, p -> true))
+        assertThat(OutputFiles.named(Path.of("out/heap.hprof"), cwd, p -> false, p -> true))
+                .isEqualTo(Path.of("/work/out/heap.hprof"));
+        assertThatThrownBy(() -> OutputFiles.named(Path.of("heap.hprof"), cwd, p -> true, p -> true))
                 .isInstanceOf(HerdException.class)
                 .hasMessage("/work/heap.hprof exists: herd does not overwrite it (remove it or name another file)");
+    }
+
+    @Test
+    void aNamedFileInADirectoryThatIsNotThereIsRefusedBeforeTheJvmWrites() {
+        assertThatThrownBy(() -> OutputFiles.named(Path.of("gone/heap.hprof"), Path.of("/work"), p -> false,
+                p -> !p.equals(Path.of("/work/gone"))))
+                .hasMessage("/work/gone/heap.hprof: no directory /work/gone");
     }
 
     @Test
