@@ -43,6 +43,7 @@ public final class Main {
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
             Reload.class, Scale.class, Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
             dev.herd.hit.HitCommand.class, MonitCommand.class, MetricsCommand.class,
+            dev.herd.diagnostics.HeapdumpCommand.class, dev.herd.diagnostics.ProfileCommand.class,
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
 
     /** Runs the command line and exits with its status. */
@@ -101,6 +102,11 @@ public final class Main {
 
     static DaemonClient client() throws HerdException {
         return new DaemonClient(home().ensure());
+    }
+
+    /** The instances {@code target} names, as describe shows them; an unknown target fails listing the known ones. */
+    public static List<InstanceView> describe(String target) throws HerdException {
+        return Protocol.json().convertValue(client().call(new Request.Describe(target), false).body(), VIEWS);
     }
 
     static List<InstanceView> list(DaemonClient client) throws HerdException {

@@ -109,6 +109,7 @@ final class Tables {
                 }
             }
             field(out, "command", String.join(" ", v.command()));
+            dev.herd.diagnostics.DebugPorts.describe(v).ifPresent(debug -> field(out, "debug", debug));
             field(out, "cwd", v.cwd());
             field(out, "started", v.startedAt() > 0 ? TIME.format(Instant.ofEpochMilli(v.startedAt())) : "-");
             field(out, "uptime", v.pid() > 0 ? duration(v.uptimeMillis()) : "-");
