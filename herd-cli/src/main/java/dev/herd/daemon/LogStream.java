@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,13 +74,19 @@ final class LogStream {
         Protocol.write(out, ControlServer.ok(json.createObjectNode()
                 .set("files", json.valueToTree(files.keySet().stream().map(Path::toString).toList()))));
         long since = r.since() == null ? LogHistory.EVER : r.since();
+        List<StreamItem> past = new ArrayList<>();
         for (Map.Entry<Path, InstanceInfo> f : files.entrySet()) {
             InstanceInfo i = f.getValue();
             String stream = f.getKey().toString().equals(i.outLog()) ? "out" : "err";
             for (LogHistory.Line line : LogHistory.read(f.getKey(), r.lines(), since)) {
-                Protocol.write(out, new StreamItem("line", i.app(), i.index(), i.id(), stream, line.epochMillis(),
-                        line.text()));
+                past.add(new StreamItem("line", i.app(), i.index(), i.id(), stream, line.epochMillis(), line.text()));
             }
+        }
+        // In the order they were written, across files (a stable sort: lines of one second keep
+        // their file's order, and lines of files without times come first, as they were).
+        past.sort(Comparator.comparingLong(StreamItem::time));
+        for (StreamItem item : past) {
+            Protocol.write(out, item);
         }
         if (r.follow()) {
             follow(r, selected, files, ch, out);

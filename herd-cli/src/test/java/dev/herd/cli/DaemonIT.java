@@ -380,7 +380,8 @@ class DaemonIT {
 
     @Test
     void logsSinceAMomentAndAsJsonGiveEachPastLineItsTime() throws Exception {
-        herd.script("two.sh", "echo 'first \"quoted\"'; sleep 2; echo second; exec sleep 300\n");
+        herd.script("two.sh", "echo 'first \"quoted\"'; sleep 1.1; echo oops >&2; sleep 1.1; echo second;"
+                + " exec sleep 300\n");
         herd.run("start", "two.sh").ok();
         Path log = herd.home.resolve("logs/two-out.log");
         await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(log) && Files.readString(log).contains("second"));
@@ -406,6 +407,8 @@ class DaemonIT {
                 .contains("first").contains("second");
         assertThat(herd.run("logs", "two", "--nostream", "--out", "--since", "1h", "--lines", "1").ok().out())
                 .doesNotContain("first").contains("second");
+        assertThat(herd.run("logs", "two", "--nostream").ok().out()).as("past lines of both files in the order written")
+                .containsSubsequence("first", "two[0] err | oops", "second");
         Herd.Result negative = herd.run("logs", "two", "--lines", "-1");
         assertThat(negative.code()).isEqualTo(1);
         assertThat(negative.err().strip()).isEqualTo("herd: logs --lines: expected 0 or more, got -1");
