@@ -3,6 +3,7 @@
 # 127.0.0.1), each tool with its own HOME and HERD_HOME / PM2_HOME:
 #   1. 10 apps: `hyperfine -N --warmup 3 --runs RUNS 'herd list' 'pm2 list'`, ROUNDS times, the
 #      two tools alternating from round to round (the machine is shared: quote the ratios);
+#      and then RUNS pairs run by run, interleaved (median wall time and CPU of each);
 #   2. both daemons' memory: VmRSS (anon + file) from /proc/PID/status, and PSS from
 #      smaps_rollup (CDS and JDK pages are shared with other JVMs, PSS charges a share of them);
 #   3. both daemons' CPU (utime + stime of the daemon process alone, from /proc/PID/stat, read
@@ -125,6 +126,29 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 jq -s '[.[] | (.results | map({key: .command, value: .mean}) | from_entries) | .["herd list"] / .["pm2 list"]] | sort | .[length / 2 | floor]' \
   "$WORK"/round*.json | awk '{printf "  herd list / pm2 list, median of the rounds: %.2f\n", $1}'
+
+echo "== 10 apps: the same, interleaved run by run ($RUNS pairs, the first of each pair alternating)"
+interleaved() {
+  local i c t0 out=() cmd
+  : >"$WORK/pairs"
+  for ((i = 0; i < RUNS; i++)); do
+    out=(herd pm2); ((i % 2)) && out=(pm2 herd)
+    for c in "${out[@]}"; do
+      if [[ $c == herd ]]; then cmd=("${HERD_ENV[@]}" "$HERD" list); else cmd=("${PM2_ENV[@]}" "$PM2" list); fi
+      t0=$(date +%s%N)
+      /usr/bin/time -f "%U %S" -o "$WORK/cpu" timeout 60 "${cmd[@]}" >/dev/null 2>&1
+      echo "$c $(( ($(date +%s%N) - t0) / 1000000 )) $(awk '{printf "%d", ($1 + $2) * 1000}' "$WORK/cpu")" >>"$WORK/pairs"
+    done
+  done
+  awk 'function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+       { n[$1]++; w[$1, n[$1]] = $2; c[$1, n[$1]] = $3 }
+       END { for (t in n) { for (i = 1; i <= n[t]; i++) { ww[i] = w[t, i]; cc[i] = c[t, i] }; mw[t] = median(ww, n[t]); mc[t] = median(cc, n[t]) }
+             printf "  herd list median %d ms (CPU %d ms), pm2 list median %d ms (CPU %d ms): herd/pm2 wall %.2f, CPU %.2f\n",
+                    mw["herd"], mc["herd"], mw["pm2"], mc["pm2"], mw["herd"] / mw["pm2"], mc["herd"] / mc["pm2"] }' "$WORK/pairs"
+}
+wait_quiet 20 >/dev/null
+interleaved
 
 echo "== memory, 10 apps, after the lists"
 memory herd "$herd_pid"; memory pm2 "$pm2_pid"
