@@ -20,7 +20,8 @@ ROUNDS=${ROUNDS:-3}
 SECS=${CPU_SECONDS:-60}
 PORT_BASE=${PORT_BASE:-47100}
 HELLO="$BENCH/servers/hello.js"
-[[ -f $root/herd-cli/target/herd.jar ]] || { echo "build herd first: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
+herd_root="$(cd "$(dirname "$HERD")/.." && pwd)"   # HERD=/other/checkout/bin/herd measures that one
+[[ -f $herd_root/herd-cli/target/herd.jar ]] || { echo "build herd first: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "needs hyperfine: apt-get install -y hyperfine" >&2; exit 1; }
 [[ -x $PM2 ]] || { echo "PM2 did not install under $OUT" >&2; exit 1; }
 for i in $(seq 1 20); do
@@ -101,7 +102,7 @@ cpu() {  # cpu LABEL [POLL]: both daemons' CPU read every second for SECS s; POL
                l, s, ht / hz / s * 100, ht, hmax, pt / hz / s * 100, pt, pmax }'
 }
 
-log "herd $(git -C "$root" rev-parse --short HEAD), $("$JAVA17" -version 2>&1 | head -1), PM2 $("${PM2_ENV[@]}" "$PM2" --version 2>/dev/null | tail -1), node $(node --version)"
+log "herd $herd_root ($(git -C "$herd_root" rev-parse --short HEAD 2>/dev/null || echo "no git")), $("$JAVA17" -version 2>&1 | head -1), PM2 $("${PM2_ENV[@]}" "$PM2" --version 2>/dev/null | tail -1), node $(node --version)"
 # The first daemon of a build dumps its AppCDS archive as it exits; the measured one maps it.
 herd ping >/dev/null && herd kill >/dev/null || exit 1
 herd ping >/dev/null || exit 1

@@ -245,10 +245,10 @@ final class DaemonClient {
      * backends); C2 compiles only what gets hot, so an idle daemon pays ~13 MB of RSS for it (63 to
      * 77 MB). The collector made no measurable difference to the proxy: serial keeps it small.
      *
-     * <p>The native heap trimmed every few seconds where the JVM can (17.0.9 and later updates of
-     * 17, 21.0.1 and later, 22 and later): memory that C2 and the threads freed goes back to the
-     * system instead of staying with malloc, about 9 MB of RSS with 10 apps (measured with
-     * {@code bench/list-and-rss.sh}).
+     * <p>The native heap trimmed every few seconds where the JVM has the option (later updates of
+     * 17 and 21, and 22 on; asked of the JVM rather than told by its version): memory that C2 and
+     * the threads freed goes back to the system instead of staying with malloc, 8-9 MB of RSS with
+     * 10 apps (measured beside the same daemon without it).
      *
      * @param vmOption whether the JVM that will run the daemon (this one's {@code java}) knows an
      *                 {@code -XX} option of this name
