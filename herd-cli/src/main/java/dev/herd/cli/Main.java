@@ -47,8 +47,19 @@ public final class Main {
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
 
     /** Runs the command line and exits with its status. */
-    public static void main(String[] args) {
-        System.exit(commandLine(args).execute(args));
+    public static void main(String[] args) throws Exception {
+        ListCmd list = QuickCommand.plainList(args);
+        System.exit(list != null ? quick(list) : commandLine(args).execute(args));
+    }
+
+    /** Runs a command that picocli did not parse, failing as {@link #commandLine}'s handler fails. */
+    private static int quick(Callable<Integer> command) throws Exception {
+        try {
+            return command.call();
+        } catch (HerdException e) {
+            System.err.println("herd: " + e.getMessage());
+            return 1;
+        }
     }
 
     /**
@@ -110,7 +121,7 @@ public final class Main {
     }
 
     static List<InstanceView> list(DaemonClient client) throws HerdException {
-        return Protocol.json().convertValue(client.call(new Request.ListAll(), true).body(), VIEWS);
+        return client.list();
     }
 
     /** Reads the version from the jar's manifest. */
@@ -174,7 +185,8 @@ public final class Main {
         public Integer call() throws Exception {
             List<InstanceView> views = list(client());
             if (json) {
-                System.out.println(Protocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(views));
+                System.out.println(dev.herd.daemon.RecordJson.supports(InstanceView.class) ? dev.herd.daemon.RecordJson.pretty(views)
+                        : Protocol.json().writerWithDefaultPrettyPrinter().writeValueAsString(views));
             } else {
                 Tables.printList(new PrintWriter(System.out, true), views);
             }
@@ -593,6 +605,15 @@ public final class Main {
     static final class CdsTraining implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
+            // The socket's classes too: the connection to a daemon that is not there fails.
+            Path dir = Files.createTempDirectory("herd-cds-training");
+            try {
+                new DaemonClient(HerdHome.of(java.util.Map.of("HERD_HOME", dir.resolve("home").toString())).ensure()).isRunning();
+            } finally {
+                try (var files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
             String[] first = {"list"};
             CommandLine all = commandLine(new String[0]);
             all.getUsageMessage();
@@ -611,6 +632,10 @@ public final class Main {
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);
+            dev.herd.daemon.RecordJson.bytes(new DaemonClient.ListEnvelope(Protocol.VERSION, "x", new DaemonClient.ListRequest("list")));
+            dev.herd.daemon.RecordJson.read(dev.herd.daemon.RecordJson.bytes(
+                    new DaemonClient.ListAnswer(Protocol.VERSION, "x", true, null, views)), DaemonClient.ListAnswer.class);
+            dev.herd.daemon.RecordJson.pretty(views);
             PrintWriter sink = new PrintWriter(java.io.OutputStream.nullOutputStream());
             Tables.printList(sink, views);
             Tables.printDescribe(sink, views);

@@ -71,7 +71,7 @@ final class Tables {
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                line.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", r[i]));
+                line.append(i == 0 ? "" : "  ").append(r[i]).append(" ".repeat(widths[i] - r[i].length()));
             }
             out.println(line.toString().stripTrailing());
         }

@@ -23,21 +23,32 @@ public final class Protocol {
     /** No frame may be larger: a request carries at most an environment and some paths. */
     public static final int MAX_FRAME = 1 << 20;
 
-    // Plain: the CLI pays for every class this loads on each command.
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     private Protocol() {
+    }
+
+    /**
+     * Made on first use, not with this class: framing and the version are wanted by commands that
+     * never start databind ({@link RecordJson}).
+     */
+    private static final class Mapper {
+        // Plain: the CLI pays for every class this loads.
+        static final ObjectMapper JSON = new ObjectMapper()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     /** The shared, configured JSON mapper (thread-safe). */
     public static ObjectMapper json() {
-        return JSON;
+        return Mapper.JSON;
     }
 
     /** Writes one frame and flushes. */
     public static void write(OutputStream out, Object message) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(message);
+        byte[] bytes = Mapper.JSON.writeValueAsBytes(message);
+        writeFrame(out, bytes);
+    }
+
+    /** Writes one frame of JSON bytes made elsewhere, and flushes. */
+    public static void writeFrame(OutputStream out, byte[] bytes) throws IOException {
         if (bytes.length > MAX_FRAME) {
             throw new IOException("message of " + bytes.length + " bytes exceeds the limit of " + MAX_FRAME);
         }

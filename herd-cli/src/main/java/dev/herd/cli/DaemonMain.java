@@ -1,0 +1,26 @@
+package dev.herd.cli;
+
+import dev.herd.daemon.Daemon;
+import dev.herd.daemon.HerdException;
+
+/**
+ * The daemon's entry point, as {@link DaemonClient} starts it: {@code herd daemon} without the
+ * command line parser, which a resident process would otherwise keep loaded for nothing (picocli's
+ * model and some 170 classes). {@code herd daemon} itself stays, for {@code herd startup}'s unit.
+ */
+public final class DaemonMain {
+
+    private DaemonMain() {
+    }
+
+    /** Runs the daemon of {@code $HERD_HOME} until {@code kill} or SIGTERM. */
+    public static void main(String[] args) {
+        try {
+            Daemon.run(Main.home());
+        } catch (HerdException e) {
+            System.err.println("herd: " + e.getMessage());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+}
