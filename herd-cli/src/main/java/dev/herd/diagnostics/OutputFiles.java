@@ -59,6 +59,10 @@ final class OutputFiles {
      */
     static Path named(Path file, Path cwd, Predicate<Path> exists, Predicate<Path> isDirectory) throws HerdException {
         Path p = cwd.resolve(file).toAbsolutePath().normalize();
+        if (isDirectory.test(p)) {
+            throw new HerdException(p + " is a directory: name a file in it (without a file, herd writes under"
+                    + " $HERD_HOME)");
+        }
         if (exists.test(p)) {
             throw new HerdException(p + " exists: herd does not overwrite it (remove it or name another file)");
         }

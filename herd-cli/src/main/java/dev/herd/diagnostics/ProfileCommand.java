@@ -44,11 +44,12 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = {"-d", "--duration"}, defaultValue = "30s", paramLabel = "DURATION",
             description = "How long to sample: 30s, 2m (a bare number is seconds; default ${DEFAULT-VALUE}).")
     String duration;
-    @Option(names = {"-e", "--event"}, defaultValue = "cpu", paramLabel = "cpu|alloc|wall|lock",
-            description = "What async-profiler samples (default ${DEFAULT-VALUE}); JFR records its profile settings whatever this says.")
+    @Option(names = {"-e", "--event"}, paramLabel = "cpu|alloc|wall|lock",
+            description = "What async-profiler samples (default cpu); JFR records its profile settings whatever this says.")
     String event;
-    @Option(names = {"-f", "--format"}, defaultValue = "html", paramLabel = "html|jfr|collapsed",
-            description = "A flame graph, a JFR recording, or collapsed stacks for other tools (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-f", "--format"}, paramLabel = "html|jfr|collapsed",
+            description = "A flame graph, a JFR recording, or collapsed stacks for other tools (default: as -o's"
+                    + " extension says, else html).")
     String format;
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (one instance only).")
     Path output;
@@ -59,8 +60,12 @@ public final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws HerdException {
-        ProfileSpec spec = new ProfileSpec(ProfileSpec.duration(duration), choice("--event", event, ProfileSpec.Event.class),
-                choice("--format", format, ProfileSpec.Format.class));
+        ProfileSpec spec = new ProfileSpec(ProfileSpec.duration(duration),
+                choice("--event", event == null ? "cpu" : event, ProfileSpec.Event.class), ProfileSpec.format(format, output));
+        if (event != null && spec.format() == ProfileSpec.Format.JFR) {
+            System.err.println("herd: warning: --event " + event + " is for async-profiler; a JFR recording samples"
+                    + " with the JDK's profile settings (CPU, allocations, locks and more)");
+        }
         HerdHome home = HerdHome.of(System.getenv());
         List<InstanceView> instances = OutputFiles.chosen(Targets.instances(target), target, output);
         Path named = output == null ? null : OutputFiles.named(output, Path.of(""), Files::exists, Files::isDirectory);

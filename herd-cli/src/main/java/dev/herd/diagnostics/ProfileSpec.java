@@ -40,6 +40,45 @@ record ProfileSpec(Duration duration, Event event, Format format) {
         }
     }
 
+    /**
+     * The format asked for, or else the one the output file's extension names, as async-profiler's
+     * own {@code -f} does ({@code .jfr}, {@code .html}, {@code .collapsed}); html otherwise.
+     *
+     * @param asked  {@code --format} as typed, or null
+     * @param output {@code -o}, or null
+     * @throws HerdException when the two disagree
+     */
+    static Format format(String asked, Path output) throws HerdException {
+        Format byName = null;
+        if (output != null) {
+            String name = output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (name.endsWith(".jfr")) {
+                byName = Format.JFR;
+            } else if (name.endsWith(".html") || name.endsWith(".htm")) {
+                byName = Format.HTML;
+            } else if (name.endsWith(".collapsed")) {
+                byName = Format.COLLAPSED;
+            }
+        }
+        if (asked == null) {
+            return byName != null ? byName : Format.HTML;
+        }
+        Format chosen = null;
+        for (Format f : Format.values()) {
+            if (f.name().equalsIgnoreCase(asked)) {
+                chosen = f;
+            }
+        }
+        if (chosen == null) {
+            throw new HerdException("--format: '" + asked + "' is not one of html, jfr, collapsed");
+        }
+        if (byName != null && byName != chosen) {
+            throw new HerdException("--format " + chosen.extension + " but -o " + output.getFileName()
+                    + " names a " + byName.extension + " file: give one of them, or make them agree");
+        }
+        return chosen;
+    }
+
     /** {@code 30s}, {@code 2m}, {@code 1m30s}; a bare number is seconds, as in async-profiler's {@code -d}. */
     static Duration duration(String text) throws HerdException {
         String t = text.trim();

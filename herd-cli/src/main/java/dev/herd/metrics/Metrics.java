@@ -169,6 +169,11 @@ public final class Metrics implements AutoCloseable {
             host = c.host();
             MetricsSettings probe = new MetricsSettings(host, port, null);
             token = c.token() != null ? c.token() : probe.needsToken() ? stored.token() : null;
+        } else if (c.port() != null) {
+            // --port alone means loopback, as its help says: running the README's line again must
+            // not leave the port open to the network where an earlier --host put it.
+            host = MetricsSettings.DEFAULT_HOST;
+            token = c.token();
         } else {
             host = Objects.requireNonNullElse(stored.host(), MetricsSettings.DEFAULT_HOST);
             token = c.token() != null ? c.token() : stored.token();

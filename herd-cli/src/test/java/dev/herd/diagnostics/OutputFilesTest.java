@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,17 +35,24 @@ class OutputFilesTest {
     @Test
     void aNamedFileIsMadeAbsoluteAndRefusedWhenItExists() throws HerdException {
         Path cwd = Path.of("/work");
-        assertThat(OutputFiles.named(Path.of("out/heap.hprof"), cwd, p -> false, p -> true))
+        Predicate<Path> folders = p -> !p.getFileName().toString().endsWith(".hprof");
+        assertThat(OutputFiles.named(Path.of("out/heap.hprof"), cwd, p -> false, folders))
                 .isEqualTo(Path.of("/work/out/heap.hprof"));
-        assertThatThrownBy(() -> OutputFiles.named(Path.of("heap.hprof"), cwd, p -> true, p -> true))
+        assertThatThrownBy(() -> OutputFiles.named(Path.of("heap.hprof"), cwd, p -> true, folders))
                 .isInstanceOf(HerdException.class)
                 .hasMessage("/work/heap.hprof exists: herd does not overwrite it (remove it or name another file)");
     }
 
     @Test
+    void aDirectoryIsNotAFileToWrite() {
+        assertThatThrownBy(() -> OutputFiles.named(Path.of("dumps"), Path.of("/work"), p -> true, p -> true))
+                .hasMessage("/work/dumps is a directory: name a file in it (without a file, herd writes under $HERD_HOME)");
+    }
+
+    @Test
     void aNamedFileInADirectoryThatIsNotThereIsRefusedBeforeTheJvmWrites() {
         assertThatThrownBy(() -> OutputFiles.named(Path.of("gone/heap.hprof"), Path.of("/work"), p -> false,
-                p -> !p.equals(Path.of("/work/gone"))))
+                p -> !p.equals(Path.of("/work/gone")) && !p.toString().endsWith(".hprof")))
                 .hasMessage("/work/gone/heap.hprof: no directory /work/gone");
     }
 

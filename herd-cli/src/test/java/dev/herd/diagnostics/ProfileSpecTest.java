@@ -13,6 +13,24 @@ import dev.herd.daemon.HerdException;
 class ProfileSpecTest {
 
     @Test
+    void theFormatIsTheOneAskedForElseTheOutputsExtensionsElseHtml() throws HerdException {
+        assertThat(ProfileSpec.format(null, Path.of("out.jfr"))).isEqualTo(ProfileSpec.Format.JFR);
+        assertThat(ProfileSpec.format(null, Path.of("/tmp/Flame.HTML"))).isEqualTo(ProfileSpec.Format.HTML);
+        assertThat(ProfileSpec.format(null, Path.of("stacks.collapsed"))).isEqualTo(ProfileSpec.Format.COLLAPSED);
+        assertThat(ProfileSpec.format(null, Path.of("profile.out"))).isEqualTo(ProfileSpec.Format.HTML);
+        assertThat(ProfileSpec.format(null, null)).isEqualTo(ProfileSpec.Format.HTML);
+        assertThat(ProfileSpec.format("collapsed", Path.of("stacks.txt"))).isEqualTo(ProfileSpec.Format.COLLAPSED);
+        assertThat(ProfileSpec.format("JFR", null)).isEqualTo(ProfileSpec.Format.JFR);
+    }
+
+    @Test
+    void aFormatThatContradictsTheOutputsExtensionIsRefused() {
+        assertThatThrownBy(() -> ProfileSpec.format("html", Path.of("out.jfr")))
+                .hasMessage("--format html but -o out.jfr names a jfr file: give one of them, or make them agree");
+        assertThatThrownBy(() -> ProfileSpec.format("svg", null)).hasMessage("--format: 'svg' is not one of html, jfr, collapsed");
+    }
+
+    @Test
     void durationsTakeUnitsAndABareNumberIsSeconds() throws HerdException {
         assertThat(ProfileSpec.duration("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(ProfileSpec.duration("1m30s")).isEqualTo(Duration.ofSeconds(90));

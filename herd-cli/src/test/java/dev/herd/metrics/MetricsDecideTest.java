@@ -37,9 +37,11 @@ class MetricsDecideTest {
     }
 
     @Test
-    void theStoredHostAndTokenStayUnlessReplaced() throws Exception {
+    void theStoredHostAndTokenStayUnlessReplacedButPortAloneIsLoopback() throws Exception {
         SettingsFile.Stored stored = new SettingsFile.Stored("0.0.0.0", 9209, TOKEN);
-        assertThat(decide(stored, 9300, null, null)).isEqualTo(new MetricsSettings("0.0.0.0", 9300, TOKEN));
+        assertThat(decide(stored, 9300, null, null)).as("--port alone is loopback, as its help says")
+                .isEqualTo(new MetricsSettings("127.0.0.1", 9300, null));
+        assertThat(decide(stored, null, null, TOKEN + "y")).isEqualTo(new MetricsSettings("0.0.0.0", 9209, TOKEN + "y"));
         assertThat(decide(stored, null, "127.0.0.2", null)).isEqualTo(new MetricsSettings("127.0.0.2", 9209, TOKEN));
         assertThat(decide(stored, null, "127.0.0.1", null)).isEqualTo(new MetricsSettings("127.0.0.1", 9209, null));
         assertThat(decide(stored, null, "127.0.0.1", TOKEN + "x")).isEqualTo(new MetricsSettings("127.0.0.1", 9209, TOKEN + "x"));
