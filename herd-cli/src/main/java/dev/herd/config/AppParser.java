@@ -183,13 +183,12 @@ final class AppParser {
             return null;
         }
         long bytes = size(f.value("max_memory_restart"), f.label("max_memory_restart"));
-        if (bytes == 0) {
-            throw fail(f.value("max_memory_restart"), f.label("max_memory_restart"),
-                    "must be more than 0 (leave it out for no limit)");
+        if (bytes < MemoryLimit.MIN_BYTES) {
+            throw fail(f.value("max_memory_restart"), f.label("max_memory_restart"), MemoryLimit.tooSmall(bytes));
         }
         if (interval.compareTo(MemoryLimit.MIN_INTERVAL) < 0) {
             throw fail(f.value("memory_check_interval"), f.label("memory_check_interval"),
-                    "must be at least 1s (the daemon samples memory every second), got " + f.value("memory_check_interval").describe());
+                    "must be at least 1s (the daemon samples memory every second), got " + interval.toMillis() + " ms");
         }
         return new MemoryLimit(bytes, interval);
     }

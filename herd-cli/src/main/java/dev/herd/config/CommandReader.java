@@ -81,8 +81,8 @@ final class CommandReader {
         if (command.maxMemory() != null) {
             long bytes = ByteSizes.parse(command.maxMemory()).orElseThrow(() -> BLAME.error("max_memory_restart",
                     "expected " + ByteSizes.EXPECTED + ", got '" + command.maxMemory() + "'"));
-            if (bytes == 0) {
-                throw BLAME.error("max_memory_restart", "must be more than 0 (leave it out for no limit)");
+            if (bytes < MemoryLimit.MIN_BYTES) {
+                throw BLAME.error("max_memory_restart", MemoryLimit.tooSmall(bytes));
             }
             memory = new MemoryLimit(bytes, MemoryLimit.DEFAULT_INTERVAL);
         }

@@ -309,7 +309,11 @@ class EcosystemLoaderTest {
     @CsvSource(delimiter = '|', value = {
             "max_memory_restart: 300X | eco.yml:2:40: apps[0].max_memory_restart: expected bytes or a size",
             "max_memory_restart: 0 | apps[0].max_memory_restart: must be more than 0",
+            "max_memory_restart: 100 | apps[0].max_memory_restart: 100 bytes is less than any process holds, so every"
+                    + " instance would restart at each check: give a unit, as in '100M'",
             "'max_memory_restart: 1G, memory_check_interval: 500ms' | apps[0].memory_check_interval: must be at least 1s",
+            "'max_memory_restart: 1G, memory_check_interval: 2' | memory_check_interval: must be at least 1s (the daemon"
+                    + " samples memory every second), got 2 ms",
     })
     void aWrongMemoryLimitNamesItsField(String fields, String message) {
         fx.file("a.js");

@@ -33,7 +33,7 @@ public final class PortOwner {
                 .orElse(said);
     }
 
-    /** "pid 1234 (node)", or empty when the listener is not visible to us. */
+    /** "pid 1234 (node)" (or this process, said so), or empty when the listener is not visible to us. */
     public static Optional<String> of(int port) {
         String hexPort = String.format(Locale.ROOT, ":%04X", port);
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
@@ -62,6 +62,11 @@ public final class PortOwner {
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
                     for (Path fd : fds) {
                         if (target.equals(Files.readSymbolicLink(fd).toString())) {
+                            if (Long.parseLong(proc.getFileName().toString()) == ProcessHandle.current().pid()) {
+                                // The herd daemon itself: another cluster app's public port, or its metrics.
+                                return Optional.of("this herd process (pid " + proc.getFileName()
+                                        + "): another app's public port, or the metrics port (herd list, herd metrics)");
+                            }
                             String comm = Files.readString(proc.resolve("comm")).trim();
                             return Optional.of("pid " + proc.getFileName() + " (" + comm + ")");
                         }

@@ -18,6 +18,16 @@ public record MemoryLimit(long maxBytes, Duration checkInterval) {
     /** The daemon's sampling period: no check can be fresher. */
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
+    /** No process runs in less: a smaller limit would restart every instance at every check. */
+    public static final long MIN_BYTES = 1024 * 1024;
+
+    /** Why a limit under {@link #MIN_BYTES} is refused, for a user who likely forgot the unit. */
+    public static String tooSmall(long bytes) {
+        return bytes == 0 ? "must be more than 0 (leave it out for no limit)"
+                : bytes + " bytes is less than any process holds, so every instance would restart at each check:"
+                        + " give a unit, as in '" + bytes + "M'";
+    }
+
     public MemoryLimit {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("max_memory_restart must be positive, was " + maxBytes);
