@@ -125,8 +125,13 @@ public final class MonitModel {
             MonitState next = s.with(views, -1, history, logs, null, l.epochMillis());
             return new Step(next, following ? List.of(new Effect.StopLogs()) : List.of());
         }
+        InstanceView before = s.selected().orElse(null);
         InstanceView chosen = views.stream().filter(v -> v.id() == s.selectedId()).findFirst()
-                // The selected one is gone: the row that took its place, or the last.
+                // The selected one is gone: its successor at the same index of the same app (a
+                // reload or a memory replacement gives it a new id), else the row that took its
+                // place, or the last.
+                .or(() -> before == null ? java.util.Optional.empty() : views.stream()
+                        .filter(v -> v.name().equals(before.name()) && v.index() == before.index()).findFirst())
                 .orElseGet(() -> views.get(Math.max(0, Math.min(views.size() - 1, s.selectedIndex()))));
         String target = logTarget(chosen, s.scope());
         boolean reopen = !target.equals(s.logs().target()) || s.logs().ended() != null;

@@ -49,6 +49,19 @@ class MonitModelTest {
     }
 
     @Test
+    void aReplacedInstanceStaysSelectedThroughItsSuccessorAtTheSameIndex() {
+        MonitState s = press(listed(120, 40, ALPHA, BETA0, BETA1), Key.DOWN, Key.DOWN);
+        assertThat(s.selectedId()).isEqualTo(2);
+        InstanceView successor = Views.fork(7, "beta", 1);
+
+        // New ids come last: the old one's row now holds another app's instance.
+        MonitState after = step(s, new MonitEvent.Listed(List.of(ALPHA, BETA0, Views.fork(3, "gamma", 0), successor),
+                2_000)).state();
+
+        assertThat(after.selectedId()).as("beta[1] again, under its new id").isEqualTo(7);
+    }
+
+    @Test
     void downAndUpMoveTheSelectionAndSwitchTheLogStream() {
         MonitState s = listed(120, 40, ALPHA, BETA0, BETA1);
         MonitModel.Step down = step(s, new MonitEvent.Pressed(Key.DOWN));
