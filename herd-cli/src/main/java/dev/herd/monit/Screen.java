@@ -26,8 +26,11 @@ public final class Screen {
     private static final AttributedStyle GREEN = AttributedStyle.DEFAULT.foreground(AttributedStyle.GREEN);
     private static final AttributedStyle YELLOW = AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW);
 
-    /** CPU that fills a sparkline's bar at least: below it, an idle instance's noise stays low. */
-    private static final double CPU_FLOOR = 10;
+    /**
+     * CPU that fills a sparkline's bar at least: one core, so a 3% instance stays at the bottom
+     * and reads apart from a busy one; an instance above one core scales to its own peak.
+     */
+    private static final double CPU_FLOOR = 100;
     /** Memory that fills a sparkline's bar at least. */
     private static final double MEMORY_FLOOR = 1024 * 1024;
     private static final int NAME_MAX = 24;

@@ -81,8 +81,9 @@ class ScreenTest {
                 .state();
         String row = rowOf(text(s), "café-日本 ");
         assertThat(row).startsWith("▶").contains("50.0%").contains("40.0mb");
-        // Two samples each: 1.5% then 50% (the second scaled to the full bar), 20 MB then 40 MB.
-        assertThat(row).contains(" ▁█ ").endsWith("▅█");
+        // Two samples each: 1.5% then 50% of a core (half the bar: CPU scales to one core at least),
+        // 20 MB then 40 MB (memory scales to the largest shown).
+        assertThat(row).contains(" ▁▅ ").endsWith("▅█");
         assertThat(rowOf(text(s), " a ")).startsWith(" ");
     }
 
