@@ -53,7 +53,14 @@ final class MetricsCommand implements Callable<Integer> {
                     + (s.path("tokenGenerated").asBoolean() ? " (generated)" : "")
                     + ": send it as Authorization: Bearer <token>");
         }
-        System.out.println("herd: settings in " + file + ": the next daemon opens the same port");
+        try {
+            new dev.herd.metrics.SettingsFile(java.nio.file.Path.of(file)).read();
+            System.out.println("herd: settings in " + file + ": the next daemon opens the same port");
+        } catch (dev.herd.metrics.MetricsException e) {
+            // Edited by hand since this daemon read it: say so now, not when the next daemon starts.
+            System.err.println("herd: warning: " + e.getMessage() + "; the next daemon opens no metrics port until"
+                    + " it is fixed");
+        }
         return 0;
     }
 }

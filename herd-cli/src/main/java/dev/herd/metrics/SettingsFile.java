@@ -104,26 +104,33 @@ public final class SettingsFile {
             if (before != null) {
                 throw error(n, name, "set twice (also on line " + before + ")");
             }
+            // Each value is checked on its line, so the first mistake in the file is the one named.
+            check(n, name, m.group(2));
             values.put(name, m.group(2));
         }
-        String host = values.get(HOST);
-        if (host != null && host.isEmpty()) {
-            throw error(lineOf.get(HOST), HOST, "is empty (an address, e.g. " + MetricsSettings.DEFAULT_HOST + ")");
-        }
-        String token = values.get(TOKEN);
-        if (token != null && (token.length() < MetricsSettings.MIN_TOKEN_LENGTH || token.chars().anyMatch(Character::isWhitespace))) {
-            throw error(lineOf.get(TOKEN), TOKEN, "must be at least " + MetricsSettings.MIN_TOKEN_LENGTH
-                    + " characters with no spaces (leave it out on a non-loopback host and herd generates one)");
-        }
-        Integer port = null;
         String portText = values.get(PORT);
-        if (portText != null) {
-            port = parsePort(portText);
-            if (port == null) {
-                throw error(lineOf.get(PORT), PORT, "'" + portText + "' is not a port number (1-65535)");
+        return new Stored(values.get(HOST), portText == null ? null : parsePort(portText), values.get(TOKEN));
+    }
+
+    private void check(int n, String name, String value) throws MetricsException {
+        switch (name) {
+            case HOST -> {
+                if (value.isEmpty()) {
+                    throw error(n, HOST, "is empty (an address, e.g. " + MetricsSettings.DEFAULT_HOST + ")");
+                }
+            }
+            case TOKEN -> {
+                if (value.length() < MetricsSettings.MIN_TOKEN_LENGTH || value.chars().anyMatch(Character::isWhitespace)) {
+                    throw error(n, TOKEN, "must be at least " + MetricsSettings.MIN_TOKEN_LENGTH
+                            + " characters with no spaces (leave it out on a non-loopback host and herd generates one)");
+                }
+            }
+            default -> {
+                if (parsePort(value) == null) {
+                    throw error(n, PORT, "'" + value + "' is not a port number (1-65535)");
+                }
             }
         }
-        return new Stored(host, port, token);
     }
 
     /** A port number in 1-65535, or null. */

@@ -73,6 +73,8 @@ class SettingsFileTest {
         fails("metrics.port = http\n", f + ":1: metrics.port: 'http' is not a port number (1-65535)");
         fails("metrics.port = 70000\n", f + ":1: metrics.port: '70000' is not a port number (1-65535)");
         fails("metrics.port = 1\nmetrics.port = 2\n", f + ":2: metrics.port: set twice (also on line 1)");
+        fails("# mine\nmetrics.port = 92o9\nmetrics.hots = 127.0.0.2\n",
+                f + ":2: metrics.port: '92o9' is not a port number (1-65535)");
         fails("metrics.port = 1\nmetrics.host =\n", f + ":2: metrics.host: is empty (an address, e.g. 127.0.0.1)");
         fails("metrics.token = short\n", f + ":1: metrics.token: must be at least 16 characters with no spaces"
                 + " (leave it out on a non-loopback host and herd generates one)");
