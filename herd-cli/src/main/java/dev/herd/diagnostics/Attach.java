@@ -13,6 +13,7 @@ import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 
 import dev.herd.daemon.HerdException;
+import dev.herd.daemon.InstanceView;
 
 /**
  * A connection to a target JVM through the JDK's attach API, for diagnostic commands (what
@@ -35,16 +36,19 @@ final class Attach implements AutoCloseable {
         this.target = target;
     }
 
-    /** Attaches to {@code target}, after checking what the attach mechanism needs (same user, not disabled). */
-    static Attach to(ProcFacts target) throws HerdException {
+    /**
+     * Attaches to {@code target}, the JVM of {@code instance}, after checking what the attach
+     * mechanism needs (same user, not disabled); a refusal or failure names the instance.
+     */
+    static Attach to(InstanceView instance, ProcFacts target) throws HerdException {
         String refusal = AttachNeeds.refusal(target, ProcFacts.ownUid());
         if (refusal != null) {
-            throw new HerdException(refusal);
+            throw new HerdException(JvmChoice.label(instance) + ": " + refusal);
         }
         try {
             return new Attach(VirtualMachine.attach(Long.toString(target.pid())), target);
         } catch (AttachNotSupportedException | IOException e) {
-            throw new HerdException(AttachNeeds.attachFailure(target, e.getMessage()));
+            throw new HerdException(JvmChoice.label(instance) + ": " + AttachNeeds.attachFailure(target, e.getMessage()));
         }
     }
 

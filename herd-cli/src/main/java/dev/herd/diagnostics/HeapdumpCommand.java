@@ -48,7 +48,7 @@ public final class HeapdumpCommand implements Callable<Integer> {
     private static void dump(InstanceView instance, Path out) throws HerdException {
         ProcFacts jvm = Targets.requireJvm(instance, JvmChoice.Purpose.HEAP_DUMP);
         String answer;
-        try (Attach attach = Attach.to(jvm)) {
+        try (Attach attach = Attach.to(instance, jvm)) {
             answer = attach.jcmd("GC.heap_dump \"" + out + "\"");
         }
         // The JVM reports its own failures (a file that appeared meanwhile, a full disk) as text.

@@ -96,7 +96,7 @@ public final class ProfileCommand implements Callable<Integer> {
         String stem = OutputFiles.stem(instance, now);
         Path dir = home.dir().resolve("profiles");
         String label = JvmChoice.label(instance) + ", pid " + jvm.pid();
-        try (Attach attach = Attach.to(jvm)) {
+        try (Attach attach = Attach.to(instance, jvm)) {
             String whyJfr = null;
             if (spec.format() != ProfileSpec.Format.JFR) {
                 Path out = named != null ? named
@@ -153,7 +153,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     /** A JFR recording with a duration is listed until it is written, then forgotten. */
     private static boolean jfrWritten(Running r) throws HerdException {
-        try (Attach attach = Attach.to(r.jvm())) {
+        try (Attach attach = Attach.to(r.instance(), r.jvm())) {
             return attach.jcmd(ProfileSpec.jfrCheck(r.jfrRecording())).contains("Could not find");
         }
     }

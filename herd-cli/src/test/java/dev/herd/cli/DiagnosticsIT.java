@@ -153,9 +153,10 @@ class DiagnosticsIT {
     @Test
     void aJvmWithItsAttachMechanismDisabledIsToldWhatToRemove() throws Exception {
         long pid = instances("sealed").get(0).path("pid").asLong();
+        int id = instances("sealed").get(0).path("id").asInt();
         Herd.Result r = herd.run("heapdump", "sealed");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo("herd: pid " + pid + " runs with -XX:+DisableAttachMechanism: remove it from"
+        assertThat(r.err().strip()).isEqualTo("herd: sealed[0] (id " + id + "): pid " + pid + " runs with -XX:+DisableAttachMechanism: remove it from"
                 + " its jvm_args (or JAVA_TOOL_OPTIONS) and restart it to take dumps and profiles");
         try (var dumps = Files.list(Files.createDirectories(herd.home.resolve("dumps")))) {
             assertThat(dumps.map(f -> f.getFileName().toString())).noneMatch(f -> f.startsWith("sealed"));
