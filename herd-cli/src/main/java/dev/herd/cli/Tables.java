@@ -1,5 +1,8 @@
 package dev.herd.cli;
 
+import static dev.herd.daemon.Units.bytes;
+import static dev.herd.daemon.Units.duration;
+
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -208,20 +211,6 @@ final class Tables {
         out.printf("  %-18s %s%n", name, value);
     }
 
-    static String duration(long millis) {
-        long s = millis / 1000;
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return s / 60 + "m";
-        }
-        if (s < 86400) {
-            return s / 3600 + "h";
-        }
-        return s / 86400 + "D";
-    }
-
     /** Requests per second: whole numbers once there are enough that decimals are noise. */
     static String rate(double perSecond) {
         return perSecond >= 100 ? String.format(Locale.ROOT, "%.0f", perSecond)
@@ -234,15 +223,5 @@ final class Tables {
             return String.format(Locale.ROOT, "%.2fs", ms / 1000);
         }
         return ms >= 10 ? String.format(Locale.ROOT, "%.0fms", ms) : String.format(Locale.ROOT, "%.1fms", ms);
-    }
-
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + "b";
-        }
-        if (b < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1fkb", b / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1fmb", b / (1024.0 * 1024));
     }
 }

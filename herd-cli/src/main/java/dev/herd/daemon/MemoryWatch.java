@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -48,7 +47,7 @@ final class MemoryWatch {
 
         /** Why it is restarted, for its log and {@code describe}. */
         String reason() {
-            return "memory " + size(memoryBytes) + " over max_memory_restart " + size(limitBytes);
+            return "memory " + Units.bytes(memoryBytes) + " over max_memory_restart " + Units.bytes(limitBytes);
         }
     }
 
@@ -89,12 +88,5 @@ final class MemoryWatch {
     /** A restart that could not be done now (a reload of its app runs): the next check may ask again. */
     void retry(int id) {
         named.remove(id);
-    }
-
-    static String size(long bytes) {
-        if (bytes < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1fkb", bytes / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1fmb", bytes / (1024.0 * 1024));
     }
 }

@@ -1,5 +1,8 @@
 package dev.herd.monit;
 
+import static dev.herd.daemon.Units.bytes;
+import static dev.herd.daemon.Units.duration;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -338,29 +341,6 @@ public final class Screen {
         return out;
     }
 
-    static String duration(long millis) {
-        long s = millis / 1000;
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return s / 60 + "m";
-        }
-        if (s < 86400) {
-            return s / 3600 + "h";
-        }
-        return s / 86400 + "D";
-    }
-
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + "b";
-        }
-        if (b < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1fkb", b / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1fmb", b / (1024.0 * 1024));
-    }
 
     static String percent(double cpu) {
         return String.format(Locale.ROOT, "%.1f%%", cpu);
