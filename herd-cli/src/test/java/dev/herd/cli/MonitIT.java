@@ -102,6 +102,9 @@ class MonitIT {
         eventually().until(() -> tmux.format("#{alternate_on}").equals("0"));
         assertThat(tmux.format("#{cursor_flag}")).as("cursor shown").isEqualTo("1");
         assertThat(text()).contains("BEFORE-MONIT").doesNotContain("q quit");
+        // Keys typed while monit's JVM is still exiting may be read by its input thread, so the
+        // check waits for the shell to be back in charge.
+        eventually().until(() -> text().contains("monit said "));
         tmux.type("stty -a; echo STTY-DONE");
         eventually().until(() -> text().contains("\nSTTY-DONE"));
         String stty = text();
