@@ -16,10 +16,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Reads one app object of an ecosystem file into an {@link AppDefinition}: PM2's field names,
@@ -30,28 +31,11 @@ import java.util.stream.Stream;
  */
 final class AppParser {
 
-    /** The fields herd implements, in PM2's spelling, including PM2's other names for some. */
-    static final List<String> FIELDS = Stream.concat(Stream.of(
-            "name", "script", "args", "interpreter", "interpreter_args", "node_args", "jvm_args", "cwd",
-            "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
-            "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
-            "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
-
-    /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
-    static final List<String> NOT_YET = List.of(
-            "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
-            "source_map_support", "time", "instance_var", "filter_env", "namespace",
-            "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
-            "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
-
-    /** PM2's other name of a field, to the name herd reads it under. */
-    static final Map<String, String> ALIASES = Map.of(
-            "node_args", "interpreter_args",
-            "err_file", "error_file",
-            "combine_logs", "merge_logs");
-
     private static final String ENV_PREFIX = "env_";
+    /** The warning for a key that is no field and near none. */
+    static final String NOT_A_FIELD = "not a PM2 or herd field, ignored";
+    /** {@code envProduction}: PM2 reads {@code env_<name>} only, and drops this one unread. */
+    private static final Pattern CAMEL_ENV = Pattern.compile("env([A-Z]\\w*)");
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
     private static final BigInteger MAX_EXIT_CODE = BigInteger.valueOf(255);
 
@@ -85,6 +69,7 @@ final class AppParser {
      */
     AppDefinition parse(Node.Mapping app, String path) throws ConfigException {
         Map<String, Node.Entry> fields = new HashMap<>();
+        Map<String, Node.Entry> known = new HashMap<>();
         Map<String, String> selectedEnv = Map.of();
         for (Node.Entry entry : app.entries().values()) {
             String key = entry.key();
@@ -92,12 +77,19 @@ final class AppParser {
             if (entry.value() instanceof Node.Null) {
                 continue;
             }
-            if (FIELDS.contains(key)) {
-                String canonical = ALIASES.getOrDefault(key, key);
-                Node.Entry other = fields.put(canonical, entry);
+            Pm2Fields.Field field = Pm2Fields.lookup(key).orElse(null);
+            if (field != null) {
+                Node.Entry other = known.putIfAbsent(field.name(), entry);
                 if (other != null) {
-                    throw ConfigException.at(file, entry.keyAt(), label,
-                            "same field as " + other.key() + ", which is also set: keep one");
+                    // PM2 silently takes one of the two; two spellings saying the same thing are harmless.
+                    if (!Node.sameValue(other.value(), entry.value())) {
+                        throw ConfigException.at(file, entry.keyAt(), label,
+                                "same field as " + other.key() + ", which is also set: keep one");
+                    }
+                } else if (field.status() == Pm2Fields.Status.IMPLEMENTED) {
+                    fields.put(field.name(), entry);
+                } else if (!field.isQuiet(entry.value())) {
+                    warnings.add(label + ": " + field.instead() + ", ignored");
                 }
             } else if (key.startsWith(ENV_PREFIX) && key.length() > ENV_PREFIX.length()) {
                 String name = key.substring(ENV_PREFIX.length());
@@ -106,13 +98,8 @@ final class AppParser {
                 if (name.equals(envName)) {
                     selectedEnv = env;
                 }
-            } else if (NOT_YET.contains(key)) {
-                warnings.add(label + ": not supported by herd yet, ignored");
             } else {
-                String hint = Suggestions.nearest(key, Stream.concat(FIELDS.stream(), NOT_YET.stream()).toList())
-                        .map(known -> " (did you mean '" + known + "'?)")
-                        .orElse("");
-                throw ConfigException.at(file, entry.keyAt(), label, "unknown field" + hint);
+                unknown(entry, label);
             }
         }
         Fields f = new Fields(fields, path);
@@ -171,6 +158,27 @@ final class AppParser {
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
                 memoryLimit(f));
+    }
+
+    /**
+     * A key no field has: a near miss of a known one is a typo, refused with the suggestion; any
+     * other key is a warning, as PM2 drops keys it does not know.
+     */
+    private void unknown(Node.Entry entry, String label) throws ConfigException {
+        String key = entry.key();
+        Matcher camelEnv = CAMEL_ENV.matcher(key);
+        Optional<String> near = camelEnv.matches() ? Optional.of(ENV_PREFIX + envName(camelEnv.group(1)))
+                : Suggestions.nearest(key, Pm2Fields.spellings());
+        if (near.isPresent()) {
+            throw ConfigException.at(file, entry.keyAt(), label, "unknown field (did you mean '" + near.get() + "'?)");
+        }
+        warnings.add(label + ": " + NOT_A_FIELD);
+    }
+
+    /** {@code Production} to {@code production}; {@code PROD} stays as it is. */
+    private static String envName(String camel) {
+        boolean acronym = camel.length() > 1 && Character.isUpperCase(camel.charAt(1));
+        return acronym ? camel : Character.toLowerCase(camel.charAt(0)) + camel.substring(1);
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */

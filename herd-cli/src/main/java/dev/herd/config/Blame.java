@@ -2,7 +2,6 @@ package dev.herd.config;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Turns a problem with one field of one app into a {@link ConfigException} that points where the
@@ -31,16 +30,14 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
             return ConfigException.at(file, at, key.isEmpty() ? appPath : FieldPath.key(appPath, key), reason);
         }
 
-        /** The entry for {@code field}, also when written under one of PM2's other names. */
+        /** The entry for {@code field}, also when written under another of its spellings. */
         private Node.Entry written(String field) {
             Node.Entry entry = app.entries().get(field);
             if (entry != null) {
                 return entry;
             }
-            return AppParser.ALIASES.entrySet().stream()
-                    .filter(alias -> alias.getValue().equals(field))
-                    .map(alias -> app.entries().get(alias.getKey()))
-                    .filter(Objects::nonNull)
+            return app.entries().values().stream()
+                    .filter(e -> !(e.value() instanceof Node.Null) && Pm2Fields.herdName(e.key()).equals(field))
                     .findFirst()
                     .orElse(null);
         }

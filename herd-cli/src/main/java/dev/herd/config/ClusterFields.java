@@ -21,10 +21,6 @@ import dev.herd.cluster.ClusterSpec;
  */
 final class ClusterFields {
 
-    /** The app-level fields read here. */
-    static final List<String> FIELDS = List.of("port", "balancer", "listen_timeout", "drain_timeout",
-            "reload_parallelism", "wait_ready");
-
     /** The fields of {@code balancer:}, as {@code herd balance}'s flags without their dashes. */
     static final List<String> BALANCER_FIELDS = List.of("host", "mode", "algorithm", "health_check", "health_interval",
             "health_timeout", "health_rise", "health_fall", "connect_timeout", "idle_timeout", "header_timeout",

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Loads the apps of an ecosystem file or a {@code herd start} command into validated
@@ -28,7 +29,15 @@ import java.util.Objects;
  */
 public final class EcosystemLoader {
 
-    private static final List<String> TOP_LEVEL = List.of("apps", "deploy");
+    /** The keys that hold the list of apps: PM2 reads {@code pm2} when there is no {@code apps}. */
+    private static final List<String> APP_LISTS = List.of("apps", "pm2");
+
+    /** PM2's other top-level sections, to what herd does instead. */
+    private static final Map<String, String> IGNORED_SECTIONS = Map.of(
+            "deploy", "herd does not deploy (PM2's pm2 deploy), ignored",
+            "static", "herd does not serve static folders (PM2's pm2 serve), ignored");
+
+    private static final List<String> TOP_LEVEL = List.of("apps", "deploy", "static", "pm2");
 
     private final AppResolver resolver;
     private final int cores;
@@ -128,6 +137,39 @@ public final class EcosystemLoader {
                 : Map.of(spec.name(), definition.cluster()), List.of());
     }
 
+    /** The entry of {@code apps} or {@code pm2}, or null when the file is one app. */
+    private static Node.Entry appList(Path file, Node.Mapping top) throws ConfigException {
+        Node.Entry apps = top.entries().get("apps");
+        Node.Entry pm2 = top.entries().get("pm2");
+        if (apps != null && pm2 != null && !Node.sameValue(apps.value(), pm2.value())) {
+            throw ConfigException.at(file, pm2.keyAt(), pm2.key(), "same field as apps, which is also set: keep one");
+        }
+        return apps != null ? apps : pm2;
+    }
+
+    /**
+     * A file that is one app object, without the top-level sections PM2 also reads there. A key
+     * that is no app field but a near miss of {@code apps} is a typo of it ({@code app:}), refused.
+     */
+    private static Node.Mapping oneApp(Path file, Node.Mapping top, List<String> warnings) throws ConfigException {
+        Map<String, Node.Entry> fields = new LinkedHashMap<>();
+        for (Node.Entry entry : top.entries().values()) {
+            String key = entry.key();
+            if (IGNORED_SECTIONS.containsKey(key)) {
+                warnings.add(key + ": " + IGNORED_SECTIONS.get(key));
+                continue;
+            }
+            if (Pm2Fields.lookup(key).isEmpty() && !key.startsWith("env_")) {
+                Optional<String> near = Suggestions.nearest(key, APP_LISTS.subList(0, 1));
+                if (near.isPresent()) {
+                    throw ConfigException.at(file, entry.keyAt(), key, "unknown field (did you mean 'apps'?)");
+                }
+            }
+            fields.put(key, entry);
+        }
+        return new Node.Mapping(fields, top.at());
+    }
+
     private static Node read(Path file, Map<String, String> clientEnv) throws ConfigException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".js") || name.endsWith(".cjs") || name.endsWith(".mjs")) {
@@ -166,29 +208,40 @@ public final class EcosystemLoader {
     }
 
     /**
-     * The app objects by field path. PM2 accepts {@code {apps: [...]}}, a bare list of apps, and a
-     * single app object; only its {@code deploy} section is ignored.
+     * The app objects by field path. PM2 accepts {@code {apps: [...]}} (or {@code pm2:} for
+     * {@code apps:}), a bare list of apps, and a single app object. Its {@code deploy} and
+     * {@code static} sections are ignored with a warning, and so is any other key beside the apps,
+     * unless it is a near miss of a top-level key.
      */
     private static Map<String, Node.Mapping> apps(Path file, Node root, List<String> warnings) throws ConfigException {
         Map<String, Node.Mapping> apps = new LinkedHashMap<>();
         Node list = root;
         if (root instanceof Node.Mapping top) {
-            if (!top.entries().containsKey("apps")) {
-                apps.put("", top);
+            Node.Entry appList = appList(file, top);
+            if (appList == null) {
+                apps.put("", oneApp(file, top, warnings));
                 return apps;
             }
             for (Node.Entry entry : top.entries().values()) {
-                if (entry.key().equals("deploy")) {
-                    warnings.add("deploy: not supported by herd, ignored");
-                } else if (!entry.key().equals("apps")) {
-                    String hint = Suggestions.nearest(entry.key(), TOP_LEVEL)
-                            .map(known -> " (did you mean '" + known + "'?)").orElse("");
-                    throw ConfigException.at(file, entry.keyAt(), entry.key(), "unknown field" + hint);
+                String key = entry.key();
+                if (APP_LISTS.contains(key)) {
+                    continue;
                 }
+                if (IGNORED_SECTIONS.containsKey(key)) {
+                    warnings.add(key + ": " + IGNORED_SECTIONS.get(key));
+                    continue;
+                }
+                Optional<String> near = Suggestions.nearest(key, TOP_LEVEL);
+                if (near.isPresent()) {
+                    throw ConfigException.at(file, entry.keyAt(), key, "unknown field (did you mean '" + near.get() + "'?)");
+                }
+                warnings.add(key + ": " + (Pm2Fields.lookup(key).isPresent() || key.startsWith("env_")
+                        ? "an app field outside the apps list (PM2 ignores it there too), ignored"
+                        : AppParser.NOT_A_FIELD));
             }
-            list = top.entries().get("apps").value();
+            list = appList.value();
             if (!(list instanceof Node.Sequence)) {
-                throw ConfigException.at(file, list.at(), "apps", "expected a list of apps, got " + list.describe());
+                throw ConfigException.at(file, list.at(), appList.key(), "expected a list of apps, got " + list.describe());
             }
         }
         if (!(list instanceof Node.Sequence sequence)) {

@@ -1,12 +1,15 @@
 package dev.herd.config;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a PM2 {@code ecosystem.config.js} (or {@code .cjs}, {@code .mjs}) by asking the user's own
@@ -25,13 +28,25 @@ final class JsConfigReader {
     /*
      * import() reads CommonJS and ES modules alike; an ES module's config is its default export.
      * The JSON goes to a file named in argv rather than stdout, which the config may print to.
+     * A SyntaxError is thrown on, because only node's report of an uncaught one shows where it is
+     * in an ES module (file:line, the line, a caret under the column); a CommonJS one has it in its
+     * stack too.
      */
     private static final String SCRIPT = String.join("\n",
             "const { pathToFileURL } = require('url');",
             "import(pathToFileURL(process.argv[1]).href)",
             "  .then(m => (m.default !== undefined ? m.default : m))",
             "  .then(c => require('fs').writeFileSync(process.argv[2], JSON.stringify(c) ?? 'null'))",
-            "  .catch(e => { process.stderr.write(String((e && e.stack) || e) + '\\n'); process.exitCode = 1; });");
+            "  .catch(e => { if (e instanceof SyntaxError) { throw e; }",
+            "    process.stderr.write(String((e && e.stack) || e) + '\\n'); process.exitCode = 1; });");
+
+    /** Node's report of a syntax error: {@code /srv/ecosystem.config.js:3}, the line, a caret under the column. */
+    private static final Pattern SYNTAX_ERROR = Pattern.compile(
+            "\\A((?:file://)?/[^\\n]*):(\\d+)\\n[^\\n]*\\n([ \\t]*)\\^[^\\n]*\\n(?:\\s*\\n)*(SyntaxError: [^\\n]*)");
+
+    /** A stack frame: {@code at Object.<anonymous> (/srv/ecosystem.config.js:4:9)} or {@code at file:///srv/x.mjs:4:9}. */
+    private static final Pattern FRAME = Pattern.compile("^\\s+at (?:.* \\()?((?:file://)?/.+?):(\\d+):(\\d+)\\)?$",
+            Pattern.MULTILINE);
 
     private JsConfigReader() {
     }
@@ -62,6 +77,10 @@ final class JsConfigReader {
             }
             if (process.exitValue() != 0) {
                 String errors = Files.readString(stderr, StandardCharsets.UTF_8).strip();
+                ConfigException located = located(file, errors);
+                if (located != null) {
+                    throw located;
+                }
                 if (errors.length() > MAX_STDERR) {
                     errors = errors.substring(0, MAX_STDERR) + "…";
                 }
@@ -78,6 +97,53 @@ final class JsConfigReader {
         } finally {
             deleteQuietly(json);
             deleteQuietly(stderr);
+        }
+    }
+
+    /**
+     * Node's error as one line at the place it names: a syntax error where its caret points (in the
+     * config or in a file it loads), any other error at its first stack frame in the config. Null
+     * when node's report names no such place.
+     */
+    private static ConfigException located(Path config, String stderr) {
+        String reason = "node could not read " + config.getFileName() + ": ";
+        Matcher syntax = SYNTAX_ERROR.matcher(stderr);
+        if (syntax.find()) {
+            return ConfigException.at(file(syntax.group(1)), new Node.Position(Integer.parseInt(syntax.group(2)),
+                    syntax.group(3).length() + 1), "", reason + syntax.group(4));
+        }
+        Matcher frame = FRAME.matcher(stderr);
+        while (frame.find()) {
+            if (isConfig(file(frame.group(1)), config)) {
+                String first = stderr.lines().findFirst().orElse("").strip();
+                return ConfigException.at(config, new Node.Position(Integer.parseInt(frame.group(2)),
+                        Integer.parseInt(frame.group(3))), "", reason + first);
+            }
+        }
+        return null;
+    }
+
+    /** A path as node names it: a CommonJS module by its path, an ES module by its {@code file:} URL. */
+    private static Path file(String named) {
+        if (named.startsWith("file:")) {
+            try {
+                return Path.of(URI.create(named));
+            } catch (IllegalArgumentException e) {
+                return Path.of(named.substring("file://".length()));
+            }
+        }
+        return Path.of(named);
+    }
+
+    /** Whether node's name of a file is {@code config}: CommonJS names a module by its real path. */
+    private static boolean isConfig(Path named, Path config) {
+        if (named.equals(config)) {
+            return true;
+        }
+        try {
+            return named.equals(config.toRealPath());
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param apps     at least one app, names unique
  * @param clusters the cluster apps' public ports and balancers, by app name; fork-mode apps are
  *                 not in it
- * @param warnings one line each, such as {@code apps[0].watch: not supported by herd yet, ignored}
+ * @param warnings one line each, such as {@code apps[0].vizion: herd does not track versions, ignored}
  */
 public record LoadedApps(List<AppSpec> apps, Map<String, ClusterSpec> clusters, List<String> warnings) {
 

@@ -16,6 +16,41 @@ sealed interface Node permits Node.Mapping, Node.Sequence, Node.Text, Node.Int, 
     /** The value as an error message quotes it: {@code 'many'}, {@code 12}, {@code a list}. */
     String describe();
 
+    /**
+     * Whether two values are the same as written, wherever they were written: the same type and
+     * value, lists item by item, objects key by key in any order.
+     */
+    static boolean sameValue(Node a, Node b) {
+        if (a instanceof Mapping x && b instanceof Mapping y) {
+            return x.entries().keySet().equals(y.entries().keySet()) && x.entries().values().stream()
+                    .allMatch(e -> sameValue(e.value(), y.entries().get(e.key()).value()));
+        }
+        if (a instanceof Sequence x && b instanceof Sequence y) {
+            if (x.items().size() != y.items().size()) {
+                return false;
+            }
+            for (int i = 0; i < x.items().size(); i++) {
+                if (!sameValue(x.items().get(i), y.items().get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof Text x && b instanceof Text y) {
+            return x.value().equals(y.value());
+        }
+        if (a instanceof Int x && b instanceof Int y) {
+            return x.value().equals(y.value());
+        }
+        if (a instanceof Decimal x && b instanceof Decimal y) {
+            return x.text().equals(y.text());
+        }
+        if (a instanceof Bool x && b instanceof Bool y) {
+            return x.value() == y.value();
+        }
+        return a instanceof Null && b instanceof Null;
+    }
+
     /** A 1-based line and column. */
     record Position(int line, int column) {
     }

@@ -12,16 +12,24 @@ final class Suggestions {
     /** Farther than this and the suggestion is more confusing than helpful. */
     static final int MAX_DISTANCE = 2;
 
+    /**
+     * Words this long or shorter get a suggestion only one edit away: two edits turn most short
+     * words into other real ones ({@code host} into {@code port}, {@code type} into {@code time}),
+     * and such a key is more likely a field herd does not know than a typo.
+     */
+    static final int SHORT_WORD = 5;
+
     private Suggestions() {
     }
 
     /**
      * The nearest candidate, the first written on a tie, if it is within {@link #MAX_DISTANCE}
-     * and less than half as many edits as {@code word} has letters (so {@code ab} suggests nothing).
+     * edits, one edit for a word of up to {@link #SHORT_WORD} letters, and none for a word of one
+     * or two letters ({@code id} suggests nothing, though {@code io} is a field).
      */
     static Optional<String> nearest(String word, Iterable<String> candidates) {
         String w = word.toLowerCase(Locale.ROOT);
-        int limit = Math.min(MAX_DISTANCE, w.length() / 2);
+        int limit = w.length() <= 2 ? 0 : w.length() <= SHORT_WORD ? 1 : MAX_DISTANCE;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {

@@ -61,10 +61,8 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void unknownFieldWithNothingClose() {
-        fails("eco.yml", "apps:\n  - script: app.js\n    colour: blue\n",
-                ":3:5: apps[0].colour: unknown field");
-        fails("eco.json", "{\"apps\": [], \"colour\": 1}", ":1:14: colour: unknown field");
+    void unknownFieldAtTheTopSuggestsApps() {
+        fails("eco.yml", "app:\n  - script: app.js\n", ":1:1: app: unknown field (did you mean 'apps'?)");
     }
 
     @Test

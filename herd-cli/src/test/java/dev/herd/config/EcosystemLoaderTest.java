@@ -280,8 +280,8 @@ class EcosystemLoaderTest {
         assertThat(loaded.apps()).hasSize(1);
         assertThat(loaded.apps().get(0).instances()).isEqualTo(2);
         assertThat(loaded.warnings()).containsExactly(
-                "deploy: not supported by herd, ignored",
-                "apps[0].watch: not supported by herd yet, ignored",
+                "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
+                "apps[0].watch: herd does not restart on file changes yet, ignored",
                 "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
                         + " side and share no port",
                 "apps[0].log_file: herd writes out_file and error_file only, ignored");

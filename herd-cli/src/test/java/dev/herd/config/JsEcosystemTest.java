@@ -70,12 +70,57 @@ class JsEcosystemTest {
     }
 
     @Test
-    void reportsNodesErrors() {
-        Path config = fx.file("ecosystem.config.js", "module.exports = { apps: [ };\n");
+    void aSyntaxErrorNamesFileLineAndColumn() {
+        Path config = fx.file("ecosystem.config.js", """
+                const port = 3000;
+                module.exports = {
+                  apps: [{ script: 'app.js', env: { PORT: port }, }}],
+                };
+                """);
 
         assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
-                .hasMessageStartingWith(config + ": node could not read ecosystem.config.js (exit 1):\n")
-                .hasMessageContaining("SyntaxError");
+                .hasMessage(config + ":3:52: node could not read ecosystem.config.js: SyntaxError: Unexpected token '}'");
+    }
+
+    @Test
+    void aSyntaxErrorInAnEsModuleNamesFileLineAndColumn() {
+        Path config = fx.file("ecosystem.config.mjs", "export default {\n  apps: [\n    { script: 'app.js' ]\n};\n");
+
+        assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
+                .hasMessage(config + ":3:24: node could not read ecosystem.config.mjs: SyntaxError: Unexpected token ']'");
+    }
+
+    @Test
+    void aSyntaxErrorInAFileTheConfigRequiresNamesThatFile() {
+        Path shared = fx.file("shared.js", "module.exports = {\n\tport: 3000,,\n};\n");
+        Path config = fx.file("ecosystem.config.js", """
+                const shared = require('./shared');
+                module.exports = { apps: [{ script: 'app.js' }] };
+                """);
+
+        assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
+                .hasMessage(shared + ":2:13: node could not read ecosystem.config.js: SyntaxError: Unexpected token ','");
+    }
+
+    @Test
+    void anErrorThrownByTheConfigNamesWhereInIt() {
+        Path config = fx.file("ecosystem.config.js", """
+                module.exports = {
+                  apps: [{ script: process.env.APP_SCRIPT.trim() }],
+                };
+                """);
+
+        assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
+                .hasMessage(config + ":2:43: node could not read ecosystem.config.js: TypeError: Cannot read properties"
+                        + " of undefined (reading 'trim')");
+    }
+
+    @Test
+    void anExitWithoutAnErrorQuotesWhatNodePrinted() {
+        Path config = fx.file("ecosystem.config.js", "console.error('no config today');\nprocess.exit(3);\n");
+
+        assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
+                .hasMessage(config + ": node could not read ecosystem.config.js (exit 3):\nno config today");
     }
 
     @Test

@@ -9,15 +9,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class SuggestionsTest {
 
-    private static final List<String> KNOWN = AppParser.FIELDS;
+    private static final List<String> KNOWN = Pm2Fields.spellings();
 
     @ParameterizedTest
     @CsvSource({
             "kil_timeout, kill_timeout",
             "scirpt, script",
             "Script, script",
-            "maxRestarts, max_restarts",
-            "killTimeout, kill_timeout",
+            "maxRestrats, maxRestarts",
+            "killTimout, killTimeout",
+            "maxrestarts, maxRestarts",
+            "ports, port",
+            "evn, env",
             "cdw, cwd",
             "nmae, name",
             "autorestrat, autorestart",
@@ -27,7 +30,7 @@ class SuggestionsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"colour", "ab", "x", "kafka"})
+    @CsvSource({"colour", "ab", "x", "kafka", "host", "type", "id"})
     void suggestsNothingWhenNothingIsClose(String word) {
         assertThat(Suggestions.nearest(word, KNOWN)).isEmpty();
     }
