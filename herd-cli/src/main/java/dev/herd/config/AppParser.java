@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
 /**
  * Reads one app object of an ecosystem file into an {@link AppDefinition}: PM2's field names,
  * every value checked for type and range, errors pointing at the value (or, for an unknown field,
- * the key). Touches no file system.
+ * the key). Which keys are fields, and what herd does with each, is {@link Pm2Fields}'s table; a
+ * key in none of its spellings is a typo when it is a near miss of one, and a warning otherwise.
+ * Touches no file system.
  *
  * <p>Not thread-safe: it collects warnings and the {@code env_<name>} names it saw.
  */

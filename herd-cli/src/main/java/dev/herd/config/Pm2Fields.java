@@ -194,11 +194,6 @@ final class Pm2Fields {
         return lookup(key).map(Field::name).orElse(key);
     }
 
-    /** The names of the implemented fields. */
-    static List<String> implementedNames() {
-        return ALL.stream().filter(f -> f.status() == Status.IMPLEMENTED).map(Field::name).toList();
-    }
-
     /** Every spelling of every field: names first, then aliases, then camelCase forms, so a tie suggests a name. */
     static List<String> spellings() {
         Set<String> all = new LinkedHashSet<>();

@@ -79,9 +79,11 @@ class Pm2FieldsTest {
     }
 
     @Test
-    void theImplementedFieldsAreTheOnesTheParserReads() {
-        assertThat(Pm2Fields.implementedNames()).contains("script", "interpreter", "interpreter_args", "error_file",
-                "merge_logs", "port", "wait_ready", "jvm_args").doesNotContain("watch", "pid_file", "exec_interpreter");
+    void herdNamesTwoFieldsByTheAliasItPrefers() {
+        assertThat(Pm2Fields.lookup("exec_interpreter").map(Pm2Fields.Field::name)).contains("interpreter");
+        assertThat(Pm2Fields.lookup("node_args").map(Pm2Fields.Field::name)).contains("interpreter_args");
+        assertThat(Pm2Fields.herdName("err_file")).isEqualTo("error_file");
+        assertThat(Pm2Fields.herdName("colour")).isEqualTo("colour");
     }
 
     @ParameterizedTest
