@@ -30,7 +30,8 @@ final class JsConfigReader {
      * The JSON goes to a file named in argv rather than stdout, which the config may print to.
      * A SyntaxError is thrown on, because only node's report of an uncaught one shows where it is
      * in an ES module (file:line, the line, a caret under the column); a CommonJS one has it in its
-     * stack too.
+     * stack too. Any other error writes its first line to that file instead, apart from whatever
+     * else reached stderr (node's own warnings, the config's output), and its stack to stderr.
      */
     private static final String SCRIPT = String.join("\n",
             "const { pathToFileURL } = require('url');",
@@ -38,11 +39,12 @@ final class JsConfigReader {
             "  .then(m => (m.default !== undefined ? m.default : m))",
             "  .then(c => require('fs').writeFileSync(process.argv[2], JSON.stringify(c) ?? 'null'))",
             "  .catch(e => { if (e instanceof SyntaxError) { throw e; }",
+            "    require('fs').writeFileSync(process.argv[2], String(e).split('\\n')[0]);",
             "    process.stderr.write(String((e && e.stack) || e) + '\\n'); process.exitCode = 1; });");
 
     /** Node's report of a syntax error: {@code /srv/ecosystem.config.js:3}, the line, a caret under the column. */
     private static final Pattern SYNTAX_ERROR = Pattern.compile(
-            "\\A((?:file://)?/[^\\n]*):(\\d+)\\n[^\\n]*\\n([ \\t]*)\\^[^\\n]*\\n(?:\\s*\\n)*(SyntaxError: [^\\n]*)");
+            "^((?:file://)?/[^\\n]*):(\\d+)\\n[^\\n]*\\n([ \\t]*)\\^[^\\n]*\\n(?:\\s*\\n)*(SyntaxError: [^\\n]*)", Pattern.MULTILINE);
 
     /** A stack frame: {@code at Object.<anonymous> (/srv/ecosystem.config.js:4:9)} or {@code at file:///srv/x.mjs:4:9}. */
     private static final Pattern FRAME = Pattern.compile("^\\s+at (?:.* \\()?((?:file://)?/.+?):(\\d+):(\\d+)\\)?$",
@@ -77,7 +79,7 @@ final class JsConfigReader {
             }
             if (process.exitValue() != 0) {
                 String errors = Files.readString(stderr, StandardCharsets.UTF_8).strip();
-                ConfigException located = located(file, errors);
+                ConfigException located = located(file, errors, Files.readString(json, StandardCharsets.UTF_8));
                 if (located != null) {
                     throw located;
                 }
@@ -104,8 +106,10 @@ final class JsConfigReader {
      * Node's error as one line at the place it names: a syntax error where its caret points (in the
      * config or in a file it loads), any other error at its first stack frame in the config. Null
      * when node's report names no such place.
+     *
+     * @param error the first line of an error other than a syntax error, as the script wrote it
      */
-    private static ConfigException located(Path config, String stderr) {
+    private static ConfigException located(Path config, String stderr, String error) {
         String reason = "node could not read " + config.getFileName() + ": ";
         Matcher syntax = SYNTAX_ERROR.matcher(stderr);
         if (syntax.find()) {
@@ -115,9 +119,8 @@ final class JsConfigReader {
         Matcher frame = FRAME.matcher(stderr);
         while (frame.find()) {
             if (isConfig(file(frame.group(1)), config)) {
-                String first = stderr.lines().findFirst().orElse("").strip();
                 return ConfigException.at(config, new Node.Position(Integer.parseInt(frame.group(2)),
-                        Integer.parseInt(frame.group(3))), "", reason + first);
+                        Integer.parseInt(frame.group(3))), "", reason + error.strip());
             }
         }
         return null;

@@ -105,13 +105,14 @@ class JsEcosystemTest {
     @Test
     void anErrorThrownByTheConfigNamesWhereInIt() {
         Path config = fx.file("ecosystem.config.js", """
+                console.error('reading the config');
                 module.exports = {
                   apps: [{ script: process.env.APP_SCRIPT.trim() }],
                 };
                 """);
 
         assertThatThrownBy(() -> fx.loader().load(config, env, null, null))
-                .hasMessage(config + ":2:43: node could not read ecosystem.config.js: TypeError: Cannot read properties"
+                .hasMessage(config + ":3:43: node could not read ecosystem.config.js: TypeError: Cannot read properties"
                         + " of undefined (reading 'trim')");
     }
 
