@@ -180,6 +180,7 @@ final class Pm2Fields {
             own("reload_parallelism"));
 
     private static final Map<String, Field> BY_SPELLING = bySpelling();
+    private static final List<String> SPELLINGS = allSpellings();
 
     private Pm2Fields() {
     }
@@ -196,6 +197,10 @@ final class Pm2Fields {
 
     /** Every spelling of every field: names first, then aliases, then camelCase forms, so a tie suggests a name. */
     static List<String> spellings() {
+        return SPELLINGS;
+    }
+
+    private static List<String> allSpellings() {
         Set<String> all = new LinkedHashSet<>();
         ALL.forEach(f -> all.add(f.name()));
         ALL.forEach(f -> all.addAll(f.aliases()));
