@@ -36,7 +36,7 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval", "pid_file", "pid"), ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
@@ -49,7 +49,8 @@ final class AppParser {
     static final Map<String, String> ALIASES = Map.of(
             "node_args", "interpreter_args",
             "err_file", "error_file",
-            "combine_logs", "merge_logs");
+            "combine_logs", "merge_logs",
+            "pid", "pid_file");
 
     private static final String ENV_PREFIX = "env_";
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
@@ -170,7 +171,8 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                f.text("pid_file"));
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */
