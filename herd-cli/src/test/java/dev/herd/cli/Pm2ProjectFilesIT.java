@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>What PM2 does was checked by running each file under PM2 7.0 beside herd.
  */
-class Pm2FilesIT {
+class Pm2ProjectFilesIT {
 
     /** An express-style server: answers with what a PM2 user checks (pid, env, instance vars). */
     private static final String SERVER = """
