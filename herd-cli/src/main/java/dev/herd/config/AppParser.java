@@ -159,7 +159,8 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                f.text("pid_file"));
     }
 
     /**

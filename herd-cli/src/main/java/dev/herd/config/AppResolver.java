@@ -91,7 +91,16 @@ final class AppResolver {
                 app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
-                app.restart(), app.stop(), logPolicy, app.memoryLimit());
+                app.restart(), app.stop(), logPolicy, app.memoryLimit(), pidFile(app.pidFile(), base, name));
+    }
+
+    /** The pid file's absolute path; a folder (one that exists, or written with a trailing slash) gets {@code <app>.pid} in it. */
+    private static Path pidFile(String written, Path base, String name) {
+        if (written == null) {
+            return null;
+        }
+        Path path = base.resolve(written).normalize();
+        return written.endsWith("/") || Files.isDirectory(path) ? path.resolve(name + ".pid") : path;
     }
 
     /** The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute it. */

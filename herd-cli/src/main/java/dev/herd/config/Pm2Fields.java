@@ -121,8 +121,7 @@ final class Pm2Fields {
                     + " is what time: true means to PM2", false),
             implemented("env"),
             implemented("max_memory_restart"),
-            ignored("pid_file", List.of("pid"), "herd writes no pid files yet: herd list --json shows each"
-                    + " instance's pid"),
+            implemented("pid_file", "pid"),
             implemented("restart_delay"),
             implemented("exp_backoff_restart_delay"),
             ignored("source_map_support", SOURCE_MAPS, false),

@@ -30,13 +30,16 @@ public final class Daemon {
     private final ResourceSampler sampler = new ResourceSampler();
     private final Metrics metrics;
     private final CountDownLatch killed = new CountDownLatch(1);
+    private final PidFiles pidFiles;
     private volatile boolean keepForUpdate;
 
     private Daemon(HerdHome home, InstanceLimit limit) {
         this.home = home;
         this.apps = new Apps(limit, home.notifyDir());
         this.store = new StateStore(home, apps::snapshot);
+        this.pidFiles = new PidFiles(apps.supervisor()::apps);
         apps.subscribe(e -> store.recordSoon());
+        apps.subscribe(pidFiles::onEvent);
         this.metrics = new Metrics(new SettingsFile(home.settingsFile()), new DaemonFigures(apps, sampler),
                 ResourceSampler.PERIOD_MS, System::currentTimeMillis);
     }
@@ -121,6 +124,7 @@ public final class Daemon {
             metrics.close();
             server.close();
             apps.close();
+            pidFiles.close();
             store.close();
             Files.deleteIfExists(home.pidFile());
             log.info("herd daemon stopped");

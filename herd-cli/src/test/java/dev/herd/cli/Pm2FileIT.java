@@ -29,7 +29,7 @@ class Pm2FileIT {
                           "script": "web.sh",
                           "exec_interpreter": "bash",
                           "port": 3000,
-                          "pid_file": "/var/run/web.pid",
+                          "pid_file": "run/web.pid",
                           "watch": false,
                           "watch_delay": 1000,
                           "maxRestarts": 5,
@@ -52,13 +52,9 @@ class Pm2FileIT {
             Herd.Result start = herd.run("start", "ecosystem.json").ok();
 
             assertThat(start.err().lines()).containsExactly(
-                    "herd: warning: apps[0].pid_file: herd writes no pid files yet: herd list --json shows each"
-                            + " instance's pid, ignored",
                     "herd: warning: apps[0].watch_delay: herd does not restart on file changes yet, ignored",
                     "herd: warning: apps[0].uid: herd runs apps as the user its daemon runs as (uid and gid are not"
                             + " supported yet), ignored",
-                    "herd: warning: apps[1].pid: herd writes no pid files yet: herd list --json shows each"
-                            + " instance's pid, ignored",
                     "herd: warning: apps[1].max_memory: not a PM2 or herd field, ignored");
             JsonNode list = herd.list();
             assertThat(list).extracting(i -> i.path("name").asText()).containsExactly("web", "worker");

@@ -99,8 +99,8 @@ class Pm2KeysTest {
 
         assertThat(loaded.apps().get(0).logs().mergeLogs()).isTrue();
         assertThat(loaded.apps().get(0).restart().maxRestarts()).isEqualTo(4);
-        assertThat(loaded.warnings()).as("one warning for the one field").containsExactly(
-                "apps[0].pid_file: herd writes no pid files yet: herd list --json shows each instance's pid, ignored");
+        assertThat(loaded.apps().get(0).pidFile()).isEqualTo(fx.dir.resolve("app.pid"));
+        assertThat(loaded.warnings()).isEmpty();
     }
 
     @Test
@@ -211,11 +211,9 @@ class Pm2KeysTest {
         assertThat(web.restart().maxRestarts()).isEqualTo(5);
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
-                "apps[0].pid_file: herd writes no pid files yet: herd list --json shows each instance's pid, ignored",
                 "apps[0].watch_delay: herd does not restart on file changes yet, ignored",
                 "apps[0].uid: herd runs apps as the user its daemon runs as (uid and gid are not supported yet),"
                         + " ignored",
-                "apps[1].pid: herd writes no pid files yet: herd list --json shows each instance's pid, ignored",
                 "apps[1].ignore_watch: herd does not restart on file changes yet, ignored");
     }
 

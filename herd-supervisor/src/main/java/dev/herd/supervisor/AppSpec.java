@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param stop            how to stop
  * @param logs            where output goes
  * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
+ * @param pidFile         PM2's {@code pid_file} (absolute; each instance's file is named from it), or
+ *                        {@code null} for none
  */
 public record AppSpec(
         String name,
@@ -40,7 +42,8 @@ public record AppSpec(
         RestartPolicy restart,
         StopPolicy stop,
         LogPolicy logs,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        Path pidFile) {
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -60,7 +63,14 @@ public record AppSpec(
     /** An app without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null, null);
+    }
+
+    /** An app without a pid file. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
+            MemoryLimit memoryLimit) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit, null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -83,6 +93,6 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit);
+                memoryLimit, pidFile);
     }
 }
