@@ -36,13 +36,15 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval",
+            "instance_var", "increment_var", "filter_env", "treekill", "uid", "gid", "append_env_to_name"),
+            ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
-            "source_map_support", "time", "instance_var", "filter_env", "namespace",
-            "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
+            "source_map_support", "time", "namespace",
+            "shutdown_with_message", "post_update", "force",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
 
     /** PM2's other name of a field, to the name herd reads it under. */
@@ -84,6 +86,16 @@ final class AppParser {
      * @param path its field path, {@code apps[0]}, or empty when the file is this one app
      */
     AppDefinition parse(Node.Mapping app, String path) throws ConfigException {
+        return parse(app, path, false);
+    }
+
+    /**
+     * @param app                    the app's object
+     * @param path                   its field path, {@code apps[0]}, or empty when the file is this one app
+     * @param clusterWithoutExecMode read an app without {@code exec_mode} as a cluster app, as PM2
+     *                               runs a Node app with {@code instances}
+     */
+    AppDefinition parse(Node.Mapping app, String path, boolean clusterWithoutExecMode) throws ConfigException {
         Map<String, Node.Entry> fields = new HashMap<>();
         Map<String, String> selectedEnv = Map.of();
         for (Node.Entry entry : app.entries().values()) {
@@ -124,8 +136,14 @@ final class AppParser {
         }
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
-        ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, this, warnings);
-        if (f.has("log_file")) {
+        ClusterSpec cluster = ClusterFields.read(f.has("exec_mode") ? execMode(f) : clusterWithoutExecMode, fields, env,
+                f::label, this, warnings);
+        String incrementVar = variableName(f, "increment_var");
+        if (cluster != null && "PORT".equals(incrementVar)) {
+            warnings.add(f.label("increment_var") + ": in cluster mode each instance gets a PORT of its own, ignored");
+            incrementVar = null;
+        }
+        if (f.has("log_file") && !(f.value("log_file") instanceof Node.Text t && AppResolver.isDiscard(t.value()))) {
             warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
         }
 
@@ -141,7 +159,8 @@ final class AppParser {
         StopPolicy stop = new StopPolicy(
                 f.has("kill_signal") ? signal(f.value("kill_signal"), f.label("kill_signal"))
                         : StopPolicy.DEFAULT.killSignal(),
-                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()));
+                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()),
+                f.has("treekill") && !bool(f.value("treekill"), f.label("treekill")));
 
         Blame blame = new Blame.InFile(file, path, app);
         Map<String, String> mayHoldPort = new LinkedHashMap<>();
@@ -170,7 +189,64 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                f.has("exec_mode"),
+                f.has("instances"),
+                variableName(f, "instance_var"),
+                incrementVar,
+                f.has("filter_env") ? envFilter(f.value("filter_env"), f.label("filter_env")) : null,
+                envName != null && f.has("append_env_to_name")
+                        && bool(f.value("append_env_to_name"), f.label("append_env_to_name")) ? "-" + envName : null,
+                f.has("uid") ? account(f.value("uid"), f.label("uid")) : null,
+                f.has("gid") ? account(f.value("gid"), f.label("gid")) : null);
+    }
+
+    /** A field that names an environment variable. */
+    private String variableName(Fields f, String field) throws ConfigException {
+        String name = f.text(field);
+        if (name != null && (name.isEmpty() || name.contains("=") || name.contains("\0"))) {
+            throw fail(f.value(field), f.label(field), "not a valid variable name: " + f.value(field).describe());
+        }
+        return name;
+    }
+
+    /** PM2's {@code filter_env}: true, a variable's name, or a list of strings that names contain. */
+    private EnvFilter envFilter(Node node, String label) throws ConfigException {
+        if (node instanceof Node.Bool b) {
+            return b.value() ? EnvFilter.ALL : null;
+        }
+        if (node instanceof Node.Text t) {
+            return EnvFilter.exactly(t.value());
+        }
+        if (node instanceof Node.Sequence list) {
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                Node item = list.items().get(i);
+                String part = item instanceof Node.Text t ? t.value() : null;
+                if (part == null || part.isEmpty()) {
+                    throw fail(item, FieldPath.index(label, i), "expected a part of a variable name, got " + item.describe());
+                }
+                parts.add(part);
+            }
+            return parts.isEmpty() ? null : EnvFilter.containing(parts);
+        }
+        throw fail(node, label, "expected true, a variable name or a list of name parts, got " + node.describe());
+    }
+
+    /** A user or group by name or id ({@code uid: 1000}, {@code uid: www-data}), checked against the system later. */
+    private String account(Node node, String label) throws ConfigException {
+        BigInteger n = integer(node);
+        if (n != null) {
+            if (n.signum() < 0 || n.bitLength() > 31) {
+                throw fail(node, label, "expected a name or an id from 0 up, got " + node.describe());
+            }
+            return n.toString();
+        }
+        String name = text(node, label);
+        if (name.isBlank()) {
+            throw fail(node, label, "expected a name or an id, got " + node.describe());
+        }
+        return name;
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */
