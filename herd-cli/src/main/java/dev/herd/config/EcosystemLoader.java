@@ -172,7 +172,8 @@ public final class EcosystemLoader {
             if (chosen.cluster() != null) {
                 notes.add(label + ": cluster mode on port " + chosen.cluster().port() + ", as PM2 runs a Node app"
                         + " with instances and no exec_mode: herd balances the port over its " + chosen.instances()
-                        + " instance(s), each listening on a PORT of its own (exec_mode: fork runs them side by side)");
+                        + (chosen.instances() == 1 ? " instance" : " instances") + ", each listening on a PORT of its"
+                        + " own (exec_mode: fork runs them side by side)");
                 return chosen;
             }
             if (chosen.instances() > 1) {

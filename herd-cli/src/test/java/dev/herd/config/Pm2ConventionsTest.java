@@ -90,7 +90,7 @@ class Pm2ConventionsTest {
         assertThat(loaded.clusterOf("api")).isEqualTo(ClusterSpec.onPort(3000));
         assertThat(loaded.warnings()).isEmpty();
         assertThat(loaded.notes()).containsExactly("apps[0].instances: cluster mode on port 3000, as PM2 runs a Node"
-                + " app with instances and no exec_mode: herd balances the port over its 4 instance(s), each"
+                + " app with instances and no exec_mode: herd balances the port over its 4 instances, each"
                 + " listening on a PORT of its own (exec_mode: fork runs them side by side)");
     }
 
