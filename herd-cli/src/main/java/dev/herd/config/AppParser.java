@@ -82,14 +82,6 @@ final class AppParser {
     }
 
     /**
-     * @param app  the app's object
-     * @param path its field path, {@code apps[0]}, or empty when the file is this one app
-     */
-    AppDefinition parse(Node.Mapping app, String path) throws ConfigException {
-        return parse(app, path, false);
-    }
-
-    /**
      * @param app                    the app's object
      * @param path                   its field path, {@code apps[0]}, or empty when the file is this one app
      * @param clusterWithoutExecMode read an app without {@code exec_mode} as a cluster app, as PM2

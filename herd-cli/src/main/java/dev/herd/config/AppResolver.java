@@ -64,7 +64,8 @@ final class AppResolver {
     }
 
     private static String programName(Path interpreter, Path script) {
-        return interpreter != null ? interpreter.getFileName().toString() : Executables.shebangProgram(script);
+        return interpreter != null ? interpreter.getFileName().toString()
+                : Executables.shebang(script).map(Executables.Shebang::name).orElse("");
     }
 
     /**
@@ -277,40 +278,30 @@ final class AppResolver {
     /** A text script that is not executable: the program of its {@code #!} line, as the kernel would run it, else node. */
     private static Path byShebang(Path script, Map<String, String> env, Blame blame, List<String> interpreterArgs,
                                   List<String> notes) throws ConfigException {
-        List<String> line = Executables.shebang(script);
+        Optional<Executables.Shebang> line = Executables.shebang(script);
         String why = "'" + script + "' is not executable";
         if (line.isEmpty()) {
             Path node = Executables.onPath("node", env).orElseThrow(() -> blame.error("script", why
-                    + " and has no #! line, so it runs with node, as in PM2, which is not on PATH ("
+                    + " and has no #! line: it would run with node (PM2's default), which is not on PATH ("
                     + Executables.path(env) + "): chmod +x it, or set interpreter"));
             notes.add(blame.label("script") + ": " + why + ": runs with node, as PM2 runs a script"
                     + " of no known extension (chmod +x it to run it itself)");
             return node;
         }
+        Executables.Shebang shebang = line.get();
         Path program;
-        List<String> args;
-        if (Path.of(line.get(0)).getFileName().toString().equals("env")) {
-            int at = 1;
-            while (at < line.size() && (line.get(at).startsWith("-") || line.get(at).contains("="))) {
-                at++;
-            }
-            if (at == line.size()) {
-                throw blame.error("script", why + " and its #! line names no program: chmod +x it, or set interpreter");
-            }
-            String name = line.get(at);
-            program = Executables.onPath(name, env).orElseThrow(() -> blame.error("script", why + " and '" + name
-                    + "', which its #! line names, is not on PATH (" + Executables.path(env) + ")"));
-            args = line.subList(at + 1, line.size());
+        if (shebang.onPath()) {
+            program = Executables.onPath(shebang.program(), env).orElseThrow(() -> blame.error("script", why
+                    + " and '" + shebang.program() + "', which its #! line names, is not on PATH ("
+                    + Executables.path(env) + ")"));
         } else {
-            program = Path.of(line.get(0));
+            program = Path.of(shebang.program());
             if (!Executables.isExecutable(program)) {
                 throw blame.error("script", why + " and '" + program + "', which its #! line names, is not an"
                         + " executable file");
             }
-            // The kernel passes what follows the program as one argument.
-            args = line.size() == 1 ? List.of() : List.of(String.join(" ", line.subList(1, line.size())));
         }
-        interpreterArgs.addAll(args);
+        interpreterArgs.addAll(shebang.args());
         notes.add(blame.label("script") + ": " + why + ": runs with " + program + ", as its #! line says");
         return program;
     }

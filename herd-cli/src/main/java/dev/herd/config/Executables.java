@@ -77,39 +77,54 @@ final class Executables {
     }
 
     /**
-     * The program and arguments of a script's {@code #!} line, split at blanks, or empty when it
-     * has none. {@code #!/usr/bin/env node} gives {@code [/usr/bin/env, node]}.
+     * What a script's {@code #!} line runs.
+     *
+     * @param program the program: a path, or a name to find on the PATH when the line goes through
+     *                {@code env} ({@code #!/usr/bin/env node} gives {@code node})
+     * @param onPath  whether {@code program} is such a name
+     * @param args    what comes before the script: for {@code env}, the words after the name; else
+     *                the rest of the line as one argument, as the kernel passes it
      */
-    static List<String> shebang(Path file) {
+    record Shebang(String program, boolean onPath, List<String> args) {
+
+        /** The program's file name: {@code node} for both {@code /usr/bin/node} and {@code env node}. */
+        String name() {
+            return program.substring(program.lastIndexOf('/') + 1);
+        }
+    }
+
+    /**
+     * A script's {@code #!} line; empty when it has none, or names no program
+     * ({@code #!/usr/bin/env} alone). The options and assignments of {@code env} are skipped.
+     */
+    static Optional<Shebang> shebang(Path file) {
+        List<String> words;
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(SHEBANG_MAX);
             if (head.length < 2 || head[0] != '#' || head[1] != '!') {
-                return List.of();
+                return Optional.empty();
             }
             int end = 2;
             while (end < head.length && head[end] != '\n') {
                 end++;
             }
             String line = new String(head, 2, end - 2, StandardCharsets.UTF_8).strip();
-            return line.isEmpty() ? List.of() : List.of(line.split("[ \t]+"));
+            words = line.isEmpty() ? List.of() : List.of(line.split("[ \t]+"));
         } catch (IOException e) {
-            return List.of();
+            return Optional.empty();
         }
-    }
-
-    /**
-     * The name of the program a {@code #!} line runs: the file name of its program, or for
-     * {@code /usr/bin/env [-S] name} that name; empty without one.
-     */
-    static String shebangProgram(Path file) {
-        List<String> words = shebang(file);
         if (words.isEmpty()) {
-            return "";
+            return Optional.empty();
         }
-        String program = Path.of(words.get(0)).getFileName().toString();
-        if (!program.equals("env")) {
-            return program;
+        if (!words.get(0).endsWith("/env") && !words.get(0).equals("env")) {
+            return Optional.of(new Shebang(words.get(0), false, words.size() == 1 ? List.of()
+                    : List.of(String.join(" ", words.subList(1, words.size())))));
         }
-        return words.stream().skip(1).filter(w -> !w.startsWith("-") && !w.contains("=")).findFirst().orElse("");
+        int at = 1;
+        while (at < words.size() && (words.get(at).startsWith("-") || words.get(at).contains("="))) {
+            at++;
+        }
+        return at == words.size() ? Optional.empty()
+                : Optional.of(new Shebang(words.get(at), true, words.subList(at + 1, words.size())));
     }
 }

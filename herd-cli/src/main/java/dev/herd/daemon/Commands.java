@@ -162,8 +162,8 @@ final class Commands {
             outcome = new Apps.Started(loaded.apps().stream().map(AppSpec::name).toList(), List.of());
         }
         if (s.envName() != null && !EcosystemLoader.isEcosystemFile(s.target())) {
-            warnings.add("--env " + s.envName() + ": selects an env_" + s.envName() + " block of an ecosystem file,"
-                    + " and " + s.target() + " is none: ignored (set variables in the shell that runs herd start)");
+            warnings.add("--env " + s.envName() + ": selects the env_" + s.envName() + " block of an ecosystem file;"
+                    + " " + s.target() + " is not one, so it is ignored (set variables in the shell that runs herd start)");
         }
         return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings, notes);
     }

@@ -135,8 +135,8 @@ class Pm2ConventionsIT {
                 "1  " + varsInstances.get(1).path("id").asInt() + " vars 5001");
 
         Herd.Result plain = herd("start", "vars.sh", "--name", "more", "--env", "production").ok();
-        assertThat(plain.err()).contains("herd: warning: --env production: selects an env_production block of an"
-                + " ecosystem file, and vars.sh is none: ignored");
+        assertThat(plain.err()).contains("herd: warning: --env production: selects the env_production block of an"
+                + " ecosystem file; vars.sh is not one, so it is ignored");
     }
 
     @Test
