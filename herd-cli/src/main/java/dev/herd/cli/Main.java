@@ -163,6 +163,9 @@ public final class Main {
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
+            for (JsonNode n : r.body().path("notes")) {
+                System.err.println("herd: note: " + n.asText());
+            }
             List<String> started = texts(r.body().path("started"));
             List<String> running = texts(r.body().path("alreadyRunning"));
             if (!started.isEmpty()) {

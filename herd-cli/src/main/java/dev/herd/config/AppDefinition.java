@@ -25,6 +25,15 @@ import java.util.Map;
  * @param errorFile       stderr file as written, or {@code null} for the default
  * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
  * @param memoryLimit     {@code max_memory_restart}, or {@code null} for none
+ * @param execModeWritten whether {@code exec_mode} is set: if not, PM2 picks cluster mode for a
+ *                        Node app with {@code instances}
+ * @param instancesWritten whether {@code instances} is set
+ * @param instanceVar     {@code instance_var}, or {@code null} for {@code NODE_APP_INSTANCE}
+ * @param incrementVar    {@code increment_var}, or {@code null}
+ * @param filterEnv       {@code filter_env}, or {@code null} to inherit every variable
+ * @param nameSuffix      {@code -<env>} for {@code append_env_to_name} with {@code --env}, or {@code null}
+ * @param uid             {@code uid} as written, a name or a number, or {@code null}
+ * @param gid             {@code gid} as written, or {@code null}
  * @param pidFile         PM2's {@code pid_file} as written, or {@code null} for none
  */
 record AppDefinition(
@@ -48,12 +57,21 @@ record AppDefinition(
         int retain,
         ClusterSpec cluster,
         MemoryLimit memoryLimit,
+        boolean execModeWritten,
+        boolean instancesWritten,
+        String instanceVar,
+        String incrementVar,
+        EnvFilter filterEnv,
+        String nameSuffix,
+        String uid,
+        String gid,
         String pidFile) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
                 env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
+                execModeWritten, instancesWritten, instanceVar, incrementVar, filterEnv, nameSuffix, uid, gid,
                 pidFile);
     }
 }

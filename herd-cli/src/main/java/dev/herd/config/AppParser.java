@@ -66,10 +66,12 @@ final class AppParser {
     }
 
     /**
-     * @param app  the app's object
-     * @param path its field path, {@code apps[0]}, or empty when the file is this one app
+     * @param app                    the app's object
+     * @param path                   its field path, {@code apps[0]}, or empty when the file is this one app
+     * @param clusterWithoutExecMode read an app without {@code exec_mode} as a cluster app, as PM2
+     *                               runs a Node app with {@code instances}
      */
-    AppDefinition parse(Node.Mapping app, String path) throws ConfigException {
+    AppDefinition parse(Node.Mapping app, String path, boolean clusterWithoutExecMode) throws ConfigException {
         Map<String, Node.Entry> fields = new HashMap<>();
         Map<String, Node.Entry> known = new HashMap<>();
         Map<String, String> selectedEnv = Map.of();
@@ -113,8 +115,14 @@ final class AppParser {
         }
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
-        ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, this, warnings);
-        if (f.has("log_file")) {
+        ClusterSpec cluster = ClusterFields.read(f.has("exec_mode") ? execMode(f) : clusterWithoutExecMode, fields, env,
+                f::label, this, warnings);
+        String incrementVar = variableName(f, "increment_var");
+        if (cluster != null && "PORT".equals(incrementVar)) {
+            warnings.add(f.label("increment_var") + ": in cluster mode each instance gets a PORT of its own, ignored");
+            incrementVar = null;
+        }
+        if (f.has("log_file") && !(f.value("log_file") instanceof Node.Text t && AppResolver.isDiscard(t.value()))) {
             warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
         }
 
@@ -130,7 +138,8 @@ final class AppParser {
         StopPolicy stop = new StopPolicy(
                 f.has("kill_signal") ? signal(f.value("kill_signal"), f.label("kill_signal"))
                         : StopPolicy.DEFAULT.killSignal(),
-                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()));
+                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()),
+                f.has("treekill") && !bool(f.value("treekill"), f.label("treekill")));
 
         Blame blame = new Blame.InFile(file, path, app);
         Map<String, String> mayHoldPort = new LinkedHashMap<>();
@@ -160,7 +169,64 @@ final class AppParser {
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
                 memoryLimit(f),
+                f.has("exec_mode"),
+                f.has("instances"),
+                variableName(f, "instance_var"),
+                incrementVar,
+                f.has("filter_env") ? envFilter(f.value("filter_env"), f.label("filter_env")) : null,
+                envName != null && f.has("append_env_to_name")
+                        && bool(f.value("append_env_to_name"), f.label("append_env_to_name")) ? "-" + envName : null,
+                f.has("uid") ? account(f.value("uid"), f.label("uid")) : null,
+                f.has("gid") ? account(f.value("gid"), f.label("gid")) : null,
                 f.text("pid_file"));
+    }
+
+    /** A field that names an environment variable. */
+    private String variableName(Fields f, String field) throws ConfigException {
+        String name = f.text(field);
+        if (name != null && (name.isEmpty() || name.contains("=") || name.contains("\0"))) {
+            throw fail(f.value(field), f.label(field), "not a valid variable name: " + f.value(field).describe());
+        }
+        return name;
+    }
+
+    /** PM2's {@code filter_env}: true, a variable's name, or a list of strings that names contain. */
+    private EnvFilter envFilter(Node node, String label) throws ConfigException {
+        if (node instanceof Node.Bool b) {
+            return b.value() ? EnvFilter.ALL : null;
+        }
+        if (node instanceof Node.Text t) {
+            return EnvFilter.exactly(t.value());
+        }
+        if (node instanceof Node.Sequence list) {
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                Node item = list.items().get(i);
+                String part = item instanceof Node.Text t ? t.value() : null;
+                if (part == null || part.isEmpty()) {
+                    throw fail(item, FieldPath.index(label, i), "expected a part of a variable name, got " + item.describe());
+                }
+                parts.add(part);
+            }
+            return parts.isEmpty() ? null : EnvFilter.containing(parts);
+        }
+        throw fail(node, label, "expected true, a variable name or a list of name parts, got " + node.describe());
+    }
+
+    /** A user or group by name or id ({@code uid: 1000}, {@code uid: www-data}), checked against the system later. */
+    private String account(Node node, String label) throws ConfigException {
+        BigInteger n = integer(node);
+        if (n != null) {
+            if (n.signum() < 0 || n.bitLength() > 31) {
+                throw fail(node, label, "expected a name or an id from 0 up, got " + node.describe());
+            }
+            return n.toString();
+        }
+        String name = text(node, label);
+        if (name.isBlank()) {
+            throw fail(node, label, "expected a name or an id, got " + node.describe());
+        }
+        return name;
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.herd.config;
 
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.RunAs;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,21 +21,62 @@ final class AppResolver {
 
     /** {@code interpreter: none}: execute the script itself, as PM2. */
     static final String NONE = "none";
+    /** PM2's name for no log file, beside {@code /dev/null}. */
+    private static final String NULL_FILE = "NULL";
 
     private final Path herdHome;
+    private final int daemonUid;
+    private final Accounts accounts;
 
-    /** @param herdHome the default log files go to {@code herdHome/logs} */
-    AppResolver(Path herdHome) {
+    /**
+     * @param herdHome  the default log files go to {@code herdHome/logs}
+     * @param daemonUid the user id the daemon runs as: {@code uid} and {@code gid} need root (0)
+     * @param accounts  where {@code uid} and {@code gid} are looked up
+     */
+    AppResolver(Path herdHome, int daemonUid, Accounts accounts) {
         this.herdHome = herdHome;
+        this.daemonUid = daemonUid;
+        this.accounts = accounts;
+    }
+
+    /** Whether a log file as written means none: PM2's {@code NULL}, or {@code /dev/null}. */
+    static boolean isDiscard(String written) {
+        return NULL_FILE.equals(written) || LogPolicy.DISCARD.toString().equals(written);
+    }
+
+    /**
+     * Whether an app runs on Node.js (or Bun, which PM2 counts with it): its interpreter, or for
+     * a script that runs itself, its {@code #!} line (an express {@code bin/www}, {@code npm}).
+     * PM2's rule, by the program's name.
+     */
+    static boolean runsOnNode(AppSpec spec) {
+        String program = programName(spec);
+        return program.endsWith("node") || program.equals("nodejs") || program.endsWith("bun");
+    }
+
+    /** Whether an app runs on Python, by the same rule as PM2's (the program's name has "python" in it). */
+    private static boolean runsOnPython(Path interpreter, Path script) {
+        return programName(interpreter, script).contains("python");
+    }
+
+    private static String programName(AppSpec spec) {
+        return programName(spec.interpreter(), spec.script());
+    }
+
+    private static String programName(Path interpreter, Path script) {
+        return interpreter != null ? interpreter.getFileName().toString()
+                : Executables.shebang(script).map(Executables.Shebang::name).orElse("");
     }
 
     /**
      * @param base      what relative paths resolve against: the file's folder, or the command's cwd
      * @param clientEnv the environment of {@code herd start}: the base of the app's, and the PATH searched
+     * @param notes     where what herd chose for the user, and why, goes (a script run with node)
      */
-    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv) throws ConfigException {
+    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv, List<String> notes)
+            throws ConfigException {
         Blame blame = app.blame();
-        Path cwd = app.cwd() == null ? base : base.resolve(app.cwd()).normalize();
+        Path cwd = app.cwd() == null ? base : path(app.cwd(), base, "cwd", clientEnv, blame);
         if (!Files.isDirectory(cwd)) {
             throw blame.error("cwd", Files.exists(cwd)
                     ? "'" + cwd + "' is not a directory"
@@ -41,7 +84,7 @@ final class AppResolver {
         }
 
         String requested = app.interpreter();
-        Path script = cwd.resolve(app.script()).normalize();
+        Path script = path(app.script(), cwd, "script", clientEnv, blame);
         if (Files.isDirectory(script)) {
             throw blame.error("script", "'" + script + "' is a directory, not a script");
         }
@@ -59,15 +102,16 @@ final class AppResolver {
             }
         }
 
-        String name = app.name() == null ? withoutExtension(script.getFileName().toString()) : app.name();
+        String name = (app.name() == null ? withoutExtension(script.getFileName().toString()) : app.name())
+                + (app.nameSuffix() == null ? "" : app.nameSuffix());
         checkName(name, blame);
 
         String extension = extension(script.getFileName().toString());
+        List<String> interpreterArgs = new ArrayList<>();
         Path interpreter = requested == null
-                ? byExtension(extension, script, clientEnv, blame)
+                ? byExtension(extension, script, clientEnv, blame, interpreterArgs, notes)
                 : requested(requested, cwd, script, clientEnv, blame);
 
-        List<String> interpreterArgs = new ArrayList<>();
         boolean java = interpreter != null && interpreter.getFileName().toString().equals("java");
         if (java) {
             interpreterArgs.addAll(app.jvmArgs());
@@ -83,29 +127,137 @@ final class AppResolver {
             interpreterArgs.add("-jar");
         }
 
-        Map<String, String> env = new LinkedHashMap<>(clientEnv);
+        Map<String, String> env = new LinkedHashMap<>(app.filterEnv() == null ? clientEnv
+                : app.filterEnv().apply(clientEnv));
         env.putAll(app.env());
+        // PM2 does it so that a Python app's output reaches its log as it is printed, not at exit.
+        if (runsOnPython(interpreter, script)) {
+            env.putIfAbsent("PYTHONUNBUFFERED", "1");
+        }
+        checkIncrementVar(app, env, blame);
+        RunAs runAs = runAs(app, env, blame);
         Path logs = herdHome.resolve("logs");
         LogPolicy logPolicy = new LogPolicy(
-                app.outFile() == null ? logs.resolve(name + "-out.log") : base.resolve(app.outFile()).normalize(),
-                app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
+                app.outFile() == null ? logs.resolve(name + "-out.log") : logFile(app.outFile(), base, "out_file",
+                        clientEnv, blame),
+                app.errorFile() == null ? logs.resolve(name + "-error.log") : logFile(app.errorFile(), base,
+                        "error_file", clientEnv, blame),
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
-                app.restart(), app.stop(), logPolicy, app.memoryLimit(), pidFile(app.pidFile(), base, name));
+                app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.instanceVar(), app.incrementVar(), runAs,
+                pidFile(app.pidFile(), base, name, clientEnv, blame));
     }
 
     /** The pid file's absolute path; a folder (one that exists, or written with a trailing slash) gets {@code <app>.pid} in it. */
-    private static Path pidFile(String written, Path base, String name) {
+    private static Path pidFile(String written, Path base, String name, Map<String, String> clientEnv, Blame blame)
+            throws ConfigException {
         if (written == null) {
             return null;
         }
-        Path path = base.resolve(written).normalize();
+        Path path = path(written, base, "pid_file", clientEnv, blame);
         return written.endsWith("/") || Files.isDirectory(path) ? path.resolve(name + ".pid") : path;
     }
 
-    /** The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute it. */
-    private static Path byExtension(String extension, Path script, Map<String, String> env, Blame blame)
+    /**
+     * A path as written, against {@code base}; {@code ~} and {@code ~/...} are in the home of
+     * {@code herd start}'s user ({@code HOME}), as their shell would read them.
+     */
+    private static Path path(String written, Path base, String field, Map<String, String> clientEnv, Blame blame)
             throws ConfigException {
+        if (!written.equals("~") && !written.startsWith("~/")) {
+            return base.resolve(written).normalize();
+        }
+        String home = clientEnv.get("HOME");
+        if (home == null || home.isEmpty()) {
+            throw blame.error(field, "'" + written + "' starts with ~, and herd start's environment has no HOME");
+        }
+        return Path.of(home).resolve(written.substring(1).replaceFirst("^/+", "")).normalize();
+    }
+
+    /** A log file as written: none for PM2's {@code NULL} and {@code /dev/null}, else a path. */
+    private static Path logFile(String written, Path base, String field, Map<String, String> clientEnv, Blame blame)
+            throws ConfigException {
+        return isDiscard(written) ? LogPolicy.DISCARD : path(written, base, field, clientEnv, blame);
+    }
+
+    /** {@code increment_var} counts up from the number the variable holds, so it must hold one. */
+    private static void checkIncrementVar(AppDefinition app, Map<String, String> env, Blame blame)
+            throws ConfigException {
+        String value = app.incrementVar() == null ? null : env.get(app.incrementVar());
+        if (value != null) {
+            try {
+                Long.parseLong(value.trim());
+            } catch (NumberFormatException e) {
+                throw blame.error("increment_var", app.incrementVar() + " is '" + value
+                        + "', not a whole number for each instance to add its index to");
+            }
+        }
+    }
+
+    /**
+     * PM2's {@code uid} and {@code gid}: the user (a name or an id of {@code /etc/passwd}) and
+     * group the instances run as, the group by default the user's own; HOME, USER and LOGNAME
+     * become the user's unless the app's {@code env} sets them (PM2 sets HOME).
+     *
+     * @return null when neither is set
+     */
+    private RunAs runAs(AppDefinition app, Map<String, String> env, Blame blame) throws ConfigException {
+        if (app.uid() == null && app.gid() == null) {
+            return null;
+        }
+        String field = app.uid() != null ? "uid" : "gid";
+        if (daemonUid != 0) {
+            throw blame.error(field, "running an app as another user needs a daemon running as root, and this one"
+                    + " runs as uid " + daemonUid + " (start herd as root, or leave out uid and gid)");
+        }
+        if (app.uid() == null) {
+            throw blame.error("gid", "applies with uid (as in PM2): set uid too");
+        }
+        try {
+            Optional<Accounts.User> user = accounts.user(app.uid());
+            Integer gid = null;
+            if (app.gid() != null) {
+                gid = accounts.group(app.gid()).orElse(isNumber(app.gid()) ? Integer.parseInt(app.gid()) : null);
+                if (gid == null) {
+                    throw blame.error("gid", "no group '" + app.gid() + "' in /etc/group");
+                }
+            }
+            if (user.isPresent()) {
+                Accounts.User u = user.get();
+                for (Map.Entry<String, String> var : Map.of("HOME", u.home(), "USER", u.name(), "LOGNAME", u.name())
+                        .entrySet()) {
+                    if (!app.env().containsKey(var.getKey())) {
+                        env.put(var.getKey(), var.getValue());
+                    }
+                }
+                return new RunAs(u.uid(), gid != null ? gid : u.gid(), true);
+            }
+            if (!isNumber(app.uid())) {
+                throw blame.error("uid", "no user '" + app.uid() + "' in /etc/passwd");
+            }
+            if (gid == null) {
+                throw blame.error("uid", "no user with id " + app.uid() + " in /etc/passwd, so no group to run"
+                        + " it in: set gid too");
+            }
+            return new RunAs(Integer.parseInt(app.uid()), gid, false);
+        } catch (IOException e) {
+            throw blame.error(field, "cannot read the users and groups: " + e.getMessage());
+        }
+    }
+
+    private static boolean isNumber(String text) {
+        return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
+    }
+
+    /**
+     * The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute
+     * it. A script of no extension it knows runs itself if it is executable, else (PM2 runs
+     * every text file with node) by its {@code #!} line, else with node; a binary must be executable.
+     *
+     * @param interpreterArgs gets the arguments of a {@code #!} line
+     */
+    private static Path byExtension(String extension, Path script, Map<String, String> env, Blame blame,
+                                    List<String> interpreterArgs, List<String> notes) throws ConfigException {
         switch (extension) {
             case "jar", "java":
                 return java(env).orElseThrow(() -> blame.error("script", "java not found in $JAVA_HOME/bin nor on PATH ("
@@ -116,13 +268,53 @@ final class AppResolver {
                 return needed("python3", extension, env, blame);
             case "sh":
                 return needed("bash", extension, env, blame);
+            case "rb":
+                return needed("ruby", extension, env, blame);
+            case "php":
+                return needed("php", extension, env, blame);
+            case "pl":
+                return needed("perl", extension, env, blame);
             case "ts", "mts", "cts":
                 throw blame.error("script", "TypeScript does not run directly:"
                         + " set interpreter to a TypeScript runner such as tsx or ts-node");
             default:
-                requireExecutable(script, blame);
-                return null;
+                if (Files.isExecutable(script) || Executables.isBinary(script)) {
+                    requireExecutable(script, blame);
+                    return null;
+                }
+                return byShebang(script, env, blame, interpreterArgs, notes);
         }
+    }
+
+    /** A text script that is not executable: the program of its {@code #!} line, as the kernel would run it, else node. */
+    private static Path byShebang(Path script, Map<String, String> env, Blame blame, List<String> interpreterArgs,
+                                  List<String> notes) throws ConfigException {
+        Optional<Executables.Shebang> line = Executables.shebang(script);
+        String why = "'" + script + "' is not executable";
+        if (line.isEmpty()) {
+            Path node = Executables.onPath("node", env).orElseThrow(() -> blame.error("script", why
+                    + " and has no #! line: it would run with node (PM2's default), which is not on PATH ("
+                    + Executables.path(env) + "): chmod +x it, or set interpreter"));
+            notes.add(blame.label("script") + ": " + why + ": runs with node, as PM2 runs a script"
+                    + " of no known extension (chmod +x it to run it itself)");
+            return node;
+        }
+        Executables.Shebang shebang = line.get();
+        Path program;
+        if (shebang.onPath()) {
+            program = Executables.onPath(shebang.program(), env).orElseThrow(() -> blame.error("script", why
+                    + " and '" + shebang.program() + "', which its #! line names, is not on PATH ("
+                    + Executables.path(env) + ")"));
+        } else {
+            program = Path.of(shebang.program());
+            if (!Executables.isExecutable(program)) {
+                throw blame.error("script", why + " and '" + program + "', which its #! line names, is not an"
+                        + " executable file");
+            }
+        }
+        interpreterArgs.addAll(shebang.args());
+        notes.add(blame.label("script") + ": " + why + ": runs with " + program + ", as its #! line says");
+        return program;
     }
 
     private static Path needed(String program, String extension, Map<String, String> env, Blame blame)
@@ -140,7 +332,7 @@ final class AppResolver {
             return null;
         }
         if (requested.contains("/")) {
-            Path path = cwd.resolve(requested).normalize();
+            Path path = path(requested, cwd, "interpreter", env, blame);
             if (!Executables.isExecutable(path)) {
                 throw blame.error("interpreter", "'" + path + "' is not an executable file");
             }

@@ -15,6 +15,9 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
      */
     ConfigException error(String field, String reason);
 
+    /** How a message names the field: its path in the file as spelt there, or the option. */
+    String label(String field);
+
     /**
      * An app in an ecosystem file.
      *
@@ -26,8 +29,13 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
         public ConfigException error(String field, String reason) {
             Node.Entry entry = written(field);
             Node.Position at = entry == null ? app.at() : entry.value().at();
+            return ConfigException.at(file, at, label(field), reason);
+        }
+
+        public String label(String field) {
+            Node.Entry entry = written(field);
             String key = entry == null ? field : entry.key();
-            return ConfigException.at(file, at, key.isEmpty() ? appPath : FieldPath.key(appPath, key), reason);
+            return key.isEmpty() ? appPath : FieldPath.key(appPath, key);
         }
 
         /** The entry for {@code field}, also when written under another of its spellings. */
@@ -54,7 +62,11 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "max_memory_restart", "start --max-memory-restart");
 
         public ConfigException error(String field, String reason) {
-            return ConfigException.at(null, null, OPTIONS.getOrDefault(field, "start"), reason);
+            return ConfigException.at(null, null, label(field), reason);
+        }
+
+        public String label(String field) {
+            return OPTIONS.getOrDefault(field, "start");
         }
     }
 }

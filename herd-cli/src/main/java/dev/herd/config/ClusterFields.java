@@ -36,7 +36,8 @@ final class ClusterFields {
     /**
      * The app's cluster spec, or {@code null} for a fork-mode app.
      *
-     * @param cluster  whether {@code exec_mode} asks for cluster mode
+     * @param cluster  whether the app runs in cluster mode: {@code exec_mode} asks for it, or PM2's
+     *                 rule for a Node app with {@code instances} and no {@code exec_mode} does
      * @param fields   the app's fields by herd's name (null values left out)
      * @param env      the app's environment after {@code env_<name>}; its {@code PORT} is set from
      *                 {@code port} here, as PM2 does
@@ -55,7 +56,7 @@ final class ClusterFields {
         } else if (cluster && env.containsKey("PORT")) {
             port = portFromEnv(env.get("PORT"));
             if (port == null) {
-                Node where = fields.containsKey("env") ? fields.get("env").value() : fields.get("exec_mode").value();
+                Node where = fields.containsKey("env") ? fields.get("env").value() : modeField(fields).value();
                 throw r.fail(where, (fields.containsKey("env") ? label.apply("env") : "env") + ".PORT",
                         "expected a port from 1 to 65535 for the cluster's public port, got '" + env.get("PORT") + "'");
             }
@@ -73,8 +74,11 @@ final class ClusterFields {
             return null;
         }
         if (port == null) {
-            warnings.add(label.apply("exec_mode") + ": cluster mode without a port (no port field, no env.PORT):"
-                    + " the instances run side by side and share no port");
+            // Without exec_mode, cluster mode is PM2's choice for a Node app, and its loader says what that needs.
+            if (fields.containsKey("exec_mode")) {
+                warnings.add(label.apply("exec_mode") + ": cluster mode without a port (no port field, no env.PORT):"
+                        + " the instances run side by side and share no port");
+            }
             return null;
         }
         BalancerSettings balancer = fields.containsKey("balancer")
@@ -99,6 +103,11 @@ final class ClusterFields {
         boolean waitReady = fields.containsKey("wait_ready")
                 && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"));
         return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, parallelism, waitReady);
+    }
+
+    /** The field that made the app a cluster app: {@code exec_mode}, else {@code instances}, else (for {@code -i}) its script. */
+    private static Node.Entry modeField(Map<String, Node.Entry> fields) {
+        return fields.getOrDefault("exec_mode", fields.getOrDefault("instances", fields.get("script")));
     }
 
     /**

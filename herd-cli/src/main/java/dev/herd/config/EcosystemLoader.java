@@ -2,6 +2,7 @@ package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.Posix;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Loads the apps of an ecosystem file or a {@code herd start} command into validated
@@ -48,10 +51,18 @@ public final class EcosystemLoader {
      * @param cores    what {@code "max"} instances means; injected so that tests are exact
      */
     public EcosystemLoader(Path herdHome, int cores) {
+        this(herdHome, cores, Posix.uid(), Accounts.system());
+    }
+
+    /**
+     * @param daemonUid the user id the apps would be started by: {@code uid} and {@code gid} need 0
+     * @param accounts  where {@code uid} and {@code gid} are looked up
+     */
+    EcosystemLoader(Path herdHome, int cores, int daemonUid, Accounts accounts) {
         if (cores < 1) {
             throw new IllegalArgumentException("cores must be at least 1, was " + cores);
         }
-        this.resolver = new AppResolver(herdHome.toAbsolutePath().normalize());
+        this.resolver = new AppResolver(herdHome.toAbsolutePath().normalize(), daemonUid, accounts);
         this.cores = cores;
     }
 
@@ -73,7 +84,8 @@ public final class EcosystemLoader {
      * @param clientEnv         the environment of {@code herd start}: the base of each app's
      *                          environment, and the PATH interpreters are found on
      * @param envName           {@code --env NAME}: merges {@code env_NAME} over {@code env}; or
-     *                          {@code null}. A name no app defines is an error.
+     *                          {@code null}. A name no app defines is a warning (PM2 goes on
+     *                          with {@code env}, and deploy scripts pass one for every app).
      * @param instancesOverride {@code -i} for every app ({@code "4"}, {@code "max"}, {@code "-1"}), or {@code null}
      * @throws ConfigException on the first mistake found, with file, line, column and field
      */
@@ -88,28 +100,30 @@ public final class EcosystemLoader {
         }
 
         List<String> warnings = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         Node root = read(path, clientEnv);
         if (root == null) {
             throw ConfigException.at(path, null, "", "empty file: no apps");
         }
-        AppParser parser = new AppParser(path, cores, envName, warnings);
+        Path folder = path.getParent();
+        Set<String> envNames = new TreeSet<>();
         Map<String, AppDefinition> definitions = new LinkedHashMap<>();
         for (Map.Entry<String, Node.Mapping> app : apps(path, root, warnings).entrySet()) {
-            AppDefinition definition = parser.parse(app.getValue(), app.getKey());
-            definitions.put(app.getKey(), override == null ? definition : definition.withInstances(override));
+            Parse parse = new Parse(path, app.getValue(), app.getKey(), envName, override, envNames);
+            definitions.put(app.getKey(), parse.definition(folder, clientEnv, warnings, notes));
         }
-        if (envName != null && !parser.envNames().contains(envName)) {
-            throw ConfigException.at(path, null, "--env " + envName, "no app defines env_" + envName
-                    + (parser.envNames().isEmpty() ? "" : " (defined: env_" + String.join(", env_", parser.envNames()) + ")"));
+        if (envName != null && !envNames.contains(envName)) {
+            warnings.add("--env " + envName + ": no app defines env_" + envName
+                    + (envNames.isEmpty() ? "" : " (defined: env_" + String.join(", env_", envNames) + ")")
+                    + ": the apps run with their env only");
         }
 
         Map<String, String> names = new HashMap<>();
         List<AppSpec> specs = new ArrayList<>();
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
-        Path folder = path.getParent();
         for (Map.Entry<String, AppDefinition> app : definitions.entrySet()) {
             AppDefinition definition = app.getValue();
-            AppSpec spec = resolver.resolve(definition, folder, clientEnv);
+            AppSpec spec = resolver.resolve(definition, folder, clientEnv, notes);
             String first = names.putIfAbsent(spec.name(), app.getKey());
             if (first != null) {
                 throw definition.blame().error("name", "'" + spec.name() + "' is also the name of " + first
@@ -120,7 +134,106 @@ public final class EcosystemLoader {
                 clusters.put(spec.name(), definition.cluster());
             }
         }
-        return new LoadedApps(specs, clusters, warnings);
+        return new LoadedApps(specs, clusters, warnings, notes);
+    }
+
+    /**
+     * One app of a file read in the mode PM2 would run it in. Without {@code exec_mode}, PM2 runs
+     * an app that sets {@code instances} (or is given {@code -i}) in cluster mode if it runs on
+     * Node, in fork mode otherwise ({@code Common.sink.determineExecMode}); which one it runs on
+     * is known only once its script and interpreter are found, so such an app is read both ways
+     * and the one PM2 would pick is kept, with its errors and warnings alone.
+     */
+    private final class Parse {
+        private final Path file;
+        private final Node.Mapping app;
+        private final String appPath;
+        private final String envName;
+        private final Integer override;
+        private final Set<String> envNames;
+
+        Parse(Path file, Node.Mapping app, String appPath, String envName, Integer override, Set<String> envNames) {
+            this.file = file;
+            this.app = app;
+            this.appPath = appPath;
+            this.envName = envName;
+            this.override = override;
+            this.envNames = envNames;
+        }
+
+        AppDefinition definition(Path folder, Map<String, String> clientEnv, List<String> warnings, List<String> notes)
+                throws ConfigException {
+            Attempt fork = attempt(false);
+            Attempt cluster = fork.definition == null || modeByInterpreter(fork.definition) ? attempt(true) : null;
+            AppDefinition probe = fork.definition != null ? fork.definition
+                    : cluster != null ? cluster.definition : null;
+            if (probe == null || !modeByInterpreter(probe) || !runsOnNode(probe, folder, clientEnv)) {
+                return fork.use(warnings);
+            }
+            String label = probe.blame().label("instances");
+            if ("PORT".equals(probe.incrementVar())) {
+                notes.add(label + ": fork mode: increment_var gives each instance a PORT of its own, so there is"
+                        + " no port for herd's cluster mode to balance (PM2 runs such a Node app in cluster mode"
+                        + " with its workers on those ports)");
+                return fork.use(warnings);
+            }
+            AppDefinition chosen = cluster.use(warnings);
+            if (chosen.cluster() != null) {
+                notes.add(label + ": cluster mode on port " + chosen.cluster().port() + ", as PM2 runs a Node app"
+                        + " with instances and no exec_mode: herd balances the port over its " + chosen.instances()
+                        + (chosen.instances() == 1 ? " instance" : " instances") + ", each listening on a PORT of its"
+                        + " own (exec_mode: fork runs them side by side)");
+                return chosen;
+            }
+            if (chosen.instances() > 1) {
+                warnings.add(label + ": PM2 runs a Node app with instances and no exec_mode in cluster mode, its"
+                        + " instances sharing one port; herd's cluster mode balances that port over them and needs"
+                        + " to know it: set port (or env.PORT) to it, and have the app listen on process.env.PORT."
+                        + " Until then its " + chosen.instances() + " instances run side by side (fork mode), and"
+                        + " if they listen on one port, all but the first fail with EADDRINUSE");
+            }
+            return chosen;
+        }
+
+        /** Without exec_mode, with instances: PM2 decides by the interpreter. */
+        private boolean modeByInterpreter(AppDefinition d) {
+            return !d.execModeWritten() && (d.instancesWritten() || override != null);
+        }
+
+        /** Whether the app would run on Node; an app that does not resolve is left to fail where it does. */
+        private boolean runsOnNode(AppDefinition d, Path folder, Map<String, String> clientEnv) {
+            try {
+                return AppResolver.runsOnNode(resolver.resolve(d, folder, clientEnv, new ArrayList<>()));
+            } catch (ConfigException e) {
+                return false;
+            }
+        }
+
+        private Attempt attempt(boolean clusterWithoutExecMode) {
+            List<String> warnings = new ArrayList<>();
+            AppParser parser = new AppParser(file, cores, envName, warnings);
+            try {
+                AppDefinition d = parser.parse(app, appPath, clusterWithoutExecMode);
+                return new Attempt(override == null ? d : d.withInstances(override), null, warnings);
+            } catch (ConfigException e) {
+                return new Attempt(null, e, warnings);
+            } finally {
+                envNames.addAll(parser.envNames());
+            }
+        }
+    }
+
+    /** One reading of an app: its definition or its first mistake, and its warnings. */
+    private record Attempt(AppDefinition definition, ConfigException error, List<String> warnings) {
+
+        /** The definition, its warnings added to {@code to}; or its mistake, thrown. */
+        AppDefinition use(List<String> to) throws ConfigException {
+            if (error != null) {
+                throw error;
+            }
+            to.addAll(warnings);
+            return definition;
+        }
     }
 
     /**
@@ -132,9 +245,18 @@ public final class EcosystemLoader {
     public LoadedApps fromCommand(StartCommand command) throws ConfigException {
         Path cwd = command.cwd().toAbsolutePath().normalize();
         AppDefinition definition = CommandReader.read(command, cwd, cores);
-        AppSpec spec = resolver.resolve(definition, cwd, command.env());
+        List<String> notes = new ArrayList<>();
+        AppSpec spec = resolver.resolve(definition, cwd, command.env(), notes);
+        List<String> warnings = new ArrayList<>();
+        if (definition.cluster() == null && definition.instances() > 1 && AppResolver.runsOnNode(spec)) {
+            warnings.add("start -i: PM2 runs a Node script started with -i in cluster mode, its instances sharing"
+                    + " one port; herd's cluster mode balances that port over them and needs to know it: add --port"
+                    + " <port>, and have the app listen on process.env.PORT. Without it the " + definition.instances()
+                    + " instances run side by side, and if they listen on one port, all but the first fail with"
+                    + " EADDRINUSE");
+        }
         return new LoadedApps(List.of(spec), definition.cluster() == null ? Map.of()
-                : Map.of(spec.name(), definition.cluster()), List.of());
+                : Map.of(spec.name(), definition.cluster()), warnings, notes);
     }
 
     /** The entry of {@code apps} or {@code pm2}, or null when the file is one app. */

@@ -14,13 +14,22 @@ import java.util.Map;
  * @param clusters the cluster apps' public ports and balancers, by app name; fork-mode apps are
  *                 not in it
  * @param warnings one line each, such as {@code apps[0].vizion: herd does not track versions, ignored}
+ * @param notes    what herd chose where the file leaves it open, and why, one line each, such as
+ *                 {@code apps[0]: cluster mode, as PM2 runs a Node app with instances...}
  */
-public record LoadedApps(List<AppSpec> apps, Map<String, ClusterSpec> clusters, List<String> warnings) {
+public record LoadedApps(List<AppSpec> apps, Map<String, ClusterSpec> clusters, List<String> warnings,
+                         List<String> notes) {
 
     public LoadedApps {
         apps = List.copyOf(apps);
         clusters = Map.copyOf(clusters);
         warnings = List.copyOf(warnings);
+        notes = List.copyOf(notes);
+    }
+
+    /** Apps with nothing to note. */
+    public LoadedApps(List<AppSpec> apps, Map<String, ClusterSpec> clusters, List<String> warnings) {
+        this(apps, clusters, warnings, List.of());
     }
 
     /** Fork-mode apps only. */

@@ -89,8 +89,6 @@ final class Pm2Fields {
     private static final String METRICS = "herd has no PM2.io agent (herd metrics serves Prometheus metrics and a"
             + " dashboard)";
     private static final String NO_WATCH = "herd does not restart on file changes yet";
-    private static final String AS_DAEMON_USER = "herd runs apps as the user its daemon runs as (uid and gid are"
-            + " not supported yet)";
     private static final String SOURCE_MAPS = "herd runs node without PM2's source-map hook: add --enable-source-maps"
             + " to node_args";
 
@@ -102,8 +100,7 @@ final class Pm2Fields {
             implemented("script", "exec", "cmd", "command"),
             implemented("name"),
             ignored("name_prefix", "herd does not prefix app names (PM2 sets it for its modules): put it in name"),
-            ignored("filter_env", "herd passes the whole environment of herd start to the app (filter_env is not"
-                    + " supported yet)", false),
+            implemented("filter_env"),
             ignored("namespace", "herd has no namespaces yet: target apps by name, id or file", "default"),
             ignored("install_url", "herd has no PM2 modules (PM2 sets it when it installs one)"),
             implemented("cwd"),
@@ -146,8 +143,7 @@ final class Pm2Fields {
             ignored("execute_command", "herd reads exec_mode only: set exec_mode: fork", false),
             implemented("exec_mode"),
             ignored("force", "herd does not start a second copy of an app", false),
-            ignored("append_env_to_name", "herd keeps the name as written: put the environment's name in name",
-                    false),
+            implemented("append_env_to_name"),
             ignored("post_update", "herd does not pull or update code (PM2 runs these for its Keymetrics"
                     + " dashboard)"),
             ignored("trace", "herd has no transaction tracing (herd profile records a flame graph)", false),
@@ -155,15 +151,16 @@ final class Pm2Fields {
             ignored("v8", METRICS, false),
             ignored("event_loop_inspector", METRICS, false),
             ignored("deep_monitoring", METRICS, false),
-            ignored("increment_var", "herd sets no incrementing variable yet"),
-            ignored("instance_var", "herd does not rename NODE_APP_INSTANCE yet", "NODE_APP_INSTANCE"),
+            implemented("increment_var"),
+            implemented("instance_var"),
             ignored("pmx", METRICS, false),
             ignored("automation", METRICS, false),
-            ignored("treekill", "herd always stops an instance's whole process tree", true),
+            implemented("treekill"),
             implemented("port"),
-            ignored("username", "PM2 sets it to the user who runs pm2; " + AS_DAEMON_USER),
-            ignored("uid", List.of("user"), AS_DAEMON_USER),
-            ignored("gid", AS_DAEMON_USER),
+            ignored("username", "PM2 sets it to the user who runs pm2; herd runs an app as its daemon's user,"
+                    + " or as uid when set"),
+            implemented("uid", "user"),
+            implemented("gid"),
             ignored("windowsHide", "it applies to Windows; herd runs on Linux", true, false),
             ignored("kill_retry_time", "herd notices an instance's exit at once, without polling", 100),
             ignored("write", "herd does not write an app's configuration to a file (herd save writes the"

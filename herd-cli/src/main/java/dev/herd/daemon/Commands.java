@@ -138,10 +138,12 @@ final class Commands {
     private Object start(Request.Start s) throws Exception {
         Path cwd = Path.of(s.cwd());
         List<String> warnings = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         Apps.Started outcome;
         if (EcosystemLoader.isEcosystemFile(s.target())) {
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
             warnings.addAll(loaded.warnings());
+            notes.addAll(loaded.notes());
             outcome = apps.startOrAdd(loaded.apps(), loaded.clusters());
         } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
             // herd start a b c: every word names an app or id, as PM2 takes several.
@@ -155,10 +157,15 @@ final class Commands {
             LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
                     s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory()));
             warnings.addAll(loaded.warnings());
+            notes.addAll(loaded.notes());
             apps.add(loaded.apps(), loaded.clusters());
             outcome = new Apps.Started(loaded.apps().stream().map(AppSpec::name).toList(), List.of());
         }
-        return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings);
+        if (s.envName() != null && !EcosystemLoader.isEcosystemFile(s.target())) {
+            warnings.add("--env " + s.envName() + ": selects the env_" + s.envName() + " block of an ecosystem file;"
+                    + " " + s.target() + " is not one, so it is ignored (set variables in the shell that runs herd start)");
+        }
+        return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings, notes);
     }
 
     private static List<Integer> act(List<Integer> ids, Function<Collection<Integer>, CompletableFuture<Void>> action) {
@@ -376,8 +383,9 @@ final class Commands {
      * @param started        apps or targets started
      * @param alreadyRunning targets left alone because they run
      * @param warnings       one line each, about the apps' definitions
+     * @param notes          one line each, what herd chose where the definitions leave it open
      */
-    record StartReply(List<String> started, List<String> alreadyRunning, List<String> warnings) {
+    record StartReply(List<String> started, List<String> alreadyRunning, List<String> warnings, List<String> notes) {
     }
 
     /** @param sent how many instances were signalled */

@@ -42,6 +42,7 @@ public final class Foreground {
             throw new HerdException(e.getMessage());
         }
         loaded.warnings().forEach(w -> System.err.println("herd: warning: " + w));
+        loaded.notes().forEach(n -> System.err.println("herd: note: " + n));
         CountDownLatch ended = new CountDownLatch(1);
         Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"), home.notifyDir());
         try {

@@ -33,7 +33,6 @@ class Pm2FileIT {
                           "watch": false,
                           "watch_delay": 1000,
                           "maxRestarts": 5,
-                          "uid": "www-data",
                           "merge_logs": true,
                           "combine_logs": true
                         },
@@ -53,8 +52,6 @@ class Pm2FileIT {
 
             assertThat(start.err().lines()).containsExactly(
                     "herd: warning: apps[0].watch_delay: herd does not restart on file changes yet, ignored",
-                    "herd: warning: apps[0].uid: herd runs apps as the user its daemon runs as (uid and gid are not"
-                            + " supported yet), ignored",
                     "herd: warning: apps[1].max_memory: not a PM2 or herd field, ignored");
             JsonNode list = herd.list();
             assertThat(list).extracting(i -> i.path("name").asText()).containsExactly("web", "worker");

@@ -191,8 +191,8 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void scriptNotExecutable() {
-        fx.file("server");
+    void binaryScriptNotExecutable() {
+        fx.binary("server");
         fails("eco.yml", "script: server\n", ":1:9: script: '" + tmp.resolve("server")
                 + "' is not executable: chmod +x it, or set interpreter");
         fx.file("tool.py");
@@ -237,13 +237,6 @@ class ConfigErrorsTest {
     void cwdNotFound() {
         fails("eco.yml", "script: app.js\ncwd: nowhere\n",
                 ":2:6: cwd: directory 'nowhere' not found (resolved to " + tmp.resolve("nowhere") + ")");
-    }
-
-    @Test
-    void envNameNoAppDefines() {
-        Path file = fx.file("eco.yml", "script: app.js\nenv_production: {A: 1}\n");
-        assertThatThrownBy(() -> fx.loader().load(file, fx.env(), "staging", null))
-                .hasMessage(file + ": --env staging: no app defines env_staging (defined: env_production)");
     }
 
     @Test

@@ -108,7 +108,9 @@ class EcosystemLoaderTest {
         assertThat(app.cwd()).isEqualTo(tmp);
         assertThat(app.instances()).isEqualTo(1);
         assertThat(app.args()).isEmpty();
-        assertThat(app.env()).isEqualTo(fx.env());
+        Map<String, String> env = new HashMap<>(fx.env());
+        env.put("PYTHONUNBUFFERED", "1");
+        assertThat(app.env()).isEqualTo(env);
         assertThat(app.restart()).isEqualTo(RestartPolicy.DEFAULT);
         assertThat(app.stop()).isEqualTo(StopPolicy.DEFAULT);
         assertThat(app.logs()).isEqualTo(new LogPolicy(fx.home.resolve("logs/worker-out.log"),

@@ -67,6 +67,16 @@ final class Fixture {
         }
     }
 
+    /** A file that is not text (an ELF header's first bytes), not executable. */
+    Path binary(String relative) {
+        Path file = file(relative);
+        try {
+            return Files.write(file, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     Path path(String relative) {
         return dir.resolve(relative);
     }

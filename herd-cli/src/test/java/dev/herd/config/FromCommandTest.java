@@ -94,8 +94,8 @@ class FromCommandTest {
     }
 
     @Test
-    void notExecutable() {
-        fx.file("run");
+    void binaryNotExecutable() {
+        fx.binary("run");
         assertThatThrownBy(() -> fx.loader().fromCommand(command("run", null, null, List.of())))
                 .hasMessage("start: '" + tmp.resolve("run") + "' is not executable: chmod +x it, or set interpreter");
     }

@@ -162,10 +162,7 @@ class Pm2KeysTest {
             "vizion: true | vizion: herd does not track versions, ignored",
             "pmx: true | pmx: herd has no PM2.io agent (herd metrics serves Prometheus metrics and a dashboard), ignored",
             "watch: [src] | watch: herd does not restart on file changes yet, ignored",
-            "treekill: false | treekill: herd always stops an instance's whole process tree, ignored",
             "namespace: api | namespace: herd has no namespaces yet: target apps by name, id or file, ignored",
-            "user: www-data | user: herd runs apps as the user its daemon runs as (uid and gid are not supported yet),"
-                    + " ignored",
             "source_map_support: true | source_map_support: herd runs node without PM2's source-map hook: add"
                     + " --enable-source-maps to node_args, ignored",
     })
@@ -188,7 +185,6 @@ class Pm2KeysTest {
                       "watch": false,
                       "watch_delay": 1000,
                       "maxRestarts": 5,
-                      "uid": "www-data",
                       "env": {"NODE_ENV": "development"}
                     },
                     {
@@ -212,8 +208,6 @@ class Pm2KeysTest {
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
                 "apps[0].watch_delay: herd does not restart on file changes yet, ignored",
-                "apps[0].uid: herd runs apps as the user its daemon runs as (uid and gid are not supported yet),"
-                        + " ignored",
                 "apps[1].ignore_watch: herd does not restart on file changes yet, ignored");
     }
 

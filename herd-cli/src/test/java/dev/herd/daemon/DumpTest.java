@@ -3,15 +3,19 @@ package dev.herd.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RunAs;
+import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
 
 class DumpTest {
@@ -44,5 +48,19 @@ class DumpTest {
                 .plus(new StateStore.Dump(1, List.of(app("c", "c.sh")), null, null));
         assertThat(merged.apps()).extracting(AppSpec::name).containsExactly("a", "c");
         assertThat(merged.stopped()).isEmpty();
+    }
+
+    @Test
+    void aSavedListKeepsWhoAnAppRunsAsAndPm2sInstanceSettings(@TempDir Path dir) throws Exception {
+        AppSpec plain = app("a", "a.sh");
+        AppSpec spec = new AppSpec("a", plain.script(), null, List.of(), List.of(), plain.cwd(), Map.of("PORT", "3000"),
+                2, RestartPolicy.DEFAULT, new StopPolicy(Signal.SIGINT, Duration.ofSeconds(3), true), plain.logs(), null,
+                "INSTANCE_ID", "PORT", new RunAs(65534, 65534, true), dir.resolve("pids/a.pid"));
+        try (StateStore store = new StateStore(new HerdHome(dir), () -> null)) {
+            Path file = dir.resolve("dump.json");
+            store.writeDump(file, new StateStore.Dump(1, List.of(spec, plain), List.of(), Map.of()));
+
+            assertThat(store.readDump(file).orElseThrow().apps()).containsExactly(spec, plain);
+        }
     }
 }

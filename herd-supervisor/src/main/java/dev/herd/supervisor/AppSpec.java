@@ -10,8 +10,8 @@ import java.util.Objects;
  * Everything needed to run one app: what to execute, where, with which environment, how many
  * instances, and how to restart, stop and log them. Fully resolved: paths are absolute, the
  * interpreter is a path or {@code null} for an executable script, and {@code env} is the
- * complete environment of the child (herd adds only {@code HERD_APP_INSTANCE} and, for Node,
- * {@code NODE_APP_INSTANCE}).
+ * complete environment of the child but for the variables each instance gets of its own (see
+ * {@link InstancePlan}).
  *
  * <p>Immutable; the config layer builds it, the supervisor only reads it.
  *
@@ -27,6 +27,12 @@ import java.util.Objects;
  * @param stop            how to stop
  * @param logs            where output goes
  * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
+ * @param instanceVar     the variable that holds the instance's index (PM2's {@code instance_var}),
+ *                        or {@code null} for {@value #DEFAULT_INSTANCE_VAR}
+ * @param incrementVar    a variable of {@code env} whose number each instance gets plus its index
+ *                        (PM2's {@code increment_var}: {@code PORT=3000} gives 3000, 3001...; 0 plus
+ *                        the index when {@code env} has no number there), or {@code null} for none
+ * @param runAs           the user and group the instances run as, or {@code null} for the daemon's
  * @param pidFile         PM2's {@code pid_file} (absolute; each instance's file is named from it), or
  *                        {@code null} for none
  */
@@ -43,7 +49,13 @@ public record AppSpec(
         StopPolicy stop,
         LogPolicy logs,
         MemoryLimit memoryLimit,
+        String instanceVar,
+        String incrementVar,
+        RunAs runAs,
         Path pidFile) {
+
+    /** The variable PM2 puts the instance's index in, when {@code instance_var} does not rename it. */
+    public static final String DEFAULT_INSTANCE_VAR = "NODE_APP_INSTANCE";
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -60,17 +72,18 @@ public record AppSpec(
         Objects.requireNonNull(logs, "logs");
     }
 
-    /** An app without a memory limit. */
-    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
-            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null, null);
-    }
-
-    /** An app without a pid file. */
+    /** An app with PM2's instance variables, run as the daemon's user, without a pid file. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
             MemoryLimit memoryLimit) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
+                null, null, null, null);
+    }
+
+    /** An app without a memory limit. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -85,7 +98,12 @@ public record AppSpec(
         return argv;
     }
 
-    /** Whether the instances run under Node.js, which expects {@code NODE_APP_INSTANCE}. */
+    /** The variable that holds the instance's index: {@code instanceVar}, or PM2's default. */
+    public String instanceVarName() {
+        return instanceVar == null ? DEFAULT_INSTANCE_VAR : instanceVar;
+    }
+
+    /** Whether the interpreter is Node.js. */
     public boolean isNode() {
         return interpreter != null && interpreter.getFileName().toString().startsWith("node");
     }
@@ -93,6 +111,6 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit, pidFile);
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile);
     }
 }

@@ -14,7 +14,9 @@ import java.util.Objects;
  *                  instances at any time, reused after an instance is gone
  * @param command   the argument vector
  * @param env       the complete environment, to which herd adds {@code HERD_APP_INSTANCE},
- *                  {@code HERD_APP_NAME} and, for Node, {@code NODE_APP_INSTANCE}
+ *                  {@code HERD_APP_NAME} and PM2's variables: the index under the app's
+ *                  {@code instance_var} ({@code NODE_APP_INSTANCE}), {@code pm_id}, {@code name} and
+ *                  its {@code increment_var} plus the index
  * @param outLog    the stdout file
  * @param errLog    the stderr file
  * @param port      the port it is to listen on, or 0 when herd gives it none (fork mode)

@@ -7,7 +7,8 @@ import java.util.Objects;
  * Where an app's output goes and how its files rotate.
  *
  * @param outFile        file for stdout; with several instances and {@code mergeLogs} false, the
- *                       instance id is inserted before the extension ({@code app-out-1.log}), as PM2
+ *                       instance id is inserted before the extension ({@code app-out-1.log}), as PM2;
+ *                       {@link #DISCARD} for none
  * @param errorFile      file for stderr, same rule
  * @param mergeLogs      all instances write to the same two files
  * @param dateFormat     a PM2 (moment.js) date pattern prefixed to each line, or {@code null} for none
@@ -20,6 +21,8 @@ public record LogPolicy(Path outFile, Path errorFile, boolean mergeLogs, String 
     public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024;
     /** Rotated files kept when none is configured. */
     public static final int DEFAULT_RETAIN = 5;
+    /** The file that discards what is written to it: never rotated, numbered or truncated. */
+    public static final Path DISCARD = Path.of("/dev/null");
 
     public LogPolicy {
         Objects.requireNonNull(outFile, "outFile");
@@ -43,7 +46,7 @@ public record LogPolicy(Path outFile, Path errorFile, boolean mergeLogs, String 
     }
 
     private Path perInstance(Path file, int instance, int instances) {
-        if (mergeLogs || instances <= 1) {
+        if (mergeLogs || instances <= 1 || file.equals(DISCARD)) {
             return file;
         }
         String name = file.getFileName().toString();

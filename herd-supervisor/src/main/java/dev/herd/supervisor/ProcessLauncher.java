@@ -20,6 +20,20 @@ public interface ProcessLauncher {
      */
     Launched launch(List<String> command, Path cwd, Map<String, String> env) throws IOException;
 
+    /**
+     * Starts one process as another user and group; a launcher that cannot refuses, so that no
+     * instance runs as a user it was not meant to.
+     *
+     * @param runAs the user and group, or {@code null} for this process's own
+     * @throws IOException with a message fit for the user when it cannot be started
+     */
+    default Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs) throws IOException {
+        if (runAs != null) {
+            throw new IOException("this launcher cannot run a process as uid " + runAs.uid());
+        }
+        return launch(command, cwd, env);
+    }
+
     /** A started process: its pid is also its process group id. */
     interface Launched {
         long pid();

@@ -8,29 +8,47 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
  * Starts each instance through {@code setsid(1)}, so that the instance's pid is the id of a new
  * session and process group: one {@code kill -- -pgid} then reaches every process it forked, and
  * a terminal's signals never reach it. stdin is {@code /dev/null}; the JDK closes every other
  * descriptor of ours in the child, so only 0, 1 and 2 are open there.
+ *
+ * <p>An instance that is to run as another user goes through {@code setpriv(1)} (util-linux, as
+ * {@code setsid}) between the two, which sets its real, effective and saved ids and its groups
+ * before the program starts: the JDK cannot change a child's user, and {@code su} or
+ * {@code runuser} would start a login shell and PAM session in between.
  */
 public final class SetsidLauncher implements ProcessLauncher {
 
     private static final File DEV_NULL = new File("/dev/null");
     private final String setsid;
+    private final Optional<String> setpriv;
 
-    /** Finds {@code setsid} in the usual places. */
+    /** Finds {@code setsid}, and {@code setpriv} if there is one, in the usual places. */
     public SetsidLauncher() {
-        this.setsid = List.of("/usr/bin/setsid", "/bin/setsid", "/usr/local/bin/setsid").stream()
-                .filter(p -> Files.isExecutable(Path.of(p)))
-                .findFirst()
+        this.setsid = find("setsid")
                 .orElseThrow(() -> new IllegalStateException("setsid(1) not found: install util-linux"));
+        this.setpriv = find("setpriv");
+    }
+
+    private static Optional<String> find(String program) {
+        return Stream.of("/usr/bin/", "/bin/", "/usr/local/bin/").map(dir -> dir + program)
+                .filter(p -> Files.isExecutable(Path.of(p)))
+                .findFirst();
     }
 
     @Override
     public Launched launch(List<String> command, Path cwd, Map<String, String> env) throws IOException {
+        return launch(command, cwd, env, null);
+    }
+
+    @Override
+    public Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs) throws IOException {
         Path program = Path.of(command.get(0));
         if (!Files.exists(program)) {
             throw new IOException(program + " not found");
@@ -41,8 +59,11 @@ public final class SetsidLauncher implements ProcessLauncher {
         if (!Files.isDirectory(cwd)) {
             throw new IOException("working directory " + cwd + " not found");
         }
-        List<String> argv = new ArrayList<>(command.size() + 1);
+        List<String> argv = new ArrayList<>(command.size() + 7);
         argv.add(setsid);
+        if (runAs != null) {
+            argv.addAll(dropTo(runAs));
+        }
         argv.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile()).redirectInput(DEV_NULL);
         pb.environment().clear();
@@ -69,5 +90,17 @@ public final class SetsidLauncher implements ProcessLauncher {
                 return p.onExit().thenApply(Process::exitValue);
             }
         };
+    }
+
+    /** The {@code setpriv} words that make what follows run as {@code runAs}. */
+    private List<String> dropTo(RunAs runAs) throws IOException {
+        int uid = Posix.uid();
+        if (uid != 0) {
+            throw new IOException("uid/gid need a daemon running as root, and this one runs as uid " + uid);
+        }
+        String program = setpriv.orElseThrow(() -> new IOException("setpriv(1), needed for uid/gid, not found:"
+                + " install util-linux"));
+        return List.of(program, "--reuid=" + runAs.uid(), "--regid=" + runAs.gid(),
+                runAs.initGroups() ? "--init-groups" : "--clear-groups", "--");
     }
 }

@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * How an instance is stopped: {@code killSignal} to its whole process tree, then SIGKILL if it is
- * still there after {@code killTimeout}.
+ * still there after {@code killTimeout}; or, with {@code mainProcessOnly} (PM2's
+ * {@code treekill: false}), to its main process alone, leaving the processes it started running.
  *
  * <p>Defaults differ from PM2's on purpose: PM2 sends SIGINT and waits 1600 ms, too short for a
  * JVM that drains connections and runs shutdown hooks (PM2 issue #1522); herd sends SIGTERM, the
@@ -13,8 +14,11 @@ import java.util.Objects;
  *
  * @param killSignal  the first signal sent
  * @param killTimeout how long to wait for the tree to exit before SIGKILL
+ * @param mainProcessOnly signal the main process only, and let its children outlive it (false, the
+ *                    default: the whole tree, which a restart must free of processes holding
+ *                    the app's port)
  */
-public record StopPolicy(Signal killSignal, Duration killTimeout) {
+public record StopPolicy(Signal killSignal, Duration killTimeout, boolean mainProcessOnly) {
 
     /** SIGTERM, then SIGKILL after 5 s. */
     public static final StopPolicy DEFAULT = new StopPolicy(Signal.SIGTERM, Duration.ofMillis(5000));
@@ -24,5 +28,10 @@ public record StopPolicy(Signal killSignal, Duration killTimeout) {
         if (killTimeout.isNegative()) {
             throw new IllegalArgumentException("killTimeout must not be negative");
         }
+    }
+
+    /** A policy that stops the whole tree. */
+    public StopPolicy(Signal killSignal, Duration killTimeout) {
+        this(killSignal, killTimeout, false);
     }
 }

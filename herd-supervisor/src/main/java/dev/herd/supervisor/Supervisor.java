@@ -221,12 +221,11 @@ public final class Supervisor implements AutoCloseable {
             inst.failure = reason;
             StopPolicy sp = inst.spec.stop();
             log.warn("{}[{}] (pid {}) {}: sending {}", inst.spec.name(), inst.index, pid, reason, sp.killSignal().name());
-            List<ProcessTree.Stat> tree = processes.treeOf(pid);
-            signalTree(pid, tree, sp.killSignal());
+            signalStop(inst, pid, processes.treeOf(pid), sp.killSignal());
             int generation = inst.generation;
             loop.schedule(() -> {
                 if (inst.generation == generation && inst.process != null) {
-                    signalTree(pid, processes.treeOf(pid), Signal.SIGKILL);
+                    signalStop(inst, pid, processes.treeOf(pid), Signal.SIGKILL);
                 }
             }, sp.killTimeout());
             return true;
@@ -492,15 +491,9 @@ public final class Supervisor implements AutoCloseable {
     /** Launches the instance's process: STARTING with its pid, then ONLINE at once if its plan says so. */
     private void spawn(Instance inst, String why) {
         inst.failure = null;
-        Map<String, String> env = new HashMap<>(inst.plan.env());
-        env.put("HERD_APP_INSTANCE", Integer.toString(inst.index));
-        env.put("HERD_APP_NAME", inst.spec.name());
-        if (inst.spec.isNode()) {
-            env.put("NODE_APP_INSTANCE", Integer.toString(inst.index));
-        }
         ProcessLauncher.Launched p;
         try {
-            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env);
+            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), instanceEnv(inst), inst.spec.runAs());
         } catch (IOException | RuntimeException e) {
             inst.process = null;
             transition(inst, ProcessState.STARTING, why);
@@ -524,6 +517,35 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * The plan's environment and the variables of the instance's own: herd's, and those PM2 gives
+     * every app, whatever runs it: the index (under {@code instance_var}), {@code pm_id} (its id,
+     * unique in the daemon as PM2's), {@code name}, and the {@code increment_var} plus the index.
+     */
+    private static Map<String, String> instanceEnv(Instance inst) {
+        AppSpec spec = inst.spec;
+        Map<String, String> env = new HashMap<>(inst.plan.env());
+        String index = Integer.toString(inst.index);
+        env.put("HERD_APP_INSTANCE", index);
+        env.put("HERD_APP_NAME", spec.name());
+        env.put(spec.instanceVarName(), index);
+        env.put("pm_id", Integer.toString(inst.id));
+        env.put("name", spec.name());
+        if (spec.incrementVar() != null) {
+            env.put(spec.incrementVar(), Long.toString(incrementBase(env.get(spec.incrementVar())) + inst.index));
+        }
+        return env;
+    }
+
+    /** The number an {@code increment_var} starts from: PM2's {@code Number(value) || 0}, for whole numbers. */
+    private static long incrementBase(String value) {
+        try {
+            return value == null ? 0 : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     private void onExit(Instance inst, int code) {
         long uptimeNanos = ticker.nanos() - inst.startedNanos;
         Duration uptime = Duration.ofNanos(uptimeNanos);
@@ -535,8 +557,11 @@ public final class Supervisor implements AutoCloseable {
             finishStop(inst, pgid, exit);
             return;
         }
-        // The leader is gone; anything left in its group is an orphan that may hold its port.
-        cleanUpGroup(inst, pgid);
+        // The leader is gone; anything left in its group is an orphan that may hold its port,
+        // unless the app asked for its children to outlive it (treekill: false).
+        if (!inst.spec.stop().mainProcessOnly()) {
+            cleanUpGroup(inst, pgid);
+        }
         RestartDecision d = inst.tracker.onExit(code, uptime);
         String what = "exited with " + exit.describe() + " after running " + uptime.toMillis() + " ms"
                 + (inst.failure != null ? " (stopped: " + inst.failure + ")" : "");
@@ -580,16 +605,17 @@ public final class Supervisor implements AutoCloseable {
         long pid = inst.pid();
         StopPolicy sp = inst.spec.stop();
         inst.stopped = new CompletableFuture<>();
-        inst.treeAtStop = processes.treeOf(pid);
+        inst.treeAtStop = sp.mainProcessOnly() ? List.of() : processes.treeOf(pid);
         transition(inst, ProcessState.STOPPING, (why == null ? "" : why + ": ") + "sending " + sp.killSignal().name()
+                + (sp.mainProcessOnly() ? " to the main process only (treekill: false)" : "")
                 + ", SIGKILL after " + sp.killTimeout().toMillis() + " ms");
-        signalTree(pid, inst.treeAtStop, sp.killSignal());
+        signalStop(inst, pid, inst.treeAtStop, sp.killSignal());
         inst.killDeadlineNanos = ticker.nanos() + sp.killTimeout().toNanos();
         inst.killTimer = loop.schedule(() -> {
             inst.killTimer = null;
             log.warn("{}[{}] (pid {}) still running {} ms after {}: sending SIGKILL", inst.spec.name(), inst.index,
                     pid, sp.killTimeout().toMillis(), sp.killSignal().name());
-            signalTree(pid, inst.treeAtStop, Signal.SIGKILL);
+            signalStop(inst, pid, inst.treeAtStop, Signal.SIGKILL);
         }, sp.killTimeout());
         return inst.stopped;
     }
@@ -598,7 +624,7 @@ public final class Supervisor implements AutoCloseable {
     private void finishStop(Instance inst, long pgid, ExitRecord exit) {
         // Once SIGKILL went out, leftovers get it at once too; before, they have until its deadline.
         long deadline = inst.killTimer != null ? inst.killDeadlineNanos : ticker.nanos();
-        awaitLeftovers(inst, pgid, deadline, false, () -> {
+        Runnable stopped = () -> {
             if (inst.killTimer != null) {
                 inst.killTimer.cancel();
                 inst.killTimer = null;
@@ -607,7 +633,12 @@ public final class Supervisor implements AutoCloseable {
             transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after running "
                     + exit.uptimeMillis() + " ms");
             inst.stopped.complete(null);
-        });
+        };
+        if (inst.spec.stop().mainProcessOnly()) {
+            stopped.run();
+        } else {
+            awaitLeftovers(inst, pgid, deadline, false, stopped);
+        }
     }
 
     private void awaitLeftovers(Instance inst, long pgid, long deadlineNanos, boolean killed, Runnable then) {
@@ -658,6 +689,15 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         return left;
+    }
+
+    /** Signals what its stop policy says to stop: the tree, or the main process alone. */
+    private void signalStop(Instance inst, long pid, List<ProcessTree.Stat> tree, Signal signal) {
+        if (inst.spec.stop().mainProcessOnly()) {
+            processes.kill(pid, signal);
+        } else {
+            signalTree(pid, tree, signal);
+        }
     }
 
     /** Signals the group, and each process of the tree that left the group (setsid, setpgid). */

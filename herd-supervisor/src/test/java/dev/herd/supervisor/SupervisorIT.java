@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +114,44 @@ class SupervisorIT {
         for (long c : children) {
             assertThat(ProcessTree.stat(c).filter(s -> !s.isZombie())).as("pid %d", c).isEmpty();
         }
+    }
+
+    @Test
+    void treekillFalseStopsTheMainProcessAndLeavesItsChildRunning() throws Exception {
+        StopPolicy mainOnly = new StopPolicy(Signal.SIGTERM, Duration.ofSeconds(5), true);
+        supervisor.add(bash("detaching", "sleep 300 & echo $! > child\nwait\n", RestartPolicy.DEFAULT, mainOnly, 1))
+                .join();
+        Path pidFile = dir.resolve("child");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n"));
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        try {
+            supervisor.stop(List.of(only("detaching").id())).join();
+
+            assertThat(only("detaching").state()).isEqualTo(ProcessState.STOPPED);
+            assertThat(ProcessTree.stat(child).filter(s -> !s.isZombie())).as("the child, pid %d", child).isPresent();
+        } finally {
+            Posix.kill(child, Signal.SIGKILL);
+        }
+    }
+
+    @Test
+    void anInstanceRunsAsTheUserAndGroupItIsGiven() throws Exception {
+        Assumptions.assumeTrue(Posix.uid() == 0, "only a daemon running as root can run an instance as another user");
+        // nobody must be able to read the script in its folder.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        AppSpec base = bash("asnobody", "grep -E '^(Uid|Gid|Groups):' /proc/self/status; exec sleep 300\n",
+                RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1);
+        AppSpec spec = new AppSpec(base.name(), base.script(), base.interpreter(), List.of(), List.of(), base.cwd(),
+                base.env(), 1, base.restart(), base.stop(), base.logs(), null, null, null, new RunAs(65534, 65534, false), null);
+        supervisor.add(spec).join();
+
+        Path out = dir.resolve("asnobody-out.log");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(out) && Files.readAllLines(out).size() == 3);
+        // Real, effective, saved and file-system ids; no supplementary groups.
+        assertThat(Files.readAllLines(out)).extracting(String::strip).containsExactly(
+                "Uid:\t65534\t65534\t65534\t65534", "Gid:\t65534\t65534\t65534\t65534", "Groups:");
+        assertThat(ProcessTree.stat(only("asnobody").pid())).get().extracting(ProcessTree.Stat::pgid)
+                .isEqualTo(only("asnobody").pid());
     }
 
     @Test

@@ -84,6 +84,36 @@ class SupervisorTest {
     }
 
     @Test
+    void everyAppGetsPm2sInstanceVariablesWhateverRunsIt() {
+        List<Integer> first = supervisor.add(app("web", 2, RESTART_AFTER_1S, StopPolicy.DEFAULT)).join();
+        supervisor.add(app("jobs")).join();
+
+        assertThat(os.launched().get(1).env()).containsEntry("NODE_APP_INSTANCE", "1")
+                .containsEntry("pm_id", Integer.toString(first.get(1))).containsEntry("name", "web");
+        assertThat(os.last().env()).containsEntry("NODE_APP_INSTANCE", "0").containsEntry("pm_id", "2")
+                .containsEntry("name", "jobs");
+    }
+
+    @Test
+    void instanceVarRenamesTheIndexAndIncrementVarCountsUpFromTheAppsValue() {
+        AppSpec base = app("api", 3, RESTART_AFTER_1S, StopPolicy.DEFAULT);
+        AppSpec spec = new AppSpec(base.name(), base.script(), base.interpreter(), base.interpreterArgs(), base.args(),
+                base.cwd(), Map.of("PORT", "3000"), 3, base.restart(), base.stop(), base.logs(), null, "INSTANCE_ID",
+                "PORT", null, null);
+        supervisor.add(spec).join();
+
+        assertThat(os.launched()).extracting(p -> p.env().get("INSTANCE_ID") + ":" + p.env().get("PORT"))
+                .containsExactly("0:3000", "1:3001", "2:3002");
+        assertThat(os.last().env()).doesNotContainKey("NODE_APP_INSTANCE");
+
+        AppSpec unset = new AppSpec("counter", base.script(), base.interpreter(), List.of(), List.of(), base.cwd(),
+                Map.of(), 2, base.restart(), base.stop(), new LogPolicy(dir.resolve("c-out.log"),
+                dir.resolve("c-err.log"), false, null, 0, 0), null, null, "WORKER", null, null);
+        supervisor.add(unset).join();
+        assertThat(os.last().env()).containsEntry("WORKER", "1");
+    }
+
+    @Test
     void startingEventCarriesThePidSoThatAReadinessCheckCanFollowIt() {
         AppSpec spec = app("api");
         int id = supervisor.add(spec, List.of(marked(spec, 0, 41000)), true).join().get(0);

@@ -19,14 +19,35 @@ import java.util.Map;
  * <p>Paths are compared after {@link Path#toAbsolutePath()} and {@link Path#normalize()}. The
  * date format, size and retention of the first acquire win; later acquires of an open path get
  * its writer as it is. Thread-safe.
+ *
+ * <p>{@code /dev/null} (PM2's way to keep no file) is written to no file at all: its lines reach
+ * the listeners only.
  */
 public final class LogRegistry implements AutoCloseable {
+
+    private static final Path NULL_DEVICE = Path.of("/dev/null");
 
     private final Map<Path, Entry> files = new HashMap<>();
     private final List<LogListener> listeners = new ArrayList<>();
 
+    /** Takes the lines of {@code /dev/null}: nothing to open, rotate or index, but listeners still see them. */
+    private static final LogSink DISCARD = new LogSink() {
+        @Override
+        public void write(LogLine line) {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     /** An open file and how many users hold it. */
     private static final class Entry {
+        /** The file, or null for {@code /dev/null}. */
         final RotatingFileSink sink;
         final LogWriter writer;
         int users;
@@ -57,8 +78,10 @@ public final class LogRegistry implements AutoCloseable {
         Entry entry = files.get(key);
         if (entry == null) {
             LogDateFormat format = momentDateFormat == null ? null : LogDateFormat.parse(momentDateFormat);
-            RotatingFileSink sink = new RotatingFileSink(key, format, maxSize, retain);
-            entry = new Entry(sink, new LogWriter("herd-log-" + key.getFileName(), sink, LogWriter.DEFAULT_CAPACITY));
+            // Rotating /dev/null would rename the device, and its line index would go into /dev.
+            RotatingFileSink sink = key.equals(NULL_DEVICE) ? null : new RotatingFileSink(key, format, maxSize, retain);
+            entry = new Entry(sink, new LogWriter("herd-log-" + key.getFileName(), sink == null ? DISCARD : sink,
+                    LogWriter.DEFAULT_CAPACITY));
             listeners.forEach(entry.writer::addListener);
             files.put(key, entry);
         }
@@ -90,6 +113,9 @@ public final class LogRegistry implements AutoCloseable {
      */
     public synchronized void flush(Path path) throws IOException {
         Path key = key(path);
+        if (key.equals(NULL_DEVICE)) {
+            return;
+        }
         Entry entry = files.get(key);
         if (entry != null) {
             entry.sink.clear();

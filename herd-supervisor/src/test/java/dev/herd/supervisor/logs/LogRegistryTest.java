@@ -181,4 +181,30 @@ class LogRegistryTest {
         assertThat(read(dir.resolve("api-err.log"))).isEqualTo("err\n");
         assertThat(out.offer(line(0, "late"))).isFalse();
     }
+
+    @Test
+    void devNullIsNoFileToRotateIndexOrEmptyButListenersSeeItsLines() throws IOException {
+        Path devNull = Path.of("/dev/null");
+        // Other programs (an older herd) may have left an index there: this test must add to it nothing.
+        Path index = Path.of("/dev/.null.times");
+        String indexBefore = Files.exists(index) ? Files.getLastModifiedTime(index) + " " + Files.size(index) : "none";
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LogRegistry registry = new LogRegistry()) {
+            registry.addListener(l -> seen.add(l.text()));
+            LogWriter writer = registry.acquire(devNull, "YYYY", 10, 2);
+            // Checked before anything is written: a file sink would rename the device when it rotates.
+            assertThat(writer.sink()).isNotInstanceOf(RotatingFileSink.class);
+
+            for (int i = 0; i < 5; i++) {
+                writer.offer(line(0, "line " + i + " longer than the rotation size"));
+            }
+            await().atMost(WAIT).until(() -> seen.size() == 5);
+            registry.flush(devNull);
+            registry.release(devNull);
+        }
+        assertThat(Files.isRegularFile(devNull)).isFalse();
+        assertThat(Path.of("/dev/null.1")).doesNotExist();
+        assertThat(Files.exists(index) ? Files.getLastModifiedTime(index) + " " + Files.size(index) : "none")
+                .isEqualTo(indexBefore);
+    }
 }
