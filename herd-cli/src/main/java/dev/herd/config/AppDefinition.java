@@ -4,6 +4,7 @@ import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,7 @@ import java.util.Map;
  * @param errorFile       stderr file as written, or {@code null} for the default
  * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
  * @param memoryLimit     {@code max_memory_restart}, or {@code null} for none
+ * @param waitReady       fork mode's {@code wait_ready}: its {@code listen_timeout}, or {@code null}
  */
 record AppDefinition(
         Blame blame,
@@ -46,11 +48,13 @@ record AppDefinition(
         long maxSize,
         int retain,
         ClusterSpec cluster,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        Duration waitReady) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
-                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit);
+                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
+                waitReady);
     }
 }

@@ -36,13 +36,14 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval",
+            "shutdown_with_message"), ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
             "source_map_support", "time", "instance_var", "filter_env", "namespace",
-            "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
+            "increment_var", "post_update", "force", "treekill",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
 
     /** PM2's other name of a field, to the name herd reads it under. */
@@ -141,7 +142,8 @@ final class AppParser {
         StopPolicy stop = new StopPolicy(
                 f.has("kill_signal") ? signal(f.value("kill_signal"), f.label("kill_signal"))
                         : StopPolicy.DEFAULT.killSignal(),
-                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()));
+                f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()),
+                f.has("shutdown_with_message") && bool(f.value("shutdown_with_message"), f.label("shutdown_with_message")));
 
         Blame blame = new Blame.InFile(file, path, app);
         Map<String, String> mayHoldPort = new LinkedHashMap<>();
@@ -170,7 +172,8 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null);
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */

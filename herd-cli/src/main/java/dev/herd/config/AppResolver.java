@@ -91,7 +91,7 @@ final class AppResolver {
                 app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
-                app.restart(), app.stop(), logPolicy, app.memoryLimit());
+                app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.waitReady());
     }
 
     /** The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute it. */

@@ -1,6 +1,7 @@
 package dev.herd.supervisor;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,10 @@ import java.util.Objects;
  * @param stop            how to stop
  * @param logs            where output goes
  * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
+ * @param waitReady       fork mode's {@code wait_ready}: how long ({@code listen_timeout}) an
+ *                        instance may take to say it is ready ({@link Readiness#WHEN_SAID})
+ *                        before it is online anyway; {@code null} for online once spawned.
+ *                        Cluster mode has its own rule (its {@code ClusterSpec}).
  */
 public record AppSpec(
         String name,
@@ -40,7 +45,8 @@ public record AppSpec(
         RestartPolicy restart,
         StopPolicy stop,
         LogPolicy logs,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        Duration waitReady) {
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -55,12 +61,23 @@ public record AppSpec(
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(stop, "stop");
         Objects.requireNonNull(logs, "logs");
+        if (waitReady != null && waitReady.isNegative()) {
+            throw new IllegalArgumentException("waitReady must not be negative, was " + waitReady);
+        }
+    }
+
+    /** An app whose fork-mode instances are online once spawned. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
+            MemoryLimit memoryLimit) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
+                null);
     }
 
     /** An app without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null, null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -83,6 +100,6 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit);
+                memoryLimit, waitReady);
     }
 }
