@@ -141,9 +141,29 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         Files.deleteIfExists(socket);
     }
 
-    /** The {@code NODE_OPTIONS} that preloads {@code preload} after the app's own options. */
+    /** Whether the preload is there, written again if someone removed it. */
+    private synchronized boolean preloadPresent() {
+        if (Files.isRegularFile(preload)) {
+            return true;
+        }
+        try {
+            writePreload(preload.getParent());
+            return true;
+        } catch (IOException e) {
+            log.warn("{} is gone and cannot be written again: instances start without process.send: {}", preload,
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * The {@code NODE_OPTIONS} that preloads {@code preload} after the app's own options; its path
+     * quoted only when it must be, as older Node.js releases split the value on spaces alone.
+     */
     static String nodeOptions(String own, Path preload) {
-        String quoted = "\"" + preload.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        String path = preload.toString();
+        String quoted = path.matches("[^\\s\"\\\\]+") ? path
+                : "\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         String require = "--require " + quoted;
         return own == null || own.isBlank() ? require : own + " " + require;
     }
@@ -167,6 +187,10 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
 
         @Override
         public void addTo(Map<String, String> env) {
+            // Node refuses to start when a --require is missing: without the file, no channel.
+            if (!preloadPresent()) {
+                return;
+            }
             env.put(SOCKET_VARIABLE, socket.toString());
             env.put(TOKEN_VARIABLE, token);
             env.put("NODE_OPTIONS", nodeOptions(env.get("NODE_OPTIONS"), preload));

@@ -29,7 +29,7 @@
   delete env.HERD_IPC_TOKEN;
   if (typeof env.NODE_OPTIONS === 'string') {
     // herd appended its --require last: the processes this one starts run without it.
-    const own = env.NODE_OPTIONS.replace(/\s*--require "(?:[^"\\]|\\.)*herd-ipc\.cjs"\s*$/, '');
+    const own = env.NODE_OPTIONS.replace(/\s*--require (?:"(?:[^"\\]|\\.)*|[^\s"\\]*)herd-ipc\.cjs"?\s*$/, '');
     if (own === '') {
       delete env.NODE_OPTIONS;
     } else {

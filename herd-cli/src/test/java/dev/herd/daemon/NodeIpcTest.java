@@ -83,7 +83,7 @@ class NodeIpcTest {
         assertThat(env.get(NodeIpc.SOCKET_VARIABLE)).isEqualTo(ipc.socket().toString());
         assertThat(env.get(NodeIpc.TOKEN_VARIABLE)).matches("[0-9a-f]{32}");
         Path preload = dir.resolve("ipc").resolve(NodeIpc.PRELOAD);
-        assertThat(env.get("NODE_OPTIONS")).isEqualTo("--max-old-space-size=100 --require \"" + preload + "\"");
+        assertThat(env.get("NODE_OPTIONS")).isEqualTo("--max-old-space-size=100 --require " + preload);
         assertThat(preload).isRegularFile();
         assertThat(ipc.open("web", 1, readies::incrementAndGet)).as("each run its own token")
                 .satisfies(other -> {
@@ -94,11 +94,27 @@ class NodeIpcTest {
     }
 
     @Test
+    void aPreloadSomeoneRemovedIsWrittenAgainBeforeARunNeedsIt() throws Exception {
+        Path preload = dir.resolve("ipc").resolve(NodeIpc.PRELOAD);
+        Files.delete(preload);
+        Map<String, String> env = new HashMap<>();
+
+        ipc.open("web", 0, readies::incrementAndGet).addTo(env);
+
+        assertThat(preload).isRegularFile();
+        assertThat(env.get("NODE_OPTIONS")).endsWith(" " + preload);
+    }
+
+    @Test
     void nodeOptionsQuoteThePreloadAfterTheAppsOwn() {
         Path odd = Path.of("/srv/my \"herd\"/ipc/herd-ipc.cjs");
 
         assertThat(NodeIpc.nodeOptions(null, odd)).isEqualTo("--require \"/srv/my \\\"herd\\\"/ipc/herd-ipc.cjs\"");
         assertThat(NodeIpc.nodeOptions(" ", odd)).startsWith("--require ");
+        assertThat(NodeIpc.nodeOptions(null, Path.of("/home/me/.herd/ipc/herd-ipc.cjs")))
+                .isEqualTo("--require /home/me/.herd/ipc/herd-ipc.cjs");
+        assertThat(NodeIpc.nodeOptions(null, Path.of("/srv/my herd/ipc/herd-ipc.cjs")))
+                .isEqualTo("--require \"/srv/my herd/ipc/herd-ipc.cjs\"");
         assertThat(NodeIpc.nodeOptions("--inspect", odd)).startsWith("--inspect --require ");
     }
 

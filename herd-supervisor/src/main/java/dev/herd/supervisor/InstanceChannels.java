@@ -25,7 +25,7 @@ public interface InstanceChannels {
      */
     Channel open(String app, int index, Runnable ready) throws IOException;
 
-    /** No channels: instances run without one (fork and cluster mode as the JDK launches them). */
+    /** No channels: every run starts without one, and a stop always sends the kill signal. */
     static InstanceChannels none() {
         return (app, index, ready) -> Channel.NONE;
     }

@@ -47,7 +47,8 @@ public record InstancePlan(int index, List<String> command, Map<String, String> 
      */
     public static InstancePlan of(AppSpec spec, int index, int instances) {
         LogPolicy logs = spec.logs();
+        Readiness readiness = spec.waitReady() == null ? Readiness.AT_SPAWN : Readiness.WHEN_SAID;
         return new InstancePlan(index, spec.command(), spec.env(), logs.outFileOf(index, instances),
-                logs.errorFileOf(index, instances), 0, spec.waitReady() == null ? Readiness.AT_SPAWN : Readiness.WHEN_SAID);
+                logs.errorFileOf(index, instances), 0, readiness);
     }
 }
