@@ -4,6 +4,7 @@ import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +36,7 @@ import java.util.Map;
  * @param uid             {@code uid} as written, a name or a number, or {@code null}
  * @param gid             {@code gid} as written, or {@code null}
  * @param pidFile         PM2's {@code pid_file} as written, or {@code null} for none
+ * @param waitReady       fork mode's {@code wait_ready}: its {@code listen_timeout}, or {@code null}
  */
 record AppDefinition(
         Blame blame,
@@ -65,13 +67,15 @@ record AppDefinition(
         String nameSuffix,
         String uid,
         String gid,
-        String pidFile) {
+        String pidFile,
+
+        Duration waitReady) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
                 env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
                 execModeWritten, instancesWritten, instanceVar, incrementVar, filterEnv, nameSuffix, uid, gid,
-                pidFile);
+                pidFile, waitReady);
     }
 }

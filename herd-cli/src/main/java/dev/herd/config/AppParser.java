@@ -139,7 +139,8 @@ final class AppParser {
                 f.has("kill_signal") ? signal(f.value("kill_signal"), f.label("kill_signal"))
                         : StopPolicy.DEFAULT.killSignal(),
                 f.duration("kill_timeout", StopPolicy.DEFAULT.killTimeout()),
-                f.has("treekill") && !bool(f.value("treekill"), f.label("treekill")));
+                f.has("treekill") && !bool(f.value("treekill"), f.label("treekill")),
+                f.has("shutdown_with_message") && bool(f.value("shutdown_with_message"), f.label("shutdown_with_message")));
 
         Blame blame = new Blame.InFile(file, path, app);
         Map<String, String> mayHoldPort = new LinkedHashMap<>();
@@ -178,7 +179,8 @@ final class AppParser {
                         && bool(f.value("append_env_to_name"), f.label("append_env_to_name")) ? "-" + envName : null,
                 f.has("uid") ? account(f.value("uid"), f.label("uid")) : null,
                 f.has("gid") ? account(f.value("gid"), f.label("gid")) : null,
-                f.text("pid_file"));
+                f.text("pid_file"),
+                cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null);
     }
 
     /** A field that names an environment variable. */

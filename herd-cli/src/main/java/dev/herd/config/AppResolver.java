@@ -145,7 +145,7 @@ final class AppResolver {
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
                 app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.instanceVar(), app.incrementVar(), runAs,
-                pidFile(app.pidFile(), base, name, clientEnv, blame));
+                pidFile(app.pidFile(), base, name, clientEnv, blame), app.waitReady());
     }
 
     /** The pid file's absolute path; a folder (one that exists, or written with a trailing slash) gets {@code <app>.pid} in it. */

@@ -62,11 +62,8 @@ final class ClusterFields {
             }
         }
         if (!cluster) {
-            if (fields.containsKey("wait_ready") && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"))) {
-                warnings.add(label.apply("wait_ready") + ": herd waits for an app's READY=1 in cluster mode only"
-                        + " (fork-mode instances are online once started), ignored");
-            }
-            for (String f : List.of("balancer", "listen_timeout", "drain_timeout", "reload_parallelism")) {
+            // wait_ready and listen_timeout apply in fork mode too: forkWaitReady.
+            for (String f : List.of("balancer", "drain_timeout", "reload_parallelism")) {
                 if (fields.containsKey(f)) {
                     warnings.add(label.apply(f) + ": only used in cluster mode (exec_mode: cluster), ignored");
                 }
@@ -108,6 +105,28 @@ final class ClusterFields {
     /** The field that made the app a cluster app: {@code exec_mode}, else {@code instances}, else (for {@code -i}) its script. */
     private static Node.Entry modeField(Map<String, Node.Entry> fields) {
         return fields.getOrDefault("exec_mode", fields.getOrDefault("instances", fields.get("script")));
+    }
+
+    /**
+     * Fork mode's {@code wait_ready}: its {@code listen_timeout} (herd's cluster default when
+     * unset), or {@code null} when it does not wait; a {@code listen_timeout} without it is
+     * ignored, with a warning.
+     *
+     * @param fields the app's fields by herd's name (null values left out)
+     */
+    static Duration forkWaitReady(Map<String, Node.Entry> fields, java.util.function.Function<String, String> label,
+                                  AppParser r, List<String> warnings) throws ConfigException {
+        boolean waitReady = fields.containsKey("wait_ready")
+                && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"));
+        if (!fields.containsKey("listen_timeout")) {
+            return waitReady ? ClusterSpec.DEFAULT_LISTEN_TIMEOUT : null;
+        }
+        Duration timeout = positive(fields.get("listen_timeout").value(), label.apply("listen_timeout"), r);
+        if (!waitReady) {
+            warnings.add(label.apply("listen_timeout") + ": used in cluster mode, or with wait_ready: true, ignored");
+            return null;
+        }
+        return timeout;
     }
 
     /**

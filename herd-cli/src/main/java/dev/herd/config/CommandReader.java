@@ -89,6 +89,6 @@ final class CommandReader {
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
                 instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
                 LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
-                command.instances() != null, null, null, null, null, null, null, null);
+                command.instances() != null, null, null, null, null, null, null, null, null);
     }
 }

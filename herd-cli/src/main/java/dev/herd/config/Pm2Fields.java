@@ -126,7 +126,7 @@ final class Pm2Fields {
             implemented("wait_ready"),
             implemented("instances"),
             implemented("kill_timeout"),
-            ignored("shutdown_with_message", "herd stops an instance with kill_signal (SIGTERM unless set)", false),
+            implemented("shutdown_with_message"),
             implemented("listen_timeout"),
             ignored("cron_restart", List.of("cron"), "herd has no cron restarts yet"),
             implemented("merge_logs", "combine_logs"),

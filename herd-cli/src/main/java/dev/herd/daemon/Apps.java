@@ -1,5 +1,6 @@
 package dev.herd.daemon;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.InstanceChannels;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.InstancePlan;
@@ -51,21 +53,35 @@ final class Apps implements AutoCloseable {
     private final List<Consumer<InstanceEvent>> subscribers = new CopyOnWriteArrayList<>();
     private final Supervisor supervisor;
     private final ClusterApps clusters;
+    /** Node.js instances' process.send; null when its socket could not be made. */
+    private final NodeIpc ipc;
 
     /**
      * Starts an empty supervisor of real processes, within {@code limit}.
      *
-     * @param notifyDir where {@code wait_ready} instances' notify sockets are made
+     * @param home where {@code wait_ready} instances' notify sockets and Node.js instances'
+     *             channel are made
      */
-    Apps(InstanceLimit limit, Path notifyDir) {
+    Apps(InstanceLimit limit, HerdHome home) {
         this.limit = limit;
-        ClusterApps clusterApps = new ClusterApps(notifyDir);
+        ClusterApps clusterApps = new ClusterApps(home.notifyDir());
         this.clusters = clusterApps;
-        this.supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
-                Math::random, e -> {
+        this.ipc = startIpc(home.ipcDir());
+        this.supervisor = new Supervisor(new SetsidLauncher(), ipc == null ? InstanceChannels.none() : ipc, logs,
+                Ticker.system(), System::currentTimeMillis, Math::random, e -> {
                     clusterApps.onInstanceEvent(e);
                     subscribers.forEach(s -> s.accept(e));
                 });
+    }
+
+    /** The channel server, or null (logged) when it cannot run: instances then start without process.send. */
+    private static NodeIpc startIpc(Path dir) {
+        try {
+            return NodeIpc.start(dir, System.getProperty("user.name"));
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot open the Node.js channel in {}: instances get no process.send: {}", dir, e.getMessage());
+            return null;
+        }
     }
 
     /** The cluster app of that name, if it is one. */
@@ -386,6 +402,14 @@ final class Apps implements AutoCloseable {
     @Override
     public void close() {
         supervisor.close();
+        // After the apps: a shutdown_with_message stop needs the channel until they are gone.
+        if (ipc != null) {
+            try {
+                ipc.close();
+            } catch (IOException e) {
+                log.warn("closing the Node.js channel: {}", e.getMessage());
+            }
+        }
         clusters.close();
         logs.close();
         reaper.close();

@@ -35,7 +35,7 @@ public final class Daemon {
 
     private Daemon(HerdHome home, InstanceLimit limit) {
         this.home = home;
-        this.apps = new Apps(limit, home.notifyDir());
+        this.apps = new Apps(limit, home);
         this.store = new StateStore(home, apps::snapshot);
         this.pidFiles = new PidFiles(apps.supervisor()::apps);
         apps.subscribe(e -> store.recordSoon());

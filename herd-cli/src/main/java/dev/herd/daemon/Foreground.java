@@ -44,7 +44,7 @@ public final class Foreground {
         loaded.warnings().forEach(w -> System.err.println("herd: warning: " + w));
         loaded.notes().forEach(n -> System.err.println("herd: note: " + n));
         CountDownLatch ended = new CountDownLatch(1);
-        Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"), home.notifyDir());
+        Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"), home);
         try {
             apps.checkLimit(loaded.apps());
         } catch (HerdException e) {

@@ -102,6 +102,14 @@ public record HerdHome(Path dir) {
         return dir.resolve("notify");
     }
 
+    /**
+     * Where Node.js instances' {@code process.send} channel lives: the preload module and a socket
+     * per daemon or {@code herd run} ({@link NodeIpc}).
+     */
+    public Path ipcDir() {
+        return dir.resolve("ipc");
+    }
+
     /** The process list carried over by {@code update}, apart from the user's saved one. */
     public Path updateDumpFile() {
         return dir.resolve("update-dump.json");

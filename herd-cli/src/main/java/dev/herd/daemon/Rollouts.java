@@ -107,6 +107,11 @@ final class Rollouts {
                         + " definition"));
                 return null;
             }
+            AppSpec current = apps.supervisor().apps().stream().filter(a -> a.name().equals(name)).findFirst()
+                    .orElseThrow();
+            if (current.waitReady() != null) {
+                return restartOneByOne(name, ids, out);
+            }
             apps.supervisor().restart(ids).join();
             out.item(progress(name, -1, "restarted", "fork mode, stopped then started (a public port"
                     + " makes a reload rolling: exec_mode: cluster)"));
@@ -116,6 +121,29 @@ final class Rollouts {
         } catch (RuntimeException e) {
             return name + ": " + Supervisor.cause(e).getMessage();
         }
+    }
+
+    /**
+     * A fork-mode app that says when it is ready ({@code wait_ready}): each instance restarted
+     * once the one before it is online again, as PM2's reload waits for {@code 'ready'}, so the
+     * others keep working meanwhile.
+     *
+     * @return why it failed (an instance that ended instead of getting ready), or null
+     */
+    private String restartOneByOne(String name, List<Integer> ids, Commands.Stream out) {
+        for (InstanceInfo before : apps.list().stream().filter(i -> ids.contains(i.id()))
+                .sorted(java.util.Comparator.comparingInt(InstanceInfo::index)).toList()) {
+            apps.supervisor().restart(List.of(before.id())).join();
+            apps.supervisor().settled(before.id()).join();
+            InstanceInfo after = apps.supervisor().info(before.id()).join().orElseThrow();
+            String line = "instance " + before.index() + ": new pid " + after.pid() + ", " + after.lastReason();
+            if (after.state() != dev.herd.supervisor.ProcessState.ONLINE) {
+                out.item(progress(name, before.index(), "failed", line));
+                return name + "[" + before.index() + "]: " + after.state().label() + ": " + after.lastReason();
+            }
+            out.item(progress(name, before.index(), "ready", line));
+        }
+        return null;
     }
 
     void scale(Request.Scale r, Commands.Stream out) throws HerdException {

@@ -226,8 +226,46 @@ class ClusterConfigTest {
 
         assertThat(loaded.clusterOf("api").waitReady()).isTrue();
         assertThat(loaded.clusterOf("api").listenTimeout()).isEqualTo(Duration.ofSeconds(8));
-        assertThat(loaded.warnings()).containsExactly("apps[1].wait_ready: herd waits for an app's READY=1 in cluster"
-                + " mode only (fork-mode instances are online once started), ignored");
+        assertThat(loaded.apps().get(0).waitReady()).as("cluster mode has its own rule").isNull();
+        assertThat(loaded.apps().get(1).waitReady()).isEqualTo(ClusterSpec.DEFAULT_LISTEN_TIMEOUT);
+        assertThat(loaded.warnings()).isEmpty();
+    }
+
+    @Test
+    void aForkAppWaitsForReadyUpToItsListenTimeout() throws ConfigException {
+        LoadedApps loaded = load("""
+                apps:
+                  - name: job
+                    script: server.js
+                    wait_ready: true
+                    listen_timeout: 3000
+                  - name: plain
+                    script: server.js
+                    listen_timeout: 3000
+                """);
+
+        assertThat(loaded.apps().get(0).waitReady()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(loaded.apps().get(1).waitReady()).isNull();
+        assertThat(loaded.warnings()).containsExactly(
+                "apps[1].listen_timeout: used in cluster mode, or with wait_ready: true, ignored");
+    }
+
+    @Test
+    void shutdownWithMessageIsReadIntoTheStopPolicy() throws ConfigException {
+        LoadedApps loaded = load("""
+                apps:
+                  - name: quiet
+                    script: server.js
+                    shutdown_with_message: true
+                    kill_timeout: 3000
+                  - name: plain
+                    script: server.js
+                """);
+
+        assertThat(loaded.apps().get(0).stop().shutdownMessage()).isTrue();
+        assertThat(loaded.apps().get(0).stop().killTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(loaded.apps().get(1).stop().shutdownMessage()).isFalse();
+        assertThat(loaded.warnings()).isEmpty();
     }
 
     @Test

@@ -540,17 +540,24 @@ public final class ClusterApp {
         if (m.probeRun != run) {
             return;
         }
-        CompletableFuture<Boolean> look = cluster.waitReady()
-                ? CompletableFuture.completedFuture(notify.isReady(m.port))
-                : readiness.probe(m.port, cluster.balancer().readinessPath());
-        look.whenCompleteAsync((ready, failure) -> {
+        // How it was found ready, or null while it is not.
+        CompletableFuture<String> look;
+        if (!cluster.waitReady()) {
+            look = readiness.probe(m.port, cluster.balancer().readinessPath())
+                    .thenApply(ready -> Boolean.TRUE.equals(ready) ? readyHow(m.port) : null);
+        } else if (notify.isReady(m.port)) {
+            look = CompletableFuture.completedFuture("it said READY=1 on its NOTIFY_SOCKET");
+        } else {
+            look = supervisor.saidReady(m.id, pid).thenApply(said -> said ? "it said process.send('ready')" : null);
+        }
+        look.whenCompleteAsync((how, failure) -> {
             if (m.probeRun != run) {
                 return;
             }
-            if (failure == null && Boolean.TRUE.equals(ready)) {
+            if (failure == null && how != null) {
                 m.probeRun++;
                 supervisor.markReady(m.id, pid, "ready in " + seconds(ticker.nanos() - m.startedNanos) + " ("
-                        + readyHow(m.port) + ")");
+                        + how + ")");
                 return;
             }
             if (ticker.nanos() - deadlineNanos >= 0) {
@@ -571,7 +578,7 @@ public final class ClusterApp {
 
     private String notReadyHow(int port) {
         if (cluster.waitReady()) {
-            return "no READY=1 on its NOTIFY_SOCKET";
+            return "no process.send('ready'), nor READY=1 on its NOTIFY_SOCKET";
         }
         String path = cluster.balancer().readinessPath();
         return path == null ? "port " + port + " accepted no connection" : "GET " + path + " on port " + port
@@ -579,9 +586,6 @@ public final class ClusterApp {
     }
 
     private String readyHow(int port) {
-        if (cluster.waitReady()) {
-            return "it said READY=1 on its NOTIFY_SOCKET";
-        }
         String path = cluster.balancer().readinessPath();
         return path == null ? "port " + port + " accepts connections" : "GET " + path + " on port " + port + " answers 2xx";
     }

@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param drainTimeout      how long a drained instance's requests in flight may take before it
  *                          is stopped anyway
  * @param reloadParallelism how many instances a reload replaces at once, at least 1
- * @param waitReady         whether an instance is ready only when it says so, through systemd's
- *                          notify protocol ({@code READY=1} on its {@code NOTIFY_SOCKET}), rather
- *                          than when its port answers (PM2's {@code wait_ready})
+ * @param waitReady         whether an instance is ready only when it says so, rather than when
+ *                          its port answers (PM2's {@code wait_ready}): {@code process.send('ready')}
+ *                          over its channel ({@link dev.herd.supervisor.InstanceChannels}), or
+ *                          systemd's notify protocol ({@code READY=1} on its {@code NOTIFY_SOCKET})
  */
 public record ClusterSpec(String host, int port, BalancerSettings balancer, Duration listenTimeout,
                           Duration drainTimeout, int reloadParallelism, boolean waitReady) {

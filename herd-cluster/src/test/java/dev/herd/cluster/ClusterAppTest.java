@@ -26,6 +26,7 @@ import dev.herd.cluster.ClusterApp.Place;
 import dev.herd.cluster.ClusterApp.Progress;
 import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.FakeChannels;
 import dev.herd.supervisor.FakeProcesses;
 import dev.herd.supervisor.FakeProcesses.FakeProcess;
 import dev.herd.supervisor.LogPolicy;
@@ -48,6 +49,7 @@ class ClusterAppTest {
 
     private final ManualScheduler loop = new ManualScheduler();
     private final FakeProcesses os = new FakeProcesses();
+    private final FakeChannels channels = new FakeChannels();
     private final FakePools pools = new FakePools();
     private final Set<Integer> readyPorts = new HashSet<>();
     /** Ports another program listens on. */
@@ -62,7 +64,7 @@ class ClusterAppTest {
     @BeforeEach
     void setUp() {
         logs = new LogRegistry();
-        supervisor = new Supervisor(os, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop,
+        supervisor = new Supervisor(os, channels, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop,
                 e -> apps.forEach(a -> a.onInstanceEvent(e)));
         app = cluster(spec("api", 2), ClusterSpec.onPort(8000));
         apps.add(app);
@@ -426,6 +428,46 @@ class ClusterAppTest {
         });
         assertThat(supervisor.list().stream().filter(i -> i.app().equals("notified")).findFirst().orElseThrow()
                 .lastReason()).contains("it said READY=1 on its NOTIFY_SOCKET");
+    }
+
+    @Test
+    void aWaitReadyInstanceIsReadyWhenItsProcessSaysReadyOverItsChannel() {
+        ClusterSpec base = ClusterSpec.onPort(8000);
+        ClusterApp said = cluster(spec("said", 1), new ClusterSpec(base.host(), base.port(), base.balancer(),
+                Duration.ofSeconds(3), base.drainTimeout(), 1, true));
+        apps.add(said);
+        said.start(true).join();
+        Member m = said.members().join().get(0);
+        readyPorts.add(m.port());
+        loop.advance(ClusterApp.READY_POLL);
+        assertThat(said.members().join().get(0).place()).isEqualTo(Place.STARTING);
+
+        channels.last().sayReady();
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(said.members().join().get(0).place()).isEqualTo(Place.READY);
+        assertThat(pools.current().states.get(m.id())).isEqualTo("admitted");
+        assertThat(supervisor.list().stream().filter(i -> i.app().equals("said")).findFirst().orElseThrow()
+                .lastReason()).contains("(it said process.send('ready'))");
+    }
+
+    @Test
+    void aWaitReadyInstanceThatNeverSaysReadyFailsAtListenTimeout() {
+        ClusterSpec base = ClusterSpec.onPort(8000);
+        ClusterApp mute = cluster(spec("mute", 1), new ClusterSpec(base.host(), base.port(), base.balancer(),
+                Duration.ofSeconds(3), base.drainTimeout(), 1, true));
+        apps.add(mute);
+        mute.start(true).join();
+        FakeProcess p = os.last();
+        readyPorts.add(mute.members().join().get(0).port());
+
+        loop.advance(Duration.ofSeconds(3));
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(p.received()).containsExactly(Signal.SIGTERM);
+        assertThat(supervisor.list().stream().filter(i -> i.app().equals("mute")).findFirst().orElseThrow()
+                .lastReason()).contains("not ready within listen_timeout (3.00 s): no process.send('ready'),"
+                        + " nor READY=1 on its NOTIFY_SOCKET");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.herd.supervisor;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,10 @@ import java.util.Objects;
  * @param runAs           the user and group the instances run as, or {@code null} for the daemon's
  * @param pidFile         PM2's {@code pid_file} (absolute; each instance's file is named from it), or
  *                        {@code null} for none
+ * @param waitReady       fork mode's {@code wait_ready}: how long ({@code listen_timeout}) an
+ *                        instance may take to say it is ready ({@link Readiness#WHEN_SAID})
+ *                        before it is online anyway; {@code null} for online once spawned.
+ *                        Cluster mode has its own rule (its {@code ClusterSpec}).
  */
 public record AppSpec(
         String name,
@@ -52,7 +57,8 @@ public record AppSpec(
         String instanceVar,
         String incrementVar,
         RunAs runAs,
-        Path pidFile) {
+        Path pidFile,
+        Duration waitReady) {
 
     /** The variable PM2 puts the instance's index in, when {@code instance_var} does not rename it. */
     public static final String DEFAULT_INSTANCE_VAR = "NODE_APP_INSTANCE";
@@ -70,17 +76,23 @@ public record AppSpec(
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(stop, "stop");
         Objects.requireNonNull(logs, "logs");
+        if (waitReady != null && waitReady.isNegative()) {
+            throw new IllegalArgumentException("waitReady must not be negative, was " + waitReady);
+        }
     }
 
-    /** An app with PM2's instance variables, run as the daemon's user, without a pid file. */
+    /**
+     * An app with none of the settings PM2's files add: the index in {@code NODE_APP_INSTANCE},
+     * run as the daemon's user, no pid file, and fork-mode instances online once spawned.
+     */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
             MemoryLimit memoryLimit) {
         this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
-    /** An app without a memory limit. */
+    /** As the constructor above, without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
         this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
@@ -111,6 +123,6 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit, instanceVar, incrementVar, runAs, pidFile);
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady);
     }
 }

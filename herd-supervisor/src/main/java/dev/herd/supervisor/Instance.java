@@ -45,6 +45,14 @@ final class Instance {
     CompletableFuture<Void> stopped;
     OutputPump outPump;
     OutputPump errPump;
+    /** The current run's message channel, or null between runs. */
+    InstanceChannels.Channel channel;
+    /** Whether the current run's process said {@code 'ready'} over its channel. */
+    boolean saidReady;
+    /** When a {@link Readiness#WHEN_SAID} run is online without a word. */
+    Scheduler.Timer readyTimer;
+    /** Completes when the current run leaves STARTING. */
+    CompletableFuture<Void> settled;
 
     Instance(int id, AppSpec spec, InstancePlan plan, RestartTracker tracker, LogWriter out, LogWriter err) {
         this.id = id;

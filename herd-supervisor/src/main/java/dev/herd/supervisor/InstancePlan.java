@@ -44,11 +44,13 @@ public record InstancePlan(int index, List<String> command, Map<String, String> 
 
     /**
      * The plan of a fork-mode instance: the app's command and environment, and its log files
-     * named for an app of {@code instances} instances (PM2's {@code -<index>} suffix when several).
+     * named for an app of {@code instances} instances (PM2's {@code -<index>} suffix when several);
+     * online once spawned, or when it says so if the app waits for that ({@link AppSpec#waitReady()}).
      */
     public static InstancePlan of(AppSpec spec, int index, int instances) {
         LogPolicy logs = spec.logs();
+        Readiness readiness = spec.waitReady() == null ? Readiness.AT_SPAWN : Readiness.WHEN_SAID;
         return new InstancePlan(index, spec.command(), spec.env(), logs.outFileOf(index, instances),
-                logs.errorFileOf(index, instances), 0, Readiness.AT_SPAWN);
+                logs.errorFileOf(index, instances), 0, readiness);
     }
 }

@@ -17,7 +17,8 @@ import java.util.Set;
  *                                            └──▶ STOPPED (autorestart off, stop exit code)
  *
  *   STARTING moves as ONLINE does when it is stopped or exits before it is ready. Ready means
- *   spawned in fork mode, and said so by its owner in cluster mode (its port answers).
+ *   spawned in fork mode (or, with wait_ready, said so by its process), and said so by its owner
+ *   in cluster mode (its port answers).
  * </pre>
  */
 public enum ProcessState {

@@ -8,5 +8,12 @@ public enum Readiness {
      * When its owner says so through {@link Supervisor#markReady}: a cluster instance is ready once
      * its port answers (or its health path, or its own notification), and only then joins the pool.
      */
-    WHEN_MARKED
+    WHEN_MARKED,
+    /**
+     * When its process says so itself ({@code process.send('ready')} over its
+     * {@link InstanceChannels channel}), or when its app's {@link AppSpec#waitReady()} has passed
+     * without a word: fork mode's {@code wait_ready}, where nothing routes traffic to it and PM2
+     * puts it online at that timeout too.
+     */
+    WHEN_SAID
 }

@@ -48,8 +48,11 @@ public final class Supervisor implements AutoCloseable {
     private static final Duration AFTER_KILL = Duration.ofSeconds(2);
     /** How long a delete waits for the last output of a stopped instance before closing its logs. */
     private static final Duration DRAIN_OUTPUT = Duration.ofSeconds(2);
+    /** What PM2 sends a {@code shutdown_with_message} app instead of its kill signal. */
+    static final String SHUTDOWN_MESSAGE = "shutdown";
 
     private final ProcessLauncher launcher;
+    private final InstanceChannels channels;
     private final ProcessTable processes;
     private final LogRegistry logs;
     private final Ticker ticker;
@@ -74,8 +77,24 @@ public final class Supervisor implements AutoCloseable {
      */
     public Supervisor(ProcessLauncher launcher, LogRegistry logs, Ticker ticker, LongSupplier wallClock,
                       DoubleSupplier random, Consumer<InstanceEvent> listener) {
-        this(launcher, ProcessTable.system(), logs, ticker, wallClock, random, Scheduler.singleThread("herd-supervisor"),
-                listener);
+        this(launcher, InstanceChannels.none(), logs, ticker, wallClock, random, listener);
+    }
+
+    /**
+     * A supervisor of real processes on its own loop thread, whose instances get message channels.
+     *
+     * @param launcher  spawns processes
+     * @param channels  opens each run's message channel ({@code process.send} for Node.js)
+     * @param logs      the log files, shared by instances that write to the same file
+     * @param ticker    monotonic time for uptime and restart decisions
+     * @param wallClock epoch milliseconds for what the user reads (start times, exit times)
+     * @param random    uniform values in [0, 1) for backoff jitter
+     * @param listener  told of every change of state, on the loop thread; must not block
+     */
+    public Supervisor(ProcessLauncher launcher, InstanceChannels channels, LogRegistry logs, Ticker ticker,
+                      LongSupplier wallClock, DoubleSupplier random, Consumer<InstanceEvent> listener) {
+        this(launcher, channels, ProcessTable.system(), logs, ticker, wallClock, random,
+                Scheduler.singleThread("herd-supervisor"), listener);
     }
 
     /**
@@ -91,7 +110,19 @@ public final class Supervisor implements AutoCloseable {
      */
     public Supervisor(ProcessLauncher launcher, ProcessTable processes, LogRegistry logs, Ticker ticker,
                       LongSupplier wallClock, DoubleSupplier random, Scheduler loop, Consumer<InstanceEvent> listener) {
+        this(launcher, InstanceChannels.none(), processes, logs, ticker, wallClock, random, loop, listener);
+    }
+
+    /**
+     * As {@link #Supervisor(ProcessLauncher, ProcessTable, LogRegistry, Ticker, LongSupplier,
+     * DoubleSupplier, Scheduler, Consumer)}, with {@code channels} opening each run's message
+     * channel.
+     */
+    public Supervisor(ProcessLauncher launcher, InstanceChannels channels, ProcessTable processes, LogRegistry logs,
+                      Ticker ticker, LongSupplier wallClock, DoubleSupplier random, Scheduler loop,
+                      Consumer<InstanceEvent> listener) {
         this.launcher = launcher;
+        this.channels = channels;
         this.processes = processes;
         this.logs = logs;
         this.ticker = ticker;
@@ -204,6 +235,29 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /**
+     * Whether the process {@code pid} of an instance said {@code 'ready'} over its channel since
+     * its run began: a cluster instance's owner asks, as it decides when the instance is ready.
+     */
+    public CompletableFuture<Boolean> saidReady(int id, long pid) {
+        return call(() -> {
+            Instance inst = instances.get(id);
+            return inst != null && inst.pid() == pid && inst.saidReady;
+        });
+    }
+
+    /**
+     * Completes when the instance is no longer STARTING: online, or its run ended. At once when it
+     * is not starting, or there is no such instance.
+     */
+    public CompletableFuture<Void> settled(int id) {
+        return call(() -> {
+            Instance inst = instances.get(id);
+            return inst == null || inst.state != ProcessState.STARTING ? CompletableFuture.<Void>completedFuture(null)
+                    : inst.settled;
+        }).thenCompose(f -> f);
+    }
+
+    /**
      * Says that a running instance does not work (it never got ready in time, say): its tree is
      * stopped by its stop policy and its exit handled as a crash, so its restart policy decides
      * what comes next. Names the process, as {@link #markReady} does.
@@ -220,8 +274,8 @@ public final class Supervisor implements AutoCloseable {
             }
             inst.failure = reason;
             StopPolicy sp = inst.spec.stop();
-            log.warn("{}[{}] (pid {}) {}: sending {}", inst.spec.name(), inst.index, pid, reason, sp.killSignal().name());
-            signalStop(inst, pid, processes.treeOf(pid), sp.killSignal());
+            String sent = askToStop(inst, pid, processes.treeOf(pid));
+            log.warn("{}[{}] (pid {}) {}: sending {}", inst.spec.name(), inst.index, pid, reason, sent);
             int generation = inst.generation;
             loop.schedule(() -> {
                 if (inst.generation == generation && inst.process != null) {
@@ -488,20 +542,31 @@ public final class Supervisor implements AutoCloseable {
         logs.release(inst.plan.errLog());
     }
 
-    /** Launches the instance's process: STARTING with its pid, then ONLINE at once if its plan says so. */
+    /**
+     * Launches the instance's process: STARTING with its pid, then ONLINE at once, or when it says
+     * so (or its wait is over), as its plan says.
+     */
     private void spawn(Instance inst, String why) {
         inst.failure = null;
+        // Bumped before the launch: the channel's callbacks and the exit name the run by it.
+        int generation = ++inst.generation;
+        inst.settled = new CompletableFuture<>();
+        Map<String, String> env = instanceEnv(inst);
+        InstanceChannels.Channel channel = openChannel(inst, generation);
+        channel.addTo(env);
         ProcessLauncher.Launched p;
         try {
-            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), instanceEnv(inst), inst.spec.runAs());
+            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs());
         } catch (IOException | RuntimeException e) {
+            channel.close();
             inst.process = null;
             transition(inst, ProcessState.STARTING, why);
             transition(inst, ProcessState.ERRORED, "cannot start: " + e.getMessage());
             return;
         }
         inst.process = p;
-        int generation = ++inst.generation;
+        inst.channel = channel;
+        inst.saidReady = false;
         inst.startedNanos = ticker.nanos();
         inst.startedEpochMillis = wallClock.getAsLong();
         inst.outPump = OutputPump.start(p.stdout(), inst.spec.name(), inst.index, Stream.OUT, inst.out, wallClock);
@@ -514,6 +579,8 @@ public final class Supervisor implements AutoCloseable {
         transition(inst, ProcessState.STARTING, why);
         if (inst.plan.readiness() == Readiness.AT_SPAWN) {
             transition(inst, ProcessState.ONLINE, why);
+        } else if (inst.plan.readiness() == Readiness.WHEN_SAID) {
+            awaitSaidReady(inst, generation);
         }
     }
 
@@ -546,12 +613,78 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** The run's channel; a run whose channel cannot be opened runs without one. */
+    private InstanceChannels.Channel openChannel(Instance inst, int generation) {
+        try {
+            return channels.open(inst.spec.name(), inst.index, () -> loop.execute(() -> onSaidReady(inst, generation)));
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}[{}]: no message channel, so no process.send, for this run: {}", inst.spec.name(), inst.index,
+                    e.getMessage());
+            return InstanceChannels.Channel.NONE;
+        }
+    }
+
+    /**
+     * A {@link Readiness#WHEN_SAID} instance is online when it says so, or when its app's wait is
+     * over without a word: as PM2 does at {@code listen_timeout}, since in fork mode nothing would
+     * be spared by holding it back, and an app that never says it would otherwise be restarted
+     * for nothing.
+     */
+    private void awaitSaidReady(Instance inst, int generation) {
+        Duration wait = java.util.Objects.requireNonNullElse(inst.spec.waitReady(), Duration.ZERO);
+        inst.readyTimer = loop.schedule(() -> {
+            if (inst.generation == generation && inst.state == ProcessState.STARTING) {
+                log.warn("{}[{}] (pid {}) did not say it is ready within listen_timeout ({} ms): online anyway",
+                        inst.spec.name(), inst.index, inst.pid(), wait.toMillis());
+                transition(inst, ProcessState.ONLINE, "online without saying it is ready: listen_timeout ("
+                        + wait.toMillis() + " ms) passed");
+            }
+        }, wait);
+    }
+
+    /** A process of the run said {@code 'ready'}; runs on the loop. */
+    private void onSaidReady(Instance inst, int generation) {
+        if (inst.generation != generation || inst.process == null) {
+            return;
+        }
+        inst.saidReady = true;
+        if (inst.state == ProcessState.STARTING && inst.plan.readiness() == Readiness.WHEN_SAID) {
+            inst.readyTimer.cancel();
+            transition(inst, ProcessState.ONLINE, "said it is ready (process.send('ready')) in "
+                    + Duration.ofNanos(ticker.nanos() - inst.startedNanos).toMillis() + " ms");
+        }
+    }
+
+    private static void closeChannel(Instance inst) {
+        if (inst.channel != null) {
+            inst.channel.close();
+            inst.channel = null;
+        }
+    }
+
+    /**
+     * Asks the instance's process to stop as its policy says: {@code 'shutdown'} over its channel
+     * (PM2's {@code shutdown_with_message}) when its process is connected, its kill signal to the
+     * tree otherwise.
+     *
+     * @return what was sent, for the log
+     */
+    private String askToStop(Instance inst, long pid, List<ProcessTree.Stat> tree) {
+        StopPolicy sp = inst.spec.stop();
+        if (sp.shutdownMessage() && inst.channel != null && inst.channel.send(SHUTDOWN_MESSAGE)) {
+            return "the message '" + SHUTDOWN_MESSAGE + "'";
+        }
+        signalStop(inst, pid, tree, sp.killSignal());
+        return sp.killSignal().name() + (sp.mainProcessOnly() ? " to the main process only (treekill: false)" : "");
+    }
+
     private void onExit(Instance inst, int code) {
         long uptimeNanos = ticker.nanos() - inst.startedNanos;
         Duration uptime = Duration.ofNanos(uptimeNanos);
         boolean requested = inst.state == ProcessState.STOPPING;
         ExitRecord exit = ExitRecord.of(wallClock.getAsLong(), code, uptime.toMillis(), requested);
         inst.recordExit(exit);
+        closeChannel(inst);
         long pgid = inst.pid();
         if (requested) {
             finishStop(inst, pgid, exit);
@@ -606,15 +739,15 @@ public final class Supervisor implements AutoCloseable {
         StopPolicy sp = inst.spec.stop();
         inst.stopped = new CompletableFuture<>();
         inst.treeAtStop = sp.mainProcessOnly() ? List.of() : processes.treeOf(pid);
-        transition(inst, ProcessState.STOPPING, (why == null ? "" : why + ": ") + "sending " + sp.killSignal().name()
-                + (sp.mainProcessOnly() ? " to the main process only (treekill: false)" : "")
+        // Sent before the move is told: its exit comes through the loop, so it finds the instance STOPPING.
+        String sent = askToStop(inst, pid, inst.treeAtStop);
+        transition(inst, ProcessState.STOPPING, (why == null ? "" : why + ": ") + "sending " + sent
                 + ", SIGKILL after " + sp.killTimeout().toMillis() + " ms");
-        signalStop(inst, pid, inst.treeAtStop, sp.killSignal());
         inst.killDeadlineNanos = ticker.nanos() + sp.killTimeout().toNanos();
         inst.killTimer = loop.schedule(() -> {
             inst.killTimer = null;
             log.warn("{}[{}] (pid {}) still running {} ms after {}: sending SIGKILL", inst.spec.name(), inst.index,
-                    pid, sp.killTimeout().toMillis(), sp.killSignal().name());
+                    pid, sp.killTimeout().toMillis(), sent);
             signalStop(inst, pid, inst.treeAtStop, Signal.SIGKILL);
         }, sp.killTimeout());
         return inst.stopped;
@@ -718,6 +851,9 @@ public final class Supervisor implements AutoCloseable {
         }
         inst.state = next;
         inst.reason = reason;
+        if (from == ProcessState.STARTING && inst.settled != null) {
+            inst.settled.complete(null);
+        }
         InstanceEvent e = new InstanceEvent(wallClock.getAsLong(), inst.id, inst.spec.name(), inst.index, from, next,
                 inst.pid(), reason, inst.plan.port());
         if (next == ProcessState.ERRORED) {
