@@ -44,6 +44,13 @@ import dev.herd.supervisor.logs.LogRegistry;
  */
 class ClusterAppTest {
 
+    /**
+     * A stopped instance is forgotten only once its output pumps, real threads, have read the
+     * fake process's streams to their end; so a step that retires one completes off the manual
+     * clock, shortly after the clock moved.
+     */
+    private static final Duration OUTPUT_DRAINED = Duration.ofSeconds(10);
+
     @TempDir
     Path dir;
 
@@ -189,7 +196,7 @@ class ClusterAppTest {
         readyPorts.add(fresh.port());
         loop.advance(ClusterApp.READY_POLL);
 
-        assertThat(replaced).isCompletedWithValue(new Outcome(null));
+        assertThat(replaced).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
         assertThat(members()).extracting(Member::id).containsExactly(before.get(0).id(), fresh.id());
         assertThat(processOf(before.get(0)).alive()).isTrue();
         assertThat(os.launched().get(1).alive()).isFalse();
@@ -226,7 +233,7 @@ class ClusterAppTest {
         readyPorts.add(second.port());
         loop.advance(ClusterApp.READY_POLL);
 
-        assertThat(reload).isCompletedWithValue(new Outcome(null));
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
         assertThat(members()).extracting(Member::id).containsExactly(fresh.id(), second.id());
         assertThat(members()).extracting(Member::place).containsOnly(Place.READY);
         assertThat(os.launched().subList(0, 2)).allSatisfy(p -> assertThat(p.alive()).isFalse());
@@ -277,7 +284,7 @@ class ClusterAppTest {
         Member fresh = members().get(2);
         loop.advance(ClusterSpec.DEFAULT_LISTEN_TIMEOUT.plusMillis(100));
 
-        assertThat(reload).isCompleted();
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED);
         assertThat(reload.join().failure()).contains("instance 0").contains("not ready within listen_timeout");
         assertThat(processOf(before.get(0)).alive()).isTrue();
         assertThat(os.launched().get(2).alive()).isFalse();
@@ -312,7 +319,7 @@ class ClusterAppTest {
 
         supervisor.stop(List.of(ids.get(0), ids.get(1), fresh)).join();
 
-        assertThat(reload).isCompleted();
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED);
         assertThat(reload.join().failure()).contains("stopped before it was ready");
         assertThat(members()).extracting(Member::id).containsExactlyElementsOf(ids);
         assertThat(pools.current().closed).isTrue();
@@ -354,7 +361,7 @@ class ClusterAppTest {
         assertThat(scale).isNotDone();
         allReady();
 
-        assertThat(scale).isCompletedWithValue(new Outcome(null));
+        assertThat(scale).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
         assertThat(members()).extracting(Member::index).containsExactly(0, 1, 2, 3);
         assertThat(members()).extracting(Member::place).containsOnly(Place.READY);
         assertThat(supervisor.apps().get(0).instances()).isEqualTo(4);
@@ -510,7 +517,7 @@ class ClusterAppTest {
         assertThat(progress).extracting(Progress::text).contains("instance 0: old pid " + os.launched().get(0).pid()
                 + " killed: SIGTERM did not end it within kill_timeout (5.00 s)");
         allReady();
-        assertThat(reload).isCompletedWithValue(new Outcome(null));
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
     }
 
     @Test
