@@ -3,7 +3,6 @@ package dev.herd.config;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
-import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
@@ -36,14 +35,15 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval", "time", "log_type", "disable_logs"),
+            ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
-            "source_map_support", "time", "instance_var", "filter_env", "namespace",
+            "source_map_support", "instance_var", "filter_env", "namespace",
             "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
-            "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
+            "pmx", "automation", "autostart", "kill_retry_time");
 
     /** PM2's other name of a field, to the name herd reads it under. */
     static final Map<String, String> ALIASES = Map.of(
@@ -125,9 +125,6 @@ final class AppParser {
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
         ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, this, warnings);
-        if (f.has("log_file")) {
-            warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
-        }
 
         RestartPolicy defaults = RestartPolicy.DEFAULT;
         RestartPolicy restart = new RestartPolicy(
@@ -166,11 +163,12 @@ final class AppParser {
                 f.text("out_file"),
                 f.text("error_file"),
                 f.has("merge_logs") && bool(f.value("merge_logs"), f.label("merge_logs")),
-                dateFormat(f),
+                LogFields.dateFormat(fields, f::label, this),
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                LogFields.read(fields, f::label, this));
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */
@@ -196,19 +194,6 @@ final class AppParser {
     /** An unknown key, pointed at where the key is written. */
     ConfigException failKey(Node.Entry entry, String label, String reason) {
         return ConfigException.at(file, entry.keyAt(), label, reason);
-    }
-
-    /** Checked here so that a bad pattern is a config error naming its place, not a failed start. */
-    private String dateFormat(Fields f) throws ConfigException {
-        String pattern = f.text("log_date_format");
-        if (pattern != null) {
-            try {
-                LogDateFormat.parse(pattern);
-            } catch (IllegalArgumentException e) {
-                throw fail(f.value("log_date_format"), f.label("log_date_format"), e.getMessage());
-            }
-        }
-        return pattern;
     }
 
     /** Whether {@code exec_mode} asks for cluster mode. */

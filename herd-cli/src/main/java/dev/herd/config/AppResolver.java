@@ -2,6 +2,7 @@ package dev.herd.config;
 
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.logs.LogRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,10 +87,17 @@ final class AppResolver {
         Map<String, String> env = new LinkedHashMap<>(clientEnv);
         env.putAll(app.env());
         Path logs = herdHome.resolve("logs");
-        LogPolicy logPolicy = new LogPolicy(
-                app.outFile() == null ? logs.resolve(name + "-out.log") : base.resolve(app.outFile()).normalize(),
-                app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
-                app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
+        LogFields.Options options = app.logOptions();
+        Path logFile = options.defaultLogFile() ? logs.resolve(name + ".log")
+                : options.logFile() == null ? null : base.resolve(options.logFile()).normalize();
+        LogPolicy logPolicy = options.disabled()
+                ? new LogPolicy(LogRegistry.DISCARD, LogRegistry.DISCARD, app.mergeLogs(), app.dateFormat(), app.maxSize(),
+                        app.retain(), null, options.json())
+                : new LogPolicy(
+                        app.outFile() == null ? logs.resolve(name + "-out.log") : base.resolve(app.outFile()).normalize(),
+                        app.errorFile() == null ? logs.resolve(name + "-error.log")
+                                : base.resolve(app.errorFile()).normalize(),
+                        app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain(), logFile, options.json());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
                 app.restart(), app.stop(), logPolicy, app.memoryLimit());
     }
