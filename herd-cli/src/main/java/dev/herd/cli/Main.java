@@ -162,7 +162,7 @@ public final class Main {
         @Option(names = {"-l", "--log"}, arity = "0..1", paramLabel = "FILE", description = {"Also a combined log of"
                 + " stdout and stderr (alone: <name>.log in the logs folder)."})
         String log;
-        @Option(names = "--time", description = "Prefix each log line with its time (YYYY-MM-DDTHH:mm:ss: ).")
+        @Option(names = "--time", description = "Prefix each log line with its time: 2026-03-05T09:04:05: <line>.")
         boolean time;
         @Option(names = "--log-date-format", paramLabel = "FORMAT", description = {"Prefix each log line with its time"
                 + " in this moment.js format (YYYY-MM-DD HH:mm:ss Z)."})
