@@ -79,11 +79,17 @@ final class DaemonClient {
 
     /** Sends a streaming request, then hands each pushed item to {@code sink} until the daemon ends the stream. */
     Response stream(Request request, Consumer<StreamItem> sink) throws HerdException {
+        return stream(request, answer -> { }, sink);
+    }
+
+    /** As {@link #stream(Request, Consumer)}, handing the daemon's answer to {@code answered} before the first item. */
+    Response stream(Request request, Consumer<Response> answered, Consumer<StreamItem> sink) throws HerdException {
         try (SocketChannel ch = open(true)) {
             OutputStream out = Channels.newOutputStream(ch);
             InputStream in = Channels.newInputStream(ch);
             Protocol.write(out, new Envelope(Protocol.VERSION, Protocol.herdVersion(), request));
             Response response = readResponse(in);
+            answered.accept(response);
             byte[] frame;
             while ((frame = Protocol.read(in)) != null) {
                 sink.accept(Protocol.json().readValue(frame, StreamItem.class));

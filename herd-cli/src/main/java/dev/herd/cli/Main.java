@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import dev.herd.config.StartCommand;
 import dev.herd.daemon.Daemon;
 import dev.herd.daemon.Foreground;
 import dev.herd.daemon.HerdException;
@@ -154,12 +155,33 @@ public final class Main {
         @Option(names = "--max-memory-restart", paramLabel = "SIZE", description = {"Restart an instance whose process"
                 + " tree holds more memory (300M, 1G); cluster mode replaces it first, with no failed request."})
         String maxMemory;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "The stdout log file.")
+        String output;
+        @Option(names = {"-e", "--error"}, paramLabel = "FILE", description = "The stderr log file.")
+        String error;
+        @Option(names = {"-l", "--log"}, arity = "0..1", paramLabel = "FILE", description = {"Also a combined log of"
+                + " stdout and stderr (alone: <name>.log in the logs folder)."})
+        String log;
+        @Option(names = "--time", description = "Prefix each log line with its time: 2026-03-05T09:04:05: <line>.")
+        boolean time;
+        @Option(names = "--log-date-format", paramLabel = "FORMAT", description = {"Prefix each log line with its time"
+                + " in this moment.js format (YYYY-MM-DD HH:mm:ss Z)."})
+        String logDateFormat;
+        @Option(names = "--log-type", paramLabel = "json|raw", description = "json: each log line as a JSON object.")
+        String logType;
+        @Option(names = "--disable-logs", description = "Keep no log files.")
+        boolean disableLogs;
+        @Option(names = "--merge-logs", description = "All instances write to the same log files.")
+        boolean mergeLogs;
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
+            boolean defaultLog = log != null && log.isEmpty();
+            StartCommand.Logs logs = new StartCommand.Logs(output, error, defaultLog ? null : log, defaultLog, time,
+                    logDateFormat, logType, disableLogs, mergeLogs);
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory), true);
+                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs), true);
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
@@ -332,7 +354,10 @@ public final class Main {
         }
     }
 
-    @Command(name = "logs", description = "Show the last lines of the logs, then follow them (Ctrl-C ends).")
+    @Command(name = "logs", description = {"Show the last lines of the logs, then follow them (Ctrl-C ends). The lines"
+            + " of several files (instances, stdout and stderr) come in the order they were written.",
+            "Log files rotate before they grow past max_size (default 10M), keeping retain (default 5) rotated files;"
+                    + " max_size: 0 never rotates."})
     static final class Logs implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "<id|name|all>")
         String target = "all";
@@ -360,6 +385,12 @@ public final class Main {
             boolean both = out == err;
             PrintWriter pw = new PrintWriter(System.out, true);
             client().stream(new Request.Logs(target, count, both || out, both || err, !noStream, from),
+                    answer -> {
+                        if (!json && count != 0) {
+                            Tables.printTailing(pw, target, count, since, texts(answer.body().path("files")),
+                                    texts(answer.body().path("combined")));
+                        }
+                    },
                     item -> {
                         if (json) {
                             Tables.printStreamItemJson(pw, item);

@@ -124,6 +124,9 @@ final class Tables {
             }
             field(out, "out log", v.outLog());
             field(out, "error log", v.errLog());
+            if (v.logging() != null) {
+                printLogging(out, v.logging());
+            }
             if (v.droppedLogLines() > 0) {
                 field(out, "dropped log lines", Long.toString(v.droppedLogLines()));
             }
@@ -137,6 +140,45 @@ final class Tables {
                 }
             }
             out.println();
+        }
+        out.flush();
+    }
+
+    /** The combined log, how lines are written, and the rotation, which is on unless {@code max_size: 0}. */
+    private static void printLogging(PrintWriter out, InstanceView.Logging l) {
+        if (l.logFile() != null) {
+            field(out, "combined log", l.logFile());
+        }
+        String stamp = l.dateFormat() == null ? null : "time " + l.dateFormat();
+        field(out, "log lines", l.json() ? "JSON objects (log_type: json" + (stamp != null ? ", " + stamp : "") + ")"
+                : stamp != null ? "after their " + stamp : "as written");
+        field(out, "log rotation", l.maxSize() == 0 ? "never (max_size: 0)"
+                : "at " + bytes(l.maxSize()) + ", " + l.retain() + " rotated files kept (max_size, retain)");
+    }
+
+    /**
+     * What {@code logs} tails, before the lines, in {@code pm2 logs}' words: which files, how
+     * many lines of each, and that they come in the order written rather than file after file.
+     *
+     * @param lines    lines per file, or -1 for all of them since {@code since}
+     * @param since    {@code --since} as typed, or null
+     * @param combined combined logs ({@code log_file}) left out, as they repeat the files' lines
+     */
+    static void printTailing(PrintWriter out, String target, int lines, String since, List<String> files,
+                             List<String> combined) {
+        String which = "[" + target + "] process" + ("all".equals(target) ? "es" : "");
+        if (files.isEmpty()) {
+            out.println("[TAILING] No log files for " + which + " (they go to /dev/null)");
+            return;
+        }
+        String what = (lines >= 0 ? "last " + lines + " lines" : "lines") + (since != null ? " since " + since : "");
+        out.println("[TAILING] Tailing " + what + " for " + which + " (change the value with --lines option),"
+                + " in the order written, of:");
+        for (String f : files) {
+            out.println("  " + f);
+        }
+        for (String c : combined) {
+            out.println("  (not " + c + ", the combined log: it has the same lines)");
         }
         out.flush();
     }
@@ -158,7 +200,7 @@ final class Tables {
      * @param time     ISO-8601, or null when the file kept no time for a past line
      * @param app      the app
      * @param instance the instance's index in the app
-     * @param id       the instance's id, or null for a live line
+     * @param id       the instance's id, or null when not known
      * @param stream   {@code out}, {@code err}, or {@code herd} for a change of state
      * @param text     the line, or the change in words
      */

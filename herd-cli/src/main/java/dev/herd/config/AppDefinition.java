@@ -37,6 +37,7 @@ import java.util.Map;
  * @param gid             {@code gid} as written, or {@code null}
  * @param pidFile         PM2's {@code pid_file} as written, or {@code null} for none
  * @param waitReady       fork mode's {@code wait_ready}: its {@code listen_timeout}, or {@code null}
+ * @param logOptions      the combined log, {@code log_type} and {@code disable_logs}
  */
 record AppDefinition(
         Blame blame,
@@ -68,14 +69,14 @@ record AppDefinition(
         String uid,
         String gid,
         String pidFile,
-
-        Duration waitReady) {
+        Duration waitReady,
+        LogFields.Options logOptions) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
                 env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
                 execModeWritten, instancesWritten, instanceVar, incrementVar, filterEnv, nameSuffix, uid, gid,
-                pidFile, waitReady);
+                pidFile, waitReady, logOptions);
     }
 }

@@ -3,7 +3,6 @@ package dev.herd.config;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
-import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
@@ -122,9 +121,6 @@ final class AppParser {
             warnings.add(f.label("increment_var") + ": in cluster mode each instance gets a PORT of its own, ignored");
             incrementVar = null;
         }
-        if (f.has("log_file") && !(f.value("log_file") instanceof Node.Text t && AppResolver.isDiscard(t.value()))) {
-            warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
-        }
 
         RestartPolicy defaults = RestartPolicy.DEFAULT;
         RestartPolicy restart = new RestartPolicy(
@@ -165,7 +161,7 @@ final class AppParser {
                 f.text("out_file"),
                 f.text("error_file"),
                 f.has("merge_logs") && bool(f.value("merge_logs"), f.label("merge_logs")),
-                dateFormat(f),
+                LogFields.dateFormat(fields, f::label, this),
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
@@ -180,7 +176,8 @@ final class AppParser {
                 f.has("uid") ? account(f.value("uid"), f.label("uid")) : null,
                 f.has("gid") ? account(f.value("gid"), f.label("gid")) : null,
                 f.text("pid_file"),
-                cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null);
+                cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null,
+                LogFields.read(fields, f::label, this));
     }
 
     /** A field that names an environment variable. */
@@ -275,19 +272,6 @@ final class AppParser {
     /** An unknown key, pointed at where the key is written. */
     ConfigException failKey(Node.Entry entry, String label, String reason) {
         return ConfigException.at(file, entry.keyAt(), label, reason);
-    }
-
-    /** Checked here so that a bad pattern is a config error naming its place, not a failed start. */
-    private String dateFormat(Fields f) throws ConfigException {
-        String pattern = f.text("log_date_format");
-        if (pattern != null) {
-            try {
-                LogDateFormat.parse(pattern);
-            } catch (IllegalArgumentException e) {
-                throw fail(f.value("log_date_format"), f.label("log_date_format"), e.getMessage());
-            }
-        }
-        return pattern;
     }
 
     /** Whether {@code exec_mode} asks for cluster mode. */

@@ -3,6 +3,7 @@ package dev.herd.config;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RunAs;
+import dev.herd.supervisor.logs.LogRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class AppResolver {
 
     /** Whether a log file as written means none: PM2's {@code NULL}, or {@code /dev/null}. */
     static boolean isDiscard(String written) {
-        return NULL_FILE.equals(written) || LogPolicy.DISCARD.toString().equals(written);
+        return NULL_FILE.equals(written) || LogRegistry.DISCARD.toString().equals(written);
     }
 
     /**
@@ -137,12 +138,18 @@ final class AppResolver {
         checkIncrementVar(app, env, blame);
         RunAs runAs = runAs(app, env, blame);
         Path logs = herdHome.resolve("logs");
-        LogPolicy logPolicy = new LogPolicy(
-                app.outFile() == null ? logs.resolve(name + "-out.log") : logFile(app.outFile(), base, "out_file",
-                        clientEnv, blame),
-                app.errorFile() == null ? logs.resolve(name + "-error.log") : logFile(app.errorFile(), base,
-                        "error_file", clientEnv, blame),
-                app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
+        LogFields.Options options = app.logOptions();
+        Path logFile = options.defaultLogFile() ? logs.resolve(name + ".log")
+                : options.logFile() == null ? null : logFile(options.logFile(), base, "log_file", clientEnv, blame);
+        LogPolicy logPolicy = options.disabled()
+                ? new LogPolicy(LogRegistry.DISCARD, LogRegistry.DISCARD, app.mergeLogs(), app.dateFormat(), app.maxSize(),
+                        app.retain(), null, options.json())
+                : new LogPolicy(
+                        app.outFile() == null ? logs.resolve(name + "-out.log") : logFile(app.outFile(), base, "out_file",
+                                clientEnv, blame),
+                        app.errorFile() == null ? logs.resolve(name + "-error.log") : logFile(app.errorFile(), base,
+                                "error_file", clientEnv, blame),
+                        app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain(), logFile, options.json());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
                 app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.instanceVar(), app.incrementVar(), runAs,
                 pidFile(app.pidFile(), base, name, clientEnv, blame), app.waitReady());
@@ -177,7 +184,7 @@ final class AppResolver {
     /** A log file as written: none for PM2's {@code NULL} and {@code /dev/null}, else a path. */
     private static Path logFile(String written, Path base, String field, Map<String, String> clientEnv, Blame blame)
             throws ConfigException {
-        return isDiscard(written) ? LogPolicy.DISCARD : path(written, base, field, clientEnv, blame);
+        return isDiscard(written) ? LogRegistry.DISCARD : path(written, base, field, clientEnv, blame);
     }
 
     /** {@code increment_var} counts up from the number the variable holds, so it must hold one. */

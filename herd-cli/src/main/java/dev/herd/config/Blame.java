@@ -59,7 +59,9 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "interpreter", "start --interpreter",
                 "interpreter_args", "start --interpreter-args",
                 "port", "start --port",
-                "max_memory_restart", "start --max-memory-restart");
+                "max_memory_restart", "start --max-memory-restart",
+                "log_date_format", "start --log-date-format",
+                "log_type", "start --log-type");
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, label(field), reason);

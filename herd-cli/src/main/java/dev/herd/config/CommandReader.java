@@ -5,6 +5,8 @@ import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
+import dev.herd.supervisor.logs.LogDateFormat;
+import dev.herd.supervisor.logs.LogFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,9 +88,32 @@ final class CommandReader {
             }
             memory = new MemoryLimit(bytes, MemoryLimit.DEFAULT_INTERVAL);
         }
+        StartCommand.Logs logs = command.logs();
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
-                instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
-                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
-                command.instances() != null, null, null, null, null, null, null, null, null);
+                instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, logs.output(), logs.error(), logs.merge(),
+                dateFormat(logs), LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
+                command.instances() != null, null, null, null, null, null, null, null, null, logOptions(logs));
+    }
+
+    /** {@code --log-date-format}, else PM2's for {@code --time}, else none. */
+    private static String dateFormat(StartCommand.Logs logs) throws ConfigException {
+        if (logs.dateFormat() != null) {
+            try {
+                LogDateFormat.parse(logs.dateFormat());
+            } catch (IllegalArgumentException e) {
+                throw BLAME.error("log_date_format", e.getMessage());
+            }
+            return logs.dateFormat();
+        }
+        return logs.time() ? LogFormat.PM2_TIME : null;
+    }
+
+    private static LogFields.Options logOptions(StartCommand.Logs logs) throws ConfigException {
+        String problem = logs.type() == null ? null : LogFields.typeProblem(logs.type());
+        if (problem != null) {
+            throw BLAME.error("log_type", problem);
+        }
+        String logFile = logs.log() == null || LogFields.isNone(logs.log()) ? null : logs.log();
+        return new LogFields.Options(logFile, logs.defaultLog(), LogFields.JSON.equals(logs.type()), logs.disable());
     }
 }

@@ -110,12 +110,10 @@ final class Pm2Fields {
             implemented("out_file", "out", "output", "out_log"),
             implemented("error_file", "error", "err", "err_file", "err_log"),
             implemented("log_file", "log"),
-            ignored("disable_logs", "herd always writes an app's logs: set out_file and error_file to /dev/null"
-                    + " to keep none", false),
-            ignored("log_type", "herd writes plain lines (herd logs --json prints them as JSON)"),
+            implemented("disable_logs"),
+            implemented("log_type"),
             implemented("log_date_format"),
-            ignored("time", "herd does not timestamp lines for time yet: log_date_format: 'YYYY-MM-DDTHH:mm:ss'"
-                    + " is what time: true means to PM2", false),
+            implemented("time"),
             implemented("env"),
             implemented("max_memory_restart"),
             implemented("pid_file", "pid"),

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param env             the client's environment, which the app inherits; never null
  * @param port            {@code --port}: the public port of a cluster app, or {@code null} for fork mode
  * @param maxMemory       {@code --max-memory-restart}, as typed ({@code 300M}), or {@code null} for no limit
+ * @param logs            the log options; {@code null} for none
  */
 public record StartCommand(
         String target,
@@ -32,7 +33,8 @@ public record StartCommand(
         List<String> interpreterArgs,
         Map<String, String> env,
         Integer port,
-        String maxMemory) {
+        String maxMemory,
+        Logs logs) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -40,17 +42,38 @@ public record StartCommand(
         args = List.copyOf(args);
         interpreterArgs = List.copyOf(interpreterArgs);
         env = Map.copyOf(env);
+        logs = logs == null ? Logs.NONE : logs;
+    }
+
+    /**
+     * PM2's log options of {@code start}, as typed.
+     *
+     * @param output     {@code -o}: the stdout file, or {@code null} for the default
+     * @param error      {@code -e}: the stderr file, or {@code null} for the default
+     * @param log        {@code -l <file>}: the combined log, or {@code null}
+     * @param defaultLog {@code -l} alone: the combined log is {@code <name>.log} in herd's logs folder
+     * @param time       {@code --time}: PM2's timestamp before each line
+     * @param dateFormat {@code --log-date-format}, or {@code null}
+     * @param type       {@code --log-type} ({@code json} or {@code raw}), or {@code null}
+     * @param disable    {@code --disable-logs}
+     * @param merge      {@code --merge-logs}
+     */
+    public record Logs(String output, String error, String log, boolean defaultLog, boolean time, String dateFormat,
+                       String type, boolean disable, boolean merge) {
+
+        /** No log option given. */
+        public static final Logs NONE = new Logs(null, null, null, false, false, null, null, false, false);
     }
 
     /** A fork-mode start: no {@code --port}. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null, null);
     }
 
     /** A start without a memory limit. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env, Integer port) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null, null);
     }
 }

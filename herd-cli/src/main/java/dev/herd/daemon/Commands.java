@@ -26,8 +26,10 @@ import dev.herd.config.LoadedApps;
 import dev.herd.config.StartCommand;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceInfo;
+import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.Supervisor;
+import dev.herd.supervisor.logs.LogRegistry;
 
 /**
  * The daemon's command table: one handler per {@link Request} type, each returning a typed body
@@ -155,7 +157,7 @@ final class Commands {
             outcome = apps.startExisting(targets);
         } else {
             LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
-                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory()));
+                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs()));
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
             apps.add(loaded.apps(), loaded.clusters());
@@ -192,7 +194,11 @@ final class Commands {
         for (InstanceInfo i : select(r.target())) {
             files.add(Path.of(i.outLog()));
             files.add(Path.of(i.errLog()));
+            if (i.logFile() != null) {
+                files.add(Path.of(i.logFile()));
+            }
         }
+        files.remove(LogRegistry.DISCARD);
         for (Path f : files) {
             apps.logs().flush(f);
         }
@@ -246,6 +252,11 @@ final class Commands {
                 t.requestsPerSecond(), t.errorsPerSecond(), t.p50Millis(), t.p99Millis());
     }
 
+    private static InstanceView.Logging logging(InstanceInfo i) {
+        LogPolicy p = i.spec().logs();
+        return new InstanceView.Logging(i.logFile(), p.dateFormat(), p.json(), p.maxSize(), p.retain());
+    }
+
     private List<InstanceView> views(List<InstanceInfo> infos) {
         Map<Integer, InstanceView.Cluster> places = new HashMap<>();
         apps.clusters().forEach((name, c) -> {
@@ -260,7 +271,7 @@ final class Commands {
                     i.state().label(), i.restarts(), i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(),
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
                     i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
-                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes());
+                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(), logging(i));
         }).toList();
     }
 

@@ -28,11 +28,35 @@ import dev.herd.supervisor.ExitRecord;
  * @param lastExits        the last exits, newest first
  * @param cluster          where a cluster instance listens and stands with the pool; null in fork mode
  * @param memoryLimitBytes its app's {@code max_memory_restart}, 0 when none
+ * @param logging          how its lines are written and its files rotate; null when not known
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
-                           String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
+                           String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes,
+                           Logging logging) {
+
+    /** An instance whose logging is not known. */
+    public InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
+                        int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
+                        List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
+                        String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
+        this(id, name, index, mode, pid, status, restarts, unstableRestarts, uptimeMillis, startedAt, cpuPercent,
+                memoryBytes, command, cwd, outLog, errLog, droppedLogLines, lastReason, lastExits, cluster,
+                memoryLimitBytes, null);
+    }
+
+    /**
+     * How an instance's lines are written and its files rotate.
+     *
+     * @param logFile    the combined log ({@code log_file}), or null for none
+     * @param dateFormat the timestamp before each line ({@code log_date_format}, {@code time}), or null
+     * @param json       each line is a JSON object ({@code log_type: json})
+     * @param maxSize    a file rotates before it grows past this many bytes; 0 never
+     * @param retain     rotated files kept
+     */
+    public record Logging(String logFile, String dateFormat, boolean json, long maxSize, int retain) {
+    }
 
     /**
      * A cluster instance's place.

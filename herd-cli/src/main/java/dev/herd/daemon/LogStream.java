@@ -17,18 +17,25 @@ import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstanceInfo;
-import dev.herd.supervisor.logs.LogDateFormat;
-import dev.herd.supervisor.logs.LogListener;
+import dev.herd.supervisor.logs.LogFormat;
 import dev.herd.supervisor.logs.LogHistory;
+import dev.herd.supervisor.logs.LogListener;
+import dev.herd.supervisor.logs.LogRegistry;
 import dev.herd.supervisor.logs.LogWriter;
+import dev.herd.supervisor.logs.Stream;
 
 /**
  * {@code herd logs}: the last lines of the target's log files (or those since a moment, each with
- * the time its file's {@code LineTimes} give), then, with {@code follow}, new
- * lines and changes of state as they come, until the client goes away. A slow client never slows
+ * the time its file's {@code LineTimes} give), all of them in the order they were written, then,
+ * with {@code follow}, new lines and changes of state as they come, until the client goes away.
+ * The answer names the files read ({@code files}), and the combined logs left out because they
+ * repeat those lines ({@code combined}); an instance that keeps only a combined log (its out and
+ * error files are {@code /dev/null}) is read from it. Lines show as herd's readers show them: the
+ * message of a JSON line, a timestamped line with its timestamp. A slow client never slows
  * the apps or their log files: live items wait in a bounded queue, and those that do not fit are
  * dropped.
  */
@@ -58,63 +65,97 @@ final class LogStream {
             Protocol.write(out, ControlServer.error(e.getMessage()));
             return;
         }
-        Map<Path, InstanceInfo> files = new LinkedHashMap<>();
-        for (InstanceInfo i : selected) {
-            if (r.out()) {
-                files.putIfAbsent(Path.of(i.outLog()), i);
-            }
-            if (r.err()) {
-                files.putIfAbsent(Path.of(i.errLog()), i);
-            }
-        }
         if (r.lines() < LogHistory.ALL) {
             Protocol.write(out, ControlServer.error("logs --lines: expected 0 or more, got " + r.lines()));
             return;
         }
-        Protocol.write(out, ControlServer.ok(json.createObjectNode()
-                .set("files", json.valueToTree(files.keySet().stream().map(Path::toString).toList()))));
-        long since = r.since() == null ? LogHistory.EVER : r.since();
-        List<StreamItem> past = new ArrayList<>();
-        for (Map.Entry<Path, InstanceInfo> f : files.entrySet()) {
-            InstanceInfo i = f.getValue();
-            String stream = f.getKey().toString().equals(i.outLog()) ? "out" : "err";
-            for (LogHistory.Line line : LogHistory.read(f.getKey(), r.lines(), since)) {
-                past.add(new StreamItem("line", i.app(), i.index(), i.id(), stream, line.epochMillis(), line.text()));
+        Map<Path, Source> sources = new LinkedHashMap<>();
+        Set<String> combined = new LinkedHashSet<>();
+        for (InstanceInfo i : selected) {
+            LogFormat format = i.spec().logs().format();
+            boolean kept = !isDiscarded(i.outLog()) || !isDiscarded(i.errLog());
+            if (i.logFile() != null && !kept && r.out() && r.err()) {
+                sources.putIfAbsent(Path.of(i.logFile()), new Source(i, "log", format));
+                continue;
+            }
+            if (r.out()) {
+                sources.putIfAbsent(Path.of(i.outLog()), new Source(i, "out", format));
+            }
+            if (r.err()) {
+                sources.putIfAbsent(Path.of(i.errLog()), new Source(i, "err", format));
+            }
+            if (i.logFile() != null) {
+                combined.add(i.logFile());
             }
         }
-        // In the order they were written, across files (a stable sort: lines of one second keep
-        // their file's order, and lines of files without times come first, as they were).
+        List<String> files = sources.keySet().stream().filter(p -> !isDiscarded(p.toString())).map(Path::toString)
+                .toList();
+        ObjectNode answer = json.createObjectNode();
+        answer.set("files", json.valueToTree(files));
+        answer.set("combined", json.valueToTree(combined));
+        Protocol.write(out, ControlServer.ok(answer));
+        long since = r.since() == null ? LogHistory.EVER : r.since();
+        List<StreamItem> past = new ArrayList<>();
+        for (Map.Entry<Path, Source> f : sources.entrySet()) {
+            Source s = f.getValue();
+            if (isDiscarded(f.getKey().toString())) {
+                continue;
+            }
+            for (LogHistory.Line line : LogHistory.read(f.getKey(), r.lines(), since)) {
+                past.add(new StreamItem("line", s.info().app(), s.info().index(), s.info().id(), s.stream(),
+                        line.epochMillis(), s.format().shown(line.text())));
+            }
+        }
+        // In the order they were written, across files (a stable sort: lines of one 10 ms grain of
+        // the times keep their file's order, and lines of files without times come first, as they were).
         past.sort(Comparator.comparingLong(StreamItem::time));
         for (StreamItem item : past) {
             Protocol.write(out, item);
         }
         if (r.follow()) {
-            follow(r, selected, files, ch, out);
+            follow(r, selected, sources, ch, out);
         }
     }
 
-    private void follow(Request.Logs r, List<InstanceInfo> selected, Map<Path, InstanceInfo> files, SocketChannel ch,
+    /**
+     * A file that {@code logs} reads and follows for an instance.
+     *
+     * @param stream {@code out}, {@code err}, or {@code log} for a combined log, read when it is
+     *               the only file the instance keeps (its live lines still say their stream)
+     */
+    private record Source(InstanceInfo info, String stream, LogFormat format) {
+    }
+
+    private static boolean isDiscarded(String file) {
+        return Path.of(file).equals(LogRegistry.DISCARD);
+    }
+
+    private void follow(Request.Logs r, List<InstanceInfo> selected, Map<Path, Source> sources, SocketChannel ch,
                         OutputStream out) throws IOException {
         Set<Integer> ids = new LinkedHashSet<>(selected.stream().map(InstanceInfo::id).toList());
+        boolean all = "all".equals(r.target());
         BlockingQueue<StreamItem> queue = new ArrayBlockingQueue<>(QUEUE);
         Map<LogWriter, LogListener> listening = new LinkedHashMap<>();
         Map<Path, LogWriter> open = apps.logs().open();
-        for (Map.Entry<Path, InstanceInfo> f : files.entrySet()) {
+        for (Map.Entry<Path, Source> f : sources.entrySet()) {
             LogWriter writer = open.get(f.getKey().toAbsolutePath().normalize());
-            if (writer != null) {
+            if (writer != null && !listening.containsKey(writer)) {
                 // Called on the log writer's thread: offer, never wait, so a slow client cannot stall the logs.
-                // Live lines carry the file's timestamp too, so past and live lines read alike.
-                String pattern = f.getValue().spec().logs().dateFormat();
-                LogDateFormat format = pattern == null ? null : LogDateFormat.parse(pattern);
-                LogListener l = line -> queue.offer(new StreamItem("line", line.app(), line.instance(), -1,
-                        line.stream().label(), line.epochMillis(),
-                        format == null ? line.text() : format.format(line.epochMillis()) + " " + line.text()));
+                // Live lines read as past lines do. A writer may carry other instances' lines (a
+                // merged file, /dev/null): only the selected ones go.
+                LogFormat format = f.getValue().format();
+                LogListener l = line -> {
+                    if ((all || ids.contains(line.id())) && (line.stream() == Stream.OUT ? r.out() : r.err())) {
+                        queue.offer(new StreamItem("line", line.app(), line.instance(), line.id(),
+                                line.stream().label(), line.epochMillis(), format.shown(line)));
+                    }
+                };
                 writer.addListener(l);
                 listening.put(writer, l);
             }
         }
         Consumer<InstanceEvent> events = e -> {
-            if (ids.contains(e.id()) || "all".equals(r.target())) {
+            if (all || ids.contains(e.id())) {
                 queue.offer(new StreamItem("event", e.app(), e.index(), e.id(), null, e.epochMillis(), e.toString()));
             }
         };

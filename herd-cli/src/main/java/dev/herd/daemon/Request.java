@@ -6,6 +6,8 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
+import dev.herd.config.StartCommand;
+
 /**
  * Every command the daemon accepts: the allow-list. A {@code cmd} not named here is refused
  * when the frame is parsed, before anything runs.
@@ -49,9 +51,11 @@ public sealed interface Request {
      * @param envName         {@code --env}, or null
      * @param port            {@code --port}: the public port of a cluster app, or null
      * @param maxMemory       {@code --max-memory-restart} as typed, or null
+     * @param logs            {@code -o}, {@code -e}, {@code -l}, {@code --time} and the other log options
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
-                 String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory)
+                 String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
+                 StartCommand.Logs logs)
             implements Request {
     }
 

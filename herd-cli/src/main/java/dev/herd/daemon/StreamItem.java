@@ -9,7 +9,8 @@ package dev.herd.daemon;
  * @param app      the app's name
  * @param instance the instance's index in the app
  * @param id       the instance's id
- * @param stream   {@code out} or {@code err} for a line; a step's name ({@code starting},
+ * @param stream   {@code out} or {@code err} for a line ({@code log} for a past line of a combined
+ *                 log, which does not say its stream); a step's name ({@code starting},
  *                 {@code ready}, {@code drained}, {@code stopped}, {@code failed}) for progress;
  *                 {@code ok} or {@code failed} when done; null for an event
  * @param time     epoch milliseconds

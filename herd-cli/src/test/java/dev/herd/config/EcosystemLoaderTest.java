@@ -272,7 +272,6 @@ class EcosystemLoaderTest {
                 apps:
                   - script: a.js
                     watch: true
-                    log_file: combined.log
                     exec_mode: cluster
                     instances: 2
                 deploy:
@@ -285,8 +284,7 @@ class EcosystemLoaderTest {
                 "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
                 "apps[0].watch: herd does not restart on file changes yet, ignored",
                 "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
-                        + " side and share no port",
-                "apps[0].log_file: herd writes out_file and error_file only, ignored");
+                        + " side and share no port");
     }
 
     @Test

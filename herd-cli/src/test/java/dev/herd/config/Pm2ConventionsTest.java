@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.logs.LogRegistry;
 import dev.herd.supervisor.RunAs;
 
 /**
@@ -274,9 +275,9 @@ class Pm2ConventionsTest {
                 """);
 
         LogPolicy logs = only(loaded).logs();
-        assertThat(logs.outFile()).isEqualTo(LogPolicy.DISCARD);
-        assertThat(logs.errorFile()).isEqualTo(LogPolicy.DISCARD);
-        assertThat(logs.outFileOf(2, 3)).isEqualTo(LogPolicy.DISCARD);
+        assertThat(logs.outFile()).isEqualTo(LogRegistry.DISCARD);
+        assertThat(logs.errorFile()).isEqualTo(LogRegistry.DISCARD);
+        assertThat(logs.outFileOf(2, 3)).isEqualTo(LogRegistry.DISCARD);
         assertThat(loaded.warnings()).isEmpty();
     }
 

@@ -2,6 +2,7 @@ package dev.herd.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +41,26 @@ class DumpTest {
         assertThat(merged.stopped()).containsExactly("b", "d");
         assertThat(merged.clusters()).containsOnly(Map.entry("a", ClusterSpec.onPort(8000)),
                 Map.entry("c", ClusterSpec.onPort(9001)));
+    }
+
+    @Test
+    void aSavedListKeepsTheCombinedLogAndJsonLinesAndAnOlderOneReadsWithout(@TempDir Path dir) throws Exception {
+        AppSpec base = app("a", "a.sh");
+        LogPolicy p = base.logs();
+        AppSpec logged = new AppSpec("a", base.script(), null, List.of(), List.of(), base.cwd(), Map.of(), 1,
+                RestartPolicy.DEFAULT, StopPolicy.DEFAULT, new LogPolicy(p.outFile(), p.errorFile(), false, "HH:mm",
+                        0, 0, Path.of("/srv/a.log"), true));
+        StateStore store = new StateStore(new HerdHome(dir), () -> null);
+        Path file = dir.resolve("dump.json");
+        store.writeDump(file, new StateStore.Dump(1, List.of(logged), List.of(), Map.of()));
+
+        assertThat(store.readDump(file).orElseThrow().apps()).containsExactly(logged);
+        String older = Files.readString(file).replaceAll(",\\s*\"logFile\"\\s*:\\s*\"[^\"]*\"", "")
+                .replaceAll(",\\s*\"json\"\\s*:\\s*true", "");
+        assertThat(older).doesNotContain("logFile").doesNotContain("\"json\"");
+        Files.writeString(file, older);
+        assertThat(store.readDump(file).orElseThrow().apps().get(0).logs())
+                .isEqualTo(new LogPolicy(p.outFile(), p.errorFile(), false, "HH:mm", 0, 0));
     }
 
     @Test

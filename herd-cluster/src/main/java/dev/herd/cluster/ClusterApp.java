@@ -820,7 +820,8 @@ public final class ClusterApp {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot make the notify socket of port " + port, e);
         }
-        return new InstancePlan(index, plan.command(), env, plan.outLog(), plan.errLog(), port, plan.readiness());
+        return new InstancePlan(index, plan.command(), env, plan.outLog(), plan.errLog(), port, plan.readiness(),
+                plan.logFile());
     }
 
     /**
@@ -834,7 +835,8 @@ public final class ClusterApp {
         version.env().forEach((k, v) -> env.put(k, v.replace("{port}", p)));
         env.put("PORT", p);
         InstancePlan fork = InstancePlan.of(version, index, version.instances());
-        return new InstancePlan(index, command, env, fork.outLog(), fork.errLog(), port, Readiness.WHEN_MARKED);
+        return new InstancePlan(index, command, env, fork.outLog(), fork.errLog(), port, Readiness.WHEN_MARKED,
+                fork.logFile());
     }
 
     static String pidText(MemberState m) {

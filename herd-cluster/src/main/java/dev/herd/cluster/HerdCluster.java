@@ -133,7 +133,7 @@ public final class HerdCluster {
         env.put(WORKER_VARIABLE, Long.toString(ProcessHandle.current().pid()));
         AppSpec spec = new AppSpec(name, java, null, List.of(), args, Path.of(System.getProperty("user.dir")), env,
                 instances, restart, stop,
-                new LogPolicy(Path.of("/dev/null"), Path.of("/dev/null"), true, null, 0, 0));
+                new LogPolicy(LogRegistry.DISCARD, LogRegistry.DISCARD, true, null, 0, 0));
 
         // Workers write where the primary writes, as Node's workers share their primary's stdio. The
         // lines are copied to this JVM's own streams: reopening /dev/stdout would get a second file

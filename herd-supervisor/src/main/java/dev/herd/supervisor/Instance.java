@@ -24,6 +24,8 @@ final class Instance {
     final RestartTracker tracker;
     final LogWriter out;
     final LogWriter err;
+    /** The combined log's writer ({@code log_file}), or null. */
+    final LogWriter all;
 
     ProcessState state = ProcessState.STOPPED;
     String reason = "created";
@@ -54,7 +56,8 @@ final class Instance {
     /** Completes when the current run leaves STARTING. */
     CompletableFuture<Void> settled;
 
-    Instance(int id, AppSpec spec, InstancePlan plan, RestartTracker tracker, LogWriter out, LogWriter err) {
+    Instance(int id, AppSpec spec, InstancePlan plan, RestartTracker tracker, LogWriter out, LogWriter err,
+             LogWriter all) {
         this.id = id;
         this.index = plan.index();
         this.spec = spec;
@@ -62,6 +65,7 @@ final class Instance {
         this.tracker = tracker;
         this.out = out;
         this.err = err;
+        this.all = all;
     }
 
     long pid() {

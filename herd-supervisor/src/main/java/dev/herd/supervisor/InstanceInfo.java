@@ -21,9 +21,10 @@ import java.util.List;
  * @param droppedLogLines  lines dropped because the log files could not keep up
  * @param spec             the app it belongs to, as it was when this instance was created
  * @param plan             how it runs: its command, environment, log files and port
+ * @param logFile          the combined log file ({@code log_file}), or null for none
  */
 public record InstanceInfo(int id, String app, int index, ProcessState state, long pid, int restarts,
                            int unstableRestarts, long startedAtMillis, long uptimeMillis, List<ExitRecord> lastExits,
                            String lastReason, String outLog, String errLog, long droppedLogLines, AppSpec spec,
-                           InstancePlan plan) {
+                           InstancePlan plan, String logFile) {
 }

@@ -21,9 +21,10 @@ import java.util.Objects;
  * @param errLog    the stderr file
  * @param port      the port it is to listen on, or 0 when herd gives it none (fork mode)
  * @param readiness when it moves from STARTING to ONLINE
+ * @param logFile   the combined log (PM2's {@code log_file}), or {@code null} for none
  */
 public record InstancePlan(int index, List<String> command, Map<String, String> env, Path outLog, Path errLog,
-                           int port, Readiness readiness) {
+                           int port, Readiness readiness, Path logFile) {
 
     public InstancePlan {
         if (index < 0) {
@@ -51,6 +52,6 @@ public record InstancePlan(int index, List<String> command, Map<String, String> 
         LogPolicy logs = spec.logs();
         Readiness readiness = spec.waitReady() == null ? Readiness.AT_SPAWN : Readiness.WHEN_SAID;
         return new InstancePlan(index, spec.command(), spec.env(), logs.outFileOf(index, instances),
-                logs.errorFileOf(index, instances), 0, readiness);
+                logs.errorFileOf(index, instances), 0, readiness, logs.logFileOf(index, instances));
     }
 }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.supervisor.logs.LogFormat;
 import dev.herd.supervisor.logs.LogRegistry;
 import dev.herd.supervisor.logs.LogWriter;
 import dev.herd.supervisor.logs.OutputPump;
@@ -304,7 +306,8 @@ public final class Supervisor implements AutoCloseable {
                 throw new IllegalArgumentException(inst.spec.name() + "[" + inst.index + "] runs: it keeps its plan");
             }
             if (plan.index() != inst.index || !plan.outLog().equals(inst.plan.outLog())
-                    || !plan.errLog().equals(inst.plan.errLog())) {
+                    || !plan.errLog().equals(inst.plan.errLog())
+                    || !Objects.equals(plan.logFile(), inst.plan.logFile())) {
                 throw new IllegalArgumentException(inst.spec.name() + "[" + inst.index
                         + "]: a new plan keeps the index and log files");
             }
@@ -505,15 +508,26 @@ public final class Supervisor implements AutoCloseable {
 
     private Instance create(AppSpec spec, InstancePlan plan) throws IOException {
         LogPolicy lp = spec.logs();
-        LogWriter out = logs.acquire(plan.outLog(), lp.dateFormat(), lp.maxSize(), lp.retain());
+        LogFormat format = lp.format();
+        LogWriter out = logs.acquire(plan.outLog(), format, lp.maxSize(), lp.retain());
         LogWriter err;
+        LogWriter all = null;
         try {
-            err = logs.acquire(plan.errLog(), lp.dateFormat(), lp.maxSize(), lp.retain());
+            err = logs.acquire(plan.errLog(), format, lp.maxSize(), lp.retain());
         } catch (IOException | RuntimeException e) {
             logs.release(plan.outLog());
             throw e;
         }
-        Instance inst = new Instance(nextId++, spec, plan, new RestartTracker(spec.restart(), random), out, err);
+        if (plan.logFile() != null) {
+            try {
+                all = logs.acquireCombined(plan.logFile(), format, lp.maxSize(), lp.retain());
+            } catch (IOException | RuntimeException e) {
+                logs.release(plan.outLog());
+                logs.release(plan.errLog());
+                throw e;
+            }
+        }
+        Instance inst = new Instance(nextId++, spec, plan, new RestartTracker(spec.restart(), random), out, err, all);
         instances.put(inst.id, inst);
         return inst;
     }
@@ -540,6 +554,9 @@ public final class Supervisor implements AutoCloseable {
     private void releaseLogs(Instance inst) {
         logs.release(inst.plan.outLog());
         logs.release(inst.plan.errLog());
+        if (inst.plan.logFile() != null) {
+            logs.release(inst.plan.logFile());
+        }
     }
 
     /**
@@ -569,8 +586,10 @@ public final class Supervisor implements AutoCloseable {
         inst.saidReady = false;
         inst.startedNanos = ticker.nanos();
         inst.startedEpochMillis = wallClock.getAsLong();
-        inst.outPump = OutputPump.start(p.stdout(), inst.spec.name(), inst.index, Stream.OUT, inst.out, wallClock);
-        inst.errPump = OutputPump.start(p.stderr(), inst.spec.name(), inst.index, Stream.ERR, inst.err, wallClock);
+        inst.outPump = OutputPump.start(p.stdout(), inst.spec.name(), inst.index, inst.id, Stream.OUT,
+                writers(inst.out, inst.all), wallClock);
+        inst.errPump = OutputPump.start(p.stderr(), inst.spec.name(), inst.index, inst.id, Stream.ERR,
+                writers(inst.err, inst.all), wallClock);
         p.exit().whenCompleteAsync((code, failure) -> {
             if (inst.generation == generation) {
                 onExit(inst, failure == null ? code : -1);
@@ -875,7 +894,13 @@ public final class Supervisor implements AutoCloseable {
                 running ? inst.startedEpochMillis : 0,
                 running ? Duration.ofNanos(ticker.nanos() - inst.startedNanos).toMillis() : 0,
                 List.copyOf(inst.exits), inst.reason, inst.plan.outLog().toString(), inst.plan.errLog().toString(),
-                inst.out.droppedLines() + inst.err.droppedLines(), inst.spec, inst.plan);
+                inst.out.droppedLines() + inst.err.droppedLines(), inst.spec, inst.plan,
+                inst.plan.logFile() == null ? null : inst.plan.logFile().toString());
+    }
+
+    /** A stream's own writer, then the combined log's if there is one. */
+    private static List<LogWriter> writers(LogWriter own, LogWriter all) {
+        return all == null ? List.of(own) : List.of(own, all);
     }
 
     private List<Instance> resolve(Collection<Integer> ids) {

@@ -181,7 +181,7 @@ class SupervisorChannelsTest {
         AppSpec spec = app("api", StopPolicy.DEFAULT, null);
         InstancePlan base = InstancePlan.of(spec, 0, 1);
         InstancePlan marked = new InstancePlan(0, base.command(), base.env(), base.outLog(), base.errLog(), 41000,
-                Readiness.WHEN_MARKED);
+                Readiness.WHEN_MARKED, null);
         int id = supervisor.add(spec, List.of(marked), true).join().get(0);
         long pid = os.last().pid();
         assertThat(supervisor.saidReady(id, pid).join()).isFalse();

@@ -61,7 +61,8 @@ class SupervisorTest {
     private static InstancePlan marked(AppSpec spec, int index, int port) {
         InstancePlan base = InstancePlan.of(spec, index, 2);
         return new InstancePlan(index, List.of("/bin/bash", "server.sh", "--port", Integer.toString(port)),
-                Map.of("PORT", Integer.toString(port)), base.outLog(), base.errLog(), port, Readiness.WHEN_MARKED);
+                Map.of("PORT", Integer.toString(port)), base.outLog(), base.errLog(), port, Readiness.WHEN_MARKED,
+                base.logFile());
     }
 
     private InstanceInfo info(int id) {
@@ -389,7 +390,7 @@ class SupervisorTest {
         assertThat(info(id).plan().port()).isEqualTo(41001);
         assertThat(events.get(events.size() - 1).port()).isEqualTo(41001);
         InstancePlan otherLogs = new InstancePlan(0, List.of("x"), Map.of(), dir.resolve("other.log"),
-                dir.resolve("other.err"), 41002, Readiness.WHEN_MARKED);
+                dir.resolve("other.err"), 41002, Readiness.WHEN_MARKED, null);
         os.last().exit(1);
         assertThatThrownBy(() -> supervisor.replan(id, otherLogs).join())
                 .hasMessageContaining("keeps the index and log files");

@@ -13,19 +13,23 @@ import java.nio.file.StandardOpenOption;
  * When each part of a log file was written, kept beside it so that {@code herd logs --since 10m}
  * and {@code --json} can give past lines their time without writing anything into the app's
  * own output: a hidden file {@code .<log name>.times} of 16-byte entries (the offset where a
- * line begins, and when it was written in epoch milliseconds), one per second in which lines
- * were written. A line's time is its entry's, or that of the last entry before it: at most a
- * second early. It rotates, empties and goes with its log file.
+ * line begins, and when it was written in epoch milliseconds), one per {@value #GRAIN_MILLIS} ms
+ * in which lines were written: at most 1.6 KB a second, however chatty the app. A line's time is
+ * its entry's, or that of the last entry before it: at most {@value #GRAIN_MILLIS} ms early,
+ * fine enough for {@code herd logs} to interleave the lines of instances that write in turn.
+ * It rotates, empties and goes with its log file.
  *
  * <p>Not thread-safe: its {@link RotatingFileSink} calls it under its own lock.
  */
 final class LineTimes {
 
     static final int ENTRY = 16;
+    /** Lines written within one such span of the clock share an entry. */
+    static final int GRAIN_MILLIS = 10;
 
     private final Path log;
     private FileChannel channel;
-    private long lastSecond = Long.MIN_VALUE;
+    private long lastGrain = Long.MIN_VALUE;
     private final ByteBuffer entry = ByteBuffer.allocate(ENTRY);
 
     /** Opens the times of {@code log}, whose current size is {@code logSize}. */
@@ -39,13 +43,13 @@ final class LineTimes {
         return log.resolveSibling("." + log.getFileName() + ".times");
     }
 
-    /** A line begins at {@code offset}, written at {@code epochMillis}: noted if it starts a new second. */
+    /** A line begins at {@code offset}, written at {@code epochMillis}: noted if it starts a new grain. */
     void lineAt(long offset, long epochMillis) throws IOException {
-        long second = Math.floorDiv(epochMillis, 1000);
-        if (second == lastSecond) {
+        long grain = Math.floorDiv(epochMillis, GRAIN_MILLIS);
+        if (grain == lastGrain) {
             return;
         }
-        lastSecond = second;
+        lastGrain = grain;
         entry.clear();
         entry.putLong(offset).putLong(epochMillis).flip();
         while (entry.hasRemaining()) {
@@ -56,7 +60,7 @@ final class LineTimes {
     /** The log file was emptied. */
     void truncate() throws IOException {
         channel.truncate(0);
-        lastSecond = Long.MIN_VALUE;
+        lastGrain = Long.MIN_VALUE;
     }
 
     /** The log file moves to {@code rotatedLog}: its times go along, and the new log file starts empty. */
@@ -89,7 +93,7 @@ final class LineTimes {
         }
         channel.truncate(size);
         channel.position(size);
-        lastSecond = Long.MIN_VALUE;
+        lastGrain = Long.MIN_VALUE;
     }
 
     /** Deletes the times of {@code log}'s rotated files, when the rotated files themselves go. */

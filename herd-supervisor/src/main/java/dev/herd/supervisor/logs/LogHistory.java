@@ -32,7 +32,7 @@ public final class LogHistory {
      * One past line.
      *
      * @param text        the line, without its terminator
-     * @param epochMillis when it was written (at most a second early), or 0 when the file has no times
+     * @param epochMillis when it was written (at most 10 ms early), or 0 when the file has no times
      */
     public record Line(String text, long epochMillis) {
     }

@@ -17,42 +17,27 @@ import java.util.Map;
  * by the first {@link #acquire} of a path and closed by the last {@link #release}.
  *
  * <p>Paths are compared after {@link Path#toAbsolutePath()} and {@link Path#normalize()}. The
- * date format, size and retention of the first acquire win; later acquires of an open path get
- * its writer as it is. Thread-safe.
- *
- * <p>{@code /dev/null} (PM2's way to keep no file) is written to no file at all: its lines reach
- * the listeners only.
+ * format, size and retention of the first acquire win; later acquires of an open path get its
+ * writer as it is. Lines for {@link #DISCARD} are dropped without a file being opened (nor
+ * times written beside it). Thread-safe.
  */
 public final class LogRegistry implements AutoCloseable {
 
-    private static final Path NULL_DEVICE = Path.of("/dev/null");
+    /** The path whose lines are discarded: PM2's {@code /dev/null} (and {@code disable_logs}). */
+    public static final Path DISCARD = Path.of("/dev/null");
 
     private final Map<Path, Entry> files = new HashMap<>();
     private final List<LogListener> listeners = new ArrayList<>();
 
-    /** Takes the lines of {@code /dev/null}: nothing to open, rotate or index, but listeners still see them. */
-    private static final LogSink DISCARD = new LogSink() {
-        @Override
-        public void write(LogLine line) {
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
     /** An open file and how many users hold it. */
     private static final class Entry {
-        /** The file, or null for {@code /dev/null}. */
-        final RotatingFileSink sink;
+        final LogSink sink;
         final LogWriter writer;
         int users;
+        // Whether the registry's listeners are on it: only once an instance's own stream writes here.
+        boolean listened;
 
-        Entry(RotatingFileSink sink, LogWriter writer) {
+        Entry(LogSink sink, LogWriter writer) {
             this.sink = sink;
             this.writer = writer;
         }
@@ -63,30 +48,45 @@ public final class LogRegistry implements AutoCloseable {
     }
 
     /**
-     * The writer for {@code path}, opening the file and starting its writer if no one holds it.
-     * Each call must be matched by one {@link #release}.
+     * The writer for {@code path}, the file of one stream (stdout or stderr) of an instance,
+     * opening the file and starting its writer if no one holds it. Each call must be matched by
+     * one {@link #release}.
      *
-     * @param momentDateFormat a PM2 (moment.js) date pattern, or {@code null} for no timestamps
-     * @param maxSize          rotate at this many bytes; 0 never rotates
-     * @param retain           rotated files to keep
-     * @throws IllegalArgumentException if the date format is not supported
-     * @throws IOException              if the file cannot be opened
+     * @param format  how lines are written
+     * @param maxSize rotate at this many bytes; 0 never rotates
+     * @param retain  rotated files to keep
+     * @throws IOException if the file cannot be opened
      */
-    public synchronized LogWriter acquire(Path path, String momentDateFormat, long maxSize, int retain)
+    public synchronized LogWriter acquire(Path path, LogFormat format, long maxSize, int retain) throws IOException {
+        Entry entry = open(path, format, maxSize, retain);
+        if (!entry.listened) {
+            entry.listened = true;
+            listeners.forEach(entry.writer::addListener);
+        }
+        return entry.writer;
+    }
+
+    /**
+     * As {@link #acquire}, for a combined log (PM2's {@code log_file}), which receives the lines
+     * of both streams that their own files receive too: the listeners added by
+     * {@link #addListener} are not on it (unless it is also some stream's own file), so that they
+     * see each line once.
+     */
+    public synchronized LogWriter acquireCombined(Path path, LogFormat format, long maxSize, int retain)
             throws IOException {
+        return open(path, format, maxSize, retain).writer;
+    }
+
+    private Entry open(Path path, LogFormat format, long maxSize, int retain) throws IOException {
         Path key = key(path);
         Entry entry = files.get(key);
         if (entry == null) {
-            LogDateFormat format = momentDateFormat == null ? null : LogDateFormat.parse(momentDateFormat);
-            // Rotating /dev/null would rename the device, and its line index would go into /dev.
-            RotatingFileSink sink = key.equals(NULL_DEVICE) ? null : new RotatingFileSink(key, format, maxSize, retain);
-            entry = new Entry(sink, new LogWriter("herd-log-" + key.getFileName(), sink == null ? DISCARD : sink,
-                    LogWriter.DEFAULT_CAPACITY));
-            listeners.forEach(entry.writer::addListener);
+            LogSink sink = key.equals(DISCARD) ? new Discard() : new RotatingFileSink(key, format, maxSize, retain);
+            entry = new Entry(sink, new LogWriter("herd-log-" + key.getFileName(), sink, LogWriter.DEFAULT_CAPACITY));
             files.put(key, entry);
         }
         entry.users++;
-        return entry.writer;
+        return entry;
     }
 
     /**
@@ -109,16 +109,16 @@ public final class LogRegistry implements AutoCloseable {
 
     /**
      * Empties {@code path} and deletes its rotated files ({@code herd flush}), whether it is open
-     * or not. A missing file stays missing.
+     * or not. A missing file stays missing; {@link #DISCARD} is left alone.
      */
     public synchronized void flush(Path path) throws IOException {
         Path key = key(path);
-        if (key.equals(NULL_DEVICE)) {
+        if (key.equals(DISCARD)) {
             return;
         }
         Entry entry = files.get(key);
-        if (entry != null) {
-            entry.sink.clear();
+        if (entry != null && entry.sink instanceof RotatingFileSink file) {
+            file.clear();
             return;
         }
         try (FileChannel ch = FileChannel.open(key, StandardOpenOption.WRITE)) {
@@ -136,7 +136,7 @@ public final class LogRegistry implements AutoCloseable {
      */
     public synchronized void addListener(LogListener listener) {
         listeners.add(listener);
-        files.values().forEach(e -> e.writer.addListener(listener));
+        files.values().stream().filter(e -> e.listened).forEach(e -> e.writer.addListener(listener));
     }
 
     /** A snapshot of the open files and their writers, by absolute normalized path. */
@@ -157,5 +157,20 @@ public final class LogRegistry implements AutoCloseable {
 
     private static Path key(Path path) {
         return path.toAbsolutePath().normalize();
+    }
+
+    /** Where the lines for {@link #DISCARD} go: nowhere. */
+    private static final class Discard implements LogSink {
+        @Override
+        public void write(LogLine line) {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -238,9 +238,9 @@ public final class LogWriter implements AutoCloseable {
                     }
                     inFlight = batch.size();
                     if (batch.isEmpty() && unreportedLines > 0) {
-                        report = new LogLine(lastDropped.app(), lastDropped.instance(), lastDropped.stream(),
-                                clock.getAsLong(), "[herd] dropped " + unreportedLines + " lines ("
-                                        + unreportedBytes + " bytes): the log sink could not keep up");
+                        report = new LogLine(lastDropped.app(), lastDropped.instance(), lastDropped.id(),
+                                lastDropped.stream(), clock.getAsLong(), "[herd] dropped " + unreportedLines
+                                        + " lines (" + unreportedBytes + " bytes): the log sink could not keep up");
                         unreportedLines = 0;
                         unreportedBytes = 0;
                         lastDropped = null;

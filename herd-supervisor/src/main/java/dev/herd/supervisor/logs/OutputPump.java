@@ -2,6 +2,7 @@ package dev.herd.supervisor.logs;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
@@ -9,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one pipe of a child on its own daemon thread, splits it into lines and offers each to a
- * {@link LogWriter}, never waiting for it: the child can only be slowed by this thread reading,
- * never by the log file.
+ * Reads one pipe of a child on its own daemon thread, splits it into lines and offers each to its
+ * {@link LogWriter}s (the stream's own file, and a combined log if there is one), never waiting
+ * for them: the child can only be slowed by this thread reading, never by the log files.
  *
  * <p>Lines end at {@code \n} or {@code \r\n}; a line longer than 16 KiB is cut into pieces of at
  * most 16 KiB (a cut never splits a multibyte character); bytes are decoded as UTF-8 with
@@ -31,20 +32,24 @@ public final class OutputPump {
     }
 
     /**
-     * Starts pumping {@code in} into {@code writer}.
+     * Starts pumping {@code in} into {@code writers}.
      *
      * @param in          the child's stdout or stderr; the pump owns and closes it
+     * @param instance    the instance's index in its app
+     * @param id          the instance's id
+     * @param writers     where each line goes, in this order; a writer listed twice (a combined
+     *                    log that is also the stream's own file) gets it once
      * @param epochMillis the clock that timestamps each line as it is read
      */
-    public static OutputPump start(InputStream in, String app, int instance, Stream stream,
-                                   LogWriter writer, LongSupplier epochMillis) {
+    public static OutputPump start(InputStream in, String app, int instance, int id, Stream stream,
+                                   List<LogWriter> writers, LongSupplier epochMillis) {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(app, "app");
         Objects.requireNonNull(stream, "stream");
-        Objects.requireNonNull(writer, "writer");
+        List<LogWriter> distinct = writers.stream().distinct().toList();
         Objects.requireNonNull(epochMillis, "epochMillis");
         OutputPump pump = new OutputPump();
-        Thread t = new Thread(() -> pump.run(in, app, instance, stream, writer, epochMillis),
+        Thread t = new Thread(() -> pump.run(in, app, instance, id, stream, distinct, epochMillis),
                 "herd-pump-" + app + "-" + instance + "-" + stream.label());
         t.setDaemon(true);
         t.start();
@@ -65,10 +70,13 @@ public final class OutputPump {
         return lines;
     }
 
-    private void run(InputStream in, String app, int instance, Stream stream, LogWriter writer,
+    private void run(InputStream in, String app, int instance, int id, Stream stream, List<LogWriter> writers,
                      LongSupplier epochMillis) {
         LineSplitter splitter = new LineSplitter(text -> {
-            writer.offer(new LogLine(app, instance, stream, epochMillis.getAsLong(), text));
+            LogLine line = new LogLine(app, instance, id, stream, epochMillis.getAsLong(), text);
+            for (LogWriter writer : writers) {
+                writer.offer(line);
+            }
             lines++;
         });
         try {

@@ -18,8 +18,7 @@ import java.util.Objects;
  * A log file that rotates by size: {@code path} is written, {@code path.1} is the newest rotated
  * file, {@code path.<retain>} the oldest kept.
  *
- * <p>Each line is written as {@code "<timestamp> <text>\n"} when a date format is set and
- * {@code "<text>\n"} otherwise. Rotation happens before a write that would make the file exceed
+ * <p>Each line is written as its {@link LogFormat} says, and a newline. Rotation happens before a write that would make the file exceed
  * {@code maxSize}; a single line longer than {@code maxSize} still goes, alone, into a fresh file.
  * With {@code retain} 0 the file is truncated instead of renamed.
  *
@@ -32,7 +31,7 @@ public final class RotatingFileSink implements LogSink {
     private static final int BUFFER_SIZE = 64 * 1024;
 
     private final Path path;
-    private final LogDateFormat dateFormat;
+    private final LogFormat format;
     private final long maxSize;
     private final int retain;
 
@@ -43,24 +42,24 @@ public final class RotatingFileSink implements LogSink {
     private boolean closed;
     // Lines read in the same millisecond share a timestamp; formatting each is the costly part.
     private long stampMillis = Long.MIN_VALUE;
-    private byte[] stamp;
+    private String stamp;
 
     /**
      * Opens (creating it and its parent directories if needed) {@code path} for appending.
      *
-     * @param dateFormat prefix for each line, or {@code null} for none
-     * @param maxSize    bytes a file may reach before it rotates; 0 never rotates
-     * @param retain     rotated files to keep; 0 truncates instead
+     * @param format  how each line is written
+     * @param maxSize bytes a file may reach before it rotates; 0 never rotates
+     * @param retain  rotated files to keep; 0 truncates instead
      */
-    public RotatingFileSink(Path path, LogDateFormat dateFormat, long maxSize, int retain) throws IOException {
+    public RotatingFileSink(Path path, LogFormat format, long maxSize, int retain) throws IOException {
         this.path = Objects.requireNonNull(path, "path");
+        this.format = Objects.requireNonNull(format, "format");
         if (maxSize < 0) {
             throw new IllegalArgumentException("maxSize must not be negative, was " + maxSize);
         }
         if (retain < 0) {
             throw new IllegalArgumentException("retain must not be negative, was " + retain);
         }
-        this.dateFormat = dateFormat;
         this.maxSize = maxSize;
         this.retain = retain;
         Path parent = path.toAbsolutePath().getParent();
@@ -78,17 +77,12 @@ public final class RotatingFileSink implements LogSink {
     @Override
     public synchronized void write(LogLine line) throws IOException {
         ensureOpen();
-        byte[] prefix = dateFormat == null ? null : stamp(line.epochMillis());
-        byte[] text = line.text().getBytes(StandardCharsets.UTF_8);
-        long length = (prefix == null ? 0 : prefix.length + 1) + text.length + 1;
+        byte[] text = format.written(line, stamp(line.epochMillis())).getBytes(StandardCharsets.UTF_8);
+        long length = text.length + 1;
         if (maxSize > 0 && size > 0 && size + length > maxSize) {
             rotate();
         }
         times.lineAt(size, line.epochMillis());
-        if (prefix != null) {
-            out.write(prefix);
-            out.write(' ');
-        }
         out.write(text);
         out.write('\n');
         size += length;
@@ -199,9 +193,9 @@ public final class RotatingFileSink implements LogSink {
         return path.resolveSibling(path.getFileName() + "." + n);
     }
 
-    private byte[] stamp(long epochMillis) {
+    private String stamp(long epochMillis) {
         if (epochMillis != stampMillis) {
-            stamp = dateFormat.format(epochMillis).getBytes(StandardCharsets.UTF_8);
+            stamp = format.stamp(epochMillis);
             stampMillis = epochMillis;
         }
         return stamp;

@@ -26,7 +26,7 @@ class LogHistoryTest {
     /** Writes one line per entry of {@code seconds}: line i at T0 + seconds[i] s. */
     private void write(RotatingFileSink sink, int from, long... seconds) throws IOException {
         for (int i = 0; i < seconds.length; i++) {
-            sink.write(new LogLine("api", 0, Stream.OUT, T0 + seconds[i] * 1000 + 7, "line " + (from + i)));
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, T0 + seconds[i] * 1000 + 7, "line " + (from + i)));
         }
         sink.flush();
     }
@@ -36,8 +36,21 @@ class LogHistoryTest {
     }
 
     @Test
+    void linesOfOneSecondGetTheirTimeToTenMilliseconds() throws IOException {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
+            for (long at : new long[] {0, 4, 20, 250, 251, 999}) {
+                sink.write(new LogLine("api", 0, 0, Stream.OUT, T0 + at, "at " + at));
+            }
+        }
+
+        // Within a 10 ms grain a line takes the time of the grain's first line: at most 10 ms early.
+        assertThat(LogHistory.read(log(), LogHistory.ALL, LogHistory.EVER)).extracting(LogHistory.Line::epochMillis)
+                .containsExactly(T0, T0, T0 + 20, T0 + 250, T0 + 250, T0 + 999);
+    }
+
+    @Test
     void eachLineHasTheTimeItWasWrittenToTheSecond() throws IOException {
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
             write(sink, 0, 0, 0, 5, 9);
         }
 
@@ -52,7 +65,7 @@ class LogHistoryTest {
 
     @Test
     void sinceStartsAtTheFirstLineWrittenThenAndLinesStillCount() throws IOException {
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
             write(sink, 0, 0, 10, 20, 30, 40);
         }
 
@@ -65,7 +78,7 @@ class LogHistoryTest {
     @Test
     void sinceReachesBackThroughRotatedFilesAsFarAsNeededOnly() throws IOException {
         // 7-byte lines, three to a 21-byte file: lines 0-2 end in .2, 3-5 in .1, 6-7 in the current file.
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 21, 5)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 21, 5)) {
             write(sink, 0, 0, 1, 2, 3, 4, 5, 6, 7);
         }
         assertThat(Files.exists(dir.resolve("api-out.log.2"))).isTrue();
@@ -80,7 +93,7 @@ class LogHistoryTest {
 
     @Test
     void aFlushEmptiesTheTimesWithTheFile() throws IOException {
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
             write(sink, 0, 0, 1);
             sink.truncate();
             write(sink, 2, 50);
@@ -105,11 +118,11 @@ class LogHistoryTest {
 
     @Test
     void reopeningAfterAnotherProgramTruncatedTheFileForgetsTimesOfLinesThatAreGone() throws IOException {
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
             write(sink, 0, 0, 1, 2);
         }
         Files.writeString(log(), "");
-        try (RotatingFileSink sink = new RotatingFileSink(log(), null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log(), LogFormat.plain(), 0, 0)) {
             write(sink, 3, 9);
         }
 

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +26,7 @@ class LogRegistryTest {
     Path dir;
 
     private static LogLine line(int instance, String text) {
-        return new LogLine("api", instance, Stream.OUT, 0, text);
+        return new LogLine("api", instance, instance, Stream.OUT, 0, text);
     }
 
     private static String read(Path file) throws IOException {
@@ -32,8 +37,9 @@ class LogRegistryTest {
     void instancesWritingToTheSamePathShareOneWriter() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter first = registry.acquire(log, null, 0, 0);
-            LogWriter second = registry.acquire(dir.resolve("sub/../api-out.log"), "YYYY", 10, 3);
+            LogWriter first = registry.acquire(log, LogFormat.plain(), 0, 0);
+            LogWriter second = registry.acquire(dir.resolve("sub/../api-out.log"),
+                    LogFormat.of(LogDateFormat.parse("YYYY"), false), 10, 3);
 
             assertThat(second).isSameAs(first);
             assertThat(registry.open()).containsOnlyKeys(log.toAbsolutePath().normalize());
@@ -48,9 +54,9 @@ class LogRegistryTest {
     void aRegistryListenerSeesTheFirstLineOfFilesOpenedLater() throws IOException {
         java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter before = registry.acquire(dir.resolve("before.log"), null, 0, 0);
+            LogWriter before = registry.acquire(dir.resolve("before.log"), LogFormat.plain(), 0, 0);
             registry.addListener(l -> seen.add(l.text()));
-            LogWriter after = registry.acquire(dir.resolve("after.log"), null, 0, 0);
+            LogWriter after = registry.acquire(dir.resolve("after.log"), LogFormat.plain(), 0, 0);
 
             before.offer(line(0, "old file"));
             after.offer(line(0, "first line of a new file"));
@@ -63,8 +69,8 @@ class LogRegistryTest {
     void releaseClosesTheWriterAfterTheLastUser() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter writer = registry.acquire(log, null, 0, 0);
-            registry.acquire(log, null, 0, 0);
+            LogWriter writer = registry.acquire(log, LogFormat.plain(), 0, 0);
+            registry.acquire(log, LogFormat.plain(), 0, 0);
             writer.offer(line(0, "kept"));
 
             registry.release(log);
@@ -86,11 +92,11 @@ class LogRegistryTest {
     void acquireAfterTheLastReleaseOpensAFreshWriterThatAppends() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter first = registry.acquire(log, null, 0, 0);
+            LogWriter first = registry.acquire(log, LogFormat.plain(), 0, 0);
             first.offer(line(0, "one"));
             registry.release(log);
 
-            LogWriter second = registry.acquire(log, null, 0, 0);
+            LogWriter second = registry.acquire(log, LogFormat.plain(), 0, 0);
             assertThat(second).isNotSameAs(first);
             second.offer(line(0, "two"));
             registry.release(log);
@@ -103,7 +109,7 @@ class LogRegistryTest {
     void flushTruncatesAnOpenFileAndDeletesItsRotatedFiles() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter writer = registry.acquire(log, null, 5, 2);
+            LogWriter writer = registry.acquire(log, LogFormat.plain(), 5, 2);
             for (String text : new String[] {"aaaa", "bbbb", "cccc", "dddd"}) {
                 writer.offer(line(0, text));
             }
@@ -145,32 +151,82 @@ class LogRegistryTest {
     void timestampsFollowTheFirstAcquiresFormat() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (LogRegistry registry = new LogRegistry()) {
-            LogWriter writer = registry.acquire(log, "[at] YYYY", 0, 0);
+            LogWriter writer = registry.acquire(log, LogFormat.of(LogDateFormat.parse("[at] YYYY"), false), 0, 0);
             // Mid-year, so that the year is the same in every zone the test may run in.
             long midYear = Instant.parse("2024-06-15T12:00:00Z").toEpochMilli();
-            writer.offer(new LogLine("api", 0, Stream.OUT, midYear, "stamped"));
+            writer.offer(new LogLine("api", 0, 0, Stream.OUT, midYear, "stamped"));
             registry.release(log);
         }
 
-        assertThat(read(log)).isEqualTo("at 2024 stamped\n");
+        assertThat(read(log)).isEqualTo("at 2024: stamped\n");
     }
 
     @Test
-    void anUnsupportedDateFormatIsRejectedWithoutOpeningAnything() {
+    void aCombinedLogGetsTheLinesOfBothStreamsWhileRegistryListenersSeeEachLineOnce() throws Exception {
+        Path combined = dir.resolve("api.log");
+        List<String> seen = new CopyOnWriteArrayList<>();
         try (LogRegistry registry = new LogRegistry()) {
-            assertThatThrownBy(() -> registry.acquire(dir.resolve("api-out.log"), "Do MMMM", 0, 0))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("\"Do\"");
-            assertThat(registry.open()).isEmpty();
-            assertThat(dir.resolve("api-out.log")).doesNotExist();
+            registry.addListener(l -> seen.add(l.stream().label() + " " + l.text()));
+            LogWriter out = registry.acquire(dir.resolve("api-out.log"), LogFormat.plain(), 0, 0);
+            LogWriter err = registry.acquire(dir.resolve("api-error.log"), LogFormat.plain(), 0, 0);
+            LogWriter all = registry.acquireCombined(combined, LogFormat.plain(), 0, 0);
+            OutputPump outPump = OutputPump.start(input("o1\no2\n"), "api", 0, 0, Stream.OUT, List.of(out, all),
+                    () -> 0L);
+            OutputPump errPump = OutputPump.start(input("e1\ne2\n"), "api", 0, 0, Stream.ERR, List.of(err, all),
+                    () -> 0L);
+            outPump.done().get(10, TimeUnit.SECONDS);
+            errPump.done().get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> read(combined).lines().count() == 4 && seen.size() == 4);
+
+            assertThat(read(combined).lines()).containsExactlyInAnyOrder("o1", "o2", "e1", "e2")
+                    .containsSubsequence("o1", "o2").containsSubsequence("e1", "e2");
+            assertThat(read(dir.resolve("api-out.log"))).isEqualTo("o1\no2\n");
+            assertThat(read(dir.resolve("api-error.log"))).isEqualTo("e1\ne2\n");
+            assertThat(seen).containsExactlyInAnyOrder("out o1", "out o2", "err e1", "err e2");
         }
+    }
+
+    @Test
+    void aCombinedLogThatIsAlsoAStreamsOwnFileGetsEachLineOnce() throws Exception {
+        Path log = dir.resolve("api.log");
+        try (LogRegistry registry = new LogRegistry()) {
+            LogWriter out = registry.acquire(log, LogFormat.plain(), 0, 0);
+            LogWriter all = registry.acquireCombined(log, LogFormat.plain(), 0, 0);
+            assertThat(all).isSameAs(out);
+            OutputPump.start(input("once\n"), "api", 0, 0, Stream.OUT, List.of(out, all), () -> 0L)
+                    .done().get(10, TimeUnit.SECONDS);
+            registry.release(log);
+            await().atMost(WAIT).until(() -> read(log).equals("once\n"));
+            registry.release(log);
+        }
+
+        assertThat(read(log)).isEqualTo("once\n");
+    }
+
+    @Test
+    void linesForDevNullGoNowhereYetListenersStillSeeThem() throws IOException {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (LogRegistry registry = new LogRegistry()) {
+            registry.addListener(l -> seen.add(l.text()));
+            LogWriter writer = registry.acquire(LogRegistry.DISCARD, LogFormat.plain(), 10, 3);
+            // No file of its own, so no times file beside it in /dev either.
+            assertThat(writer.sink()).isNotInstanceOf(RotatingFileSink.class);
+            writer.offer(line(0, "gone"));
+            await().atMost(WAIT).until(() -> seen.equals(List.of("gone")));
+            registry.flush(LogRegistry.DISCARD);
+            registry.release(LogRegistry.DISCARD);
+        }
+    }
+
+    private static InputStream input(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void closeClosesEveryOpenWriter() throws IOException {
         LogRegistry registry = new LogRegistry();
-        LogWriter out = registry.acquire(dir.resolve("api-out.log"), null, 0, 0);
-        LogWriter err = registry.acquire(dir.resolve("api-err.log"), null, 0, 0);
+        LogWriter out = registry.acquire(dir.resolve("api-out.log"), LogFormat.plain(), 0, 0);
+        LogWriter err = registry.acquire(dir.resolve("api-err.log"), LogFormat.plain(), 0, 0);
         out.offer(line(0, "out"));
         err.offer(line(0, "err"));
 
@@ -191,7 +247,7 @@ class LogRegistryTest {
         java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (LogRegistry registry = new LogRegistry()) {
             registry.addListener(l -> seen.add(l.text()));
-            LogWriter writer = registry.acquire(devNull, "YYYY", 10, 2);
+            LogWriter writer = registry.acquire(devNull, LogFormat.of(LogDateFormat.parse("YYYY"), false), 10, 2);
             // Checked before anything is written: a file sink would rename the device when it rotates.
             assertThat(writer.sink()).isNotInstanceOf(RotatingFileSink.class);
 

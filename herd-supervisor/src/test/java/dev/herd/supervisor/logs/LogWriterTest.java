@@ -23,7 +23,7 @@ class LogWriterTest {
     private static final int COST = TEXT.length() + LogWriter.LINE_OVERHEAD;
 
     private static LogLine line(int i) {
-        return new LogLine("api", 2, Stream.OUT, 1000 + i, TEXT.substring(0, 30) + String.format("%06d", i));
+        return new LogLine("api", 2, 2, Stream.OUT, 1000 + i, TEXT.substring(0, 30) + String.format("%06d", i));
     }
 
     @Test
@@ -53,7 +53,7 @@ class LogWriterTest {
             await().atMost(WAIT).untilAsserted(() -> assertThat(sink.texts()).containsExactlyElementsOf(expected));
             await().atMost(WAIT).untilAsserted(() -> assertThat(heard).containsExactlyElementsOf(expected));
             LogLine report = sink.lines().get(10);
-            assertThat(report).isEqualTo(new LogLine("api", 2, Stream.OUT, 99_000L, expected.get(10)));
+            assertThat(report).isEqualTo(new LogLine("api", 2, 2, Stream.OUT, 99_000L, expected.get(10)));
 
             assertThat(writer.offer(line(20_000))).as("accepting again once caught up").isTrue();
             await().atMost(WAIT).until(() -> sink.size() == 12);
@@ -114,7 +114,7 @@ class LogWriterTest {
         try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
             writer.addListener(l -> heard.add(l.text()));
             for (String text : List.of("one", "bad 1", "bad 2", "two")) {
-                writer.offer(new LogLine("api", 0, Stream.ERR, 0, text));
+                writer.offer(new LogLine("api", 0, 0, Stream.ERR, 0, text));
             }
 
             await().atMost(WAIT).until(() -> heard.size() == 4);
@@ -134,8 +134,8 @@ class LogWriterTest {
                 throw new IllegalStateException("client went away");
             });
             writer.addListener(l -> heard.add(l.text()));
-            writer.offer(new LogLine("api", 0, Stream.OUT, 0, "a"));
-            writer.offer(new LogLine("api", 0, Stream.OUT, 0, "b"));
+            writer.offer(new LogLine("api", 0, 0, Stream.OUT, 0, "a"));
+            writer.offer(new LogLine("api", 0, 0, Stream.OUT, 0, "b"));
 
             await().atMost(WAIT).until(() -> heard.size() == 2);
             assertThat(faulty).containsExactly("a");
@@ -150,11 +150,11 @@ class LogWriterTest {
         LogListener listener = l -> heard.add(l.text());
         try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
             writer.addListener(listener);
-            writer.offer(new LogLine("api", 0, Stream.OUT, 0, "a"));
+            writer.offer(new LogLine("api", 0, 0, Stream.OUT, 0, "a"));
             await().atMost(WAIT).until(() -> heard.size() == 1);
 
             writer.removeListener(listener);
-            writer.offer(new LogLine("api", 0, Stream.OUT, 0, "b"));
+            writer.offer(new LogLine("api", 0, 0, Stream.OUT, 0, "b"));
 
             await().atMost(WAIT).until(() -> sink.size() == 2);
             assertThat(heard).containsExactly("a");

@@ -22,7 +22,7 @@ class OutputPumpTest {
     private static List<String> pump(InputStream in) throws Exception {
         RecordingSink sink = RecordingSink.open();
         LogWriter writer = new LogWriter("test-writer", sink, Integer.MAX_VALUE);
-        OutputPump pump = OutputPump.start(in, "api", 0, Stream.OUT, writer, () -> 0L);
+        OutputPump pump = OutputPump.start(in, "api", 0, 0, Stream.OUT, List.of(writer), () -> 0L);
         pump.done().get(10, TimeUnit.SECONDS);
         writer.close(Duration.ofSeconds(10));
         assertThat(pump.lines()).isEqualTo(sink.size());
@@ -149,14 +149,14 @@ class OutputPumpTest {
         AtomicLong clock = new AtomicLong(1_000);
         try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
             OutputPump pump = OutputPump.start(new ByteArrayInputStream("a\nb\n".getBytes(StandardCharsets.UTF_8)),
-                    "worker", 3, Stream.ERR, writer, clock::getAndIncrement);
+                    "worker", 3, 3, Stream.ERR, List.of(writer), clock::getAndIncrement);
             pump.done().get(10, TimeUnit.SECONDS);
             writer.close(Duration.ofSeconds(10));
 
             assertThat(pump.lines()).isEqualTo(2);
             assertThat(sink.lines()).containsExactly(
-                    new LogLine("worker", 3, Stream.ERR, 1_000, "a"),
-                    new LogLine("worker", 3, Stream.ERR, 1_001, "b"));
+                    new LogLine("worker", 3, 3, Stream.ERR, 1_000, "a"),
+                    new LogLine("worker", 3, 3, Stream.ERR, 1_001, "b"));
         }
     }
 }

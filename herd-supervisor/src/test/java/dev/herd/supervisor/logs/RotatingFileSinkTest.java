@@ -21,7 +21,7 @@ class RotatingFileSinkTest {
 
     /** A line of exactly 19 characters, 20 bytes in the file. */
     private static LogLine line(int i) {
-        return new LogLine("api", 0, Stream.OUT, 0, String.format("line-%014d", i));
+        return new LogLine("api", 0, 0, Stream.OUT, 0, String.format("line-%014d", i));
     }
 
     private static List<String> read(Path file) throws IOException {
@@ -48,7 +48,7 @@ class RotatingFileSinkTest {
     @Test
     void rotatesBeforeExceedingMaxSizeAndKeepsExactlyRetainFiles() throws IOException {
         Path log = dir.resolve("api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 3)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 3)) {
             for (int i = 0; i < 40; i++) {
                 sink.write(line(i));
             }
@@ -68,7 +68,7 @@ class RotatingFileSinkTest {
     @Test
     void retainZeroTruncatesInsteadOfKeepingFiles() throws IOException {
         Path log = dir.resolve("api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 0)) {
             for (int i = 0; i < 12; i++) {
                 sink.write(line(i));
             }
@@ -82,7 +82,7 @@ class RotatingFileSinkTest {
     @Test
     void maxSizeZeroNeverRotates() throws IOException {
         Path log = dir.resolve("api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 3)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 0, 3)) {
             for (int i = 0; i < 100; i++) {
                 sink.write(line(i));
             }
@@ -96,7 +96,7 @@ class RotatingFileSinkTest {
     void countsAnExistingFileTowardsTheLimit() throws IOException {
         Path log = dir.resolve("api-out.log");
         Files.writeString(log, "x".repeat(89) + "\n");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 2)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 2)) {
             sink.write(line(0));
         }
 
@@ -108,9 +108,9 @@ class RotatingFileSinkTest {
     void aLineLongerThanMaxSizeGoesAloneIntoAFreshFile() throws IOException {
         Path log = dir.resolve("api-out.log");
         String longText = "y".repeat(250);
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 2)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 2)) {
             sink.write(line(0));
-            sink.write(new LogLine("api", 0, Stream.OUT, 0, longText));
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, 0, longText));
             sink.write(line(1));
         }
 
@@ -124,16 +124,53 @@ class RotatingFileSinkTest {
         Path log = dir.resolve("api-out.log");
         LogDateFormat format = LogDateFormat.parse("YYYY-MM-DD HH:mm:ss.SSS Z", ZoneOffset.UTC);
         long t = Instant.parse("2024-03-05T09:04:05.007Z").toEpochMilli();
-        try (RotatingFileSink sink = new RotatingFileSink(log, format, 0, 0)) {
-            sink.write(new LogLine("api", 0, Stream.OUT, t, "hello"));
-            sink.write(new LogLine("api", 0, Stream.OUT, t, "same millisecond"));
-            sink.write(new LogLine("api", 0, Stream.OUT, t + 1001, "héllo wörld"));
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.of(format, false), 0, 0)) {
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, t, "hello"));
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, t, "same millisecond"));
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, t + 1001, "héllo wörld"));
         }
 
         assertThat(Files.readString(log, StandardCharsets.UTF_8)).isEqualTo(
-                "2024-03-05 09:04:05.007 +00:00 hello\n"
-                        + "2024-03-05 09:04:05.007 +00:00 same millisecond\n"
-                        + "2024-03-05 09:04:06.008 +00:00 héllo wörld\n");
+                "2024-03-05 09:04:05.007 +00:00: hello\n"
+                        + "2024-03-05 09:04:05.007 +00:00: same millisecond\n"
+                        + "2024-03-05 09:04:06.008 +00:00: héllo wörld\n");
+    }
+
+    @Test
+    void timeTrueWritesPm2sDefaultTimestampAndColonBeforeEachLine() throws IOException {
+        Path log = dir.resolve("api-out.log");
+        LogFormat time = LogFormat.of(LogDateFormat.parse(LogFormat.PM2_TIME, ZoneOffset.UTC), false);
+        long t = Instant.parse("2024-03-05T09:04:05.007Z").toEpochMilli();
+        try (RotatingFileSink sink = new RotatingFileSink(log, time, 0, 0)) {
+            sink.write(new LogLine("api", 0, 0, Stream.OUT, t, "listening on 3000"));
+            sink.write(new LogLine("api", 0, 0, Stream.ERR, t + 1000, ""));
+        }
+
+        assertThat(Files.readString(log, StandardCharsets.UTF_8))
+                .isEqualTo("2024-03-05T09:04:05: listening on 3000\n2024-03-05T09:04:06: \n");
+    }
+
+    @Test
+    void jsonLinesAreObjectsWithPm2sKeysInPm2sOrder() throws IOException {
+        Path log = dir.resolve("api.log");
+        long t = Instant.parse("2024-03-05T09:04:05Z").toEpochMilli();
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.of(null, true), 0, 0)) {
+            sink.write(new LogLine("api", 1, 7, Stream.OUT, t, "said \"hi\"\tto C:\\"));
+            sink.write(new LogLine("api", 1, 7, Stream.ERR, t + 12, "oops"));
+        }
+        Path dated = dir.resolve("dated.log");
+        try (RotatingFileSink sink = new RotatingFileSink(dated,
+                LogFormat.of(LogDateFormat.parse("YYYY-MM-DD HH:mm", ZoneOffset.UTC), true), 0, 0)) {
+            sink.write(new LogLine("api", 1, 7, Stream.OUT, t, "dated"));
+        }
+
+        assertThat(read(log)).containsExactly(
+                "{\"message\":\"said \\\"hi\\\"\\tto C:\\\\\\n\",\"timestamp\":\"2024-03-05T09:04:05.000Z\","
+                        + "\"type\":\"out\",\"process_id\":7,\"app_name\":\"api\"}",
+                "{\"message\":\"oops\\n\",\"timestamp\":\"2024-03-05T09:04:05.012Z\",\"type\":\"err\","
+                        + "\"process_id\":7,\"app_name\":\"api\"}");
+        assertThat(read(dated)).containsExactly("{\"message\":\"dated\\n\",\"timestamp\":\"2024-03-05 09:04\","
+                + "\"type\":\"out\",\"process_id\":7,\"app_name\":\"api\"}");
     }
 
     @Test
@@ -141,9 +178,9 @@ class RotatingFileSinkTest {
         Path log = dir.resolve("api-out.log");
         // 9 two-byte characters + newline = 19 bytes; 5 of them make 95 bytes, the sixth rotates.
         String text = "é".repeat(9);
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 1)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 1)) {
             for (int i = 0; i < 6; i++) {
-                sink.write(new LogLine("api", 0, Stream.OUT, 0, text));
+                sink.write(new LogLine("api", 0, 0, Stream.OUT, 0, text));
             }
         }
 
@@ -154,7 +191,7 @@ class RotatingFileSinkTest {
     @Test
     void truncateEmptiesTheFileAndLaterLinesStartOver() throws IOException {
         Path log = dir.resolve("api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 100, 1)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 1)) {
             for (int i = 0; i < 4; i++) {
                 sink.write(line(i));
             }
@@ -175,7 +212,7 @@ class RotatingFileSinkTest {
     @Test
     void truncateWhileAnotherThreadWritesLeavesOnlyWholeLines() throws Exception {
         Path log = dir.resolve("api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 0, 0)) {
             CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
                 try {
                     for (int i = 0; i < 20_000; i++) {
@@ -199,7 +236,7 @@ class RotatingFileSinkTest {
     @Test
     void createsParentDirectories() throws IOException {
         Path log = dir.resolve("logs/deep/api-out.log");
-        try (RotatingFileSink sink = new RotatingFileSink(log, null, 0, 0)) {
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 0, 0)) {
             sink.write(line(1));
             assertThat(sink.path()).isEqualTo(log);
         }

@@ -28,7 +28,7 @@ class SlowSinkTest {
                 .redirectError(Redirect.DISCARD)
                 .start();
         try {
-            OutputPump pump = OutputPump.start(child.getInputStream(), "flood", 0, Stream.OUT, writer,
+            OutputPump pump = OutputPump.start(child.getInputStream(), "flood", 0, 0, Stream.OUT, List.of(writer),
                     System::currentTimeMillis);
 
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited on its own").isTrue();
