@@ -3,6 +3,7 @@ package dev.herd.config;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.StopPolicy;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.Map;
  * @param errorFile       stderr file as written, or {@code null} for the default
  * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
  * @param memoryLimit     {@code max_memory_restart}, or {@code null} for none
+ * @param triggers        watch and cron_restart; watched paths as written (relative to cwd)
  */
 record AppDefinition(
         Blame blame,
@@ -46,11 +48,13 @@ record AppDefinition(
         long maxSize,
         int retain,
         ClusterSpec cluster,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        RestartTriggers triggers) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
-                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit);
+                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
+                triggers);
     }
 }

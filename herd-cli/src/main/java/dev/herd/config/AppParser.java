@@ -5,6 +5,7 @@ import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
 import java.math.BigInteger;
@@ -36,11 +37,12 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval",
+            "watch", "ignore_watch", "watch_delay", "watch_options", "cron_restart", "cron"), ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
-            "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
+            "vizion",
             "source_map_support", "time", "instance_var", "filter_env", "namespace",
             "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
             "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
@@ -49,7 +51,8 @@ final class AppParser {
     static final Map<String, String> ALIASES = Map.of(
             "node_args", "interpreter_args",
             "err_file", "error_file",
-            "combine_logs", "merge_logs");
+            "combine_logs", "merge_logs",
+            "cron", "cron_restart");
 
     private static final String ENV_PREFIX = "env_";
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
@@ -125,6 +128,7 @@ final class AppParser {
         Map<String, String> env = new LinkedHashMap<>(f.has("env") ? env(fields.get("env").value(), f.label("env")) : Map.of());
         env.putAll(selectedEnv);
         ClusterSpec cluster = ClusterFields.read(execMode(f), fields, env, f::label, this, warnings);
+        RestartTriggers triggers = WatchFields.read(fields, f::label, this, warnings);
         if (f.has("log_file")) {
             warnings.add(f.label("log_file") + ": herd writes out_file and error_file only, ignored");
         }
@@ -170,7 +174,8 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                triggers);
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */

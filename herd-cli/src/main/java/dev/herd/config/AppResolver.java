@@ -2,6 +2,8 @@ package dev.herd.config;
 
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.RestartTriggers;
+import dev.herd.supervisor.WatchSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,7 +93,17 @@ final class AppResolver {
                 app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
-                app.restart(), app.stop(), logPolicy, app.memoryLimit());
+                app.restart(), app.stop(), logPolicy, app.memoryLimit(), watchedFrom(app.triggers(), cwd));
+    }
+
+    /** The watched paths made absolute: PM2 reads them from the app's cwd. */
+    private static RestartTriggers watchedFrom(RestartTriggers triggers, Path cwd) {
+        WatchSpec w = triggers.watch();
+        if (w == null) {
+            return triggers;
+        }
+        List<String> paths = w.paths().stream().map(p -> cwd.resolve(p).normalize().toString()).toList();
+        return triggers.withWatch(new WatchSpec(w.active(), paths, w.ignore(), w.delay(), w.followSymlinks(), w.depth()));
     }
 
     /** The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute it. */

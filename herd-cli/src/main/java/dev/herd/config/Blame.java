@@ -54,7 +54,10 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "interpreter", "start --interpreter",
                 "interpreter_args", "start --interpreter-args",
                 "port", "start --port",
-                "max_memory_restart", "start --max-memory-restart");
+                "max_memory_restart", "start --max-memory-restart",
+                "ignore_watch", "start --ignore-watch",
+                "watch_delay", "start --watch-delay",
+                "cron_restart", "start --cron-restart");
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, OPTIONS.getOrDefault(field, "start"), reason);

@@ -34,7 +34,7 @@ public final class Daemon {
 
     private Daemon(HerdHome home, InstanceLimit limit) {
         this.home = home;
-        this.apps = new Apps(limit, home.notifyDir());
+        this.apps = new Apps(limit, home.notifyDir(), home.dir());
         this.store = new StateStore(home, apps::snapshot);
         apps.subscribe(e -> store.recordSoon());
         this.metrics = new Metrics(new SettingsFile(home.settingsFile()), new DaemonFigures(apps, sampler),

@@ -43,7 +43,7 @@ public final class Foreground {
         }
         loaded.warnings().forEach(w -> System.err.println("herd: warning: " + w));
         CountDownLatch ended = new CountDownLatch(1);
-        Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"), home.notifyDir());
+        Apps apps = new Apps(InstanceLimit.of(System.getenv(), "herd run"), home.notifyDir(), home.dir());
         try {
             apps.checkLimit(loaded.apps());
         } catch (HerdException e) {

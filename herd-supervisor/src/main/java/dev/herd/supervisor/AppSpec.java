@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param stop            how to stop
  * @param logs            where output goes
  * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
+ * @param triggers        what else restarts it (changed files, a cron schedule); never null
  */
 public record AppSpec(
         String name,
@@ -40,7 +41,8 @@ public record AppSpec(
         RestartPolicy restart,
         StopPolicy stop,
         LogPolicy logs,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        RestartTriggers triggers) {
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -55,12 +57,15 @@ public record AppSpec(
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(stop, "stop");
         Objects.requireNonNull(logs, "logs");
+        // A list saved by an earlier herd has no triggers.
+        triggers = triggers == null ? RestartTriggers.NONE : triggers;
     }
 
     /** An app without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null,
+                RestartTriggers.NONE);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -83,6 +88,12 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit);
+                memoryLimit, triggers);
+    }
+
+    /** A copy with other restart triggers ({@code herd stop --watch} turns watching off). */
+    public AppSpec withTriggers(RestartTriggers next) {
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs,
+                memoryLimit, next);
     }
 }
