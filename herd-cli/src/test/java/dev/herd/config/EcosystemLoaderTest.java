@@ -269,7 +269,7 @@ class EcosystemLoaderTest {
         LoadedApps loaded = load("eco.yml", """
                 apps:
                   - script: a.js
-                    watch: true
+                    source_map_support: true
                     log_file: combined.log
                     exec_mode: cluster
                     instances: 2
@@ -281,7 +281,7 @@ class EcosystemLoaderTest {
         assertThat(loaded.apps().get(0).instances()).isEqualTo(2);
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: not supported by herd, ignored",
-                "apps[0].watch: not supported by herd yet, ignored",
+                "apps[0].source_map_support: not supported by herd yet, ignored",
                 "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
                         + " side and share no port",
                 "apps[0].log_file: herd writes out_file and error_file only, ignored");
