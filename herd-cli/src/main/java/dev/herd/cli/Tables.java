@@ -148,7 +148,8 @@ final class Tables {
         }
         if (!t.watchPaths().isEmpty()) {
             String state = switch (t.watchState()) {
-                case "watching" -> "restarts " + duration(t.watchDelayMillis()) + " after the changes stop";
+                case "watching" -> "restarts " + (t.watchDelayMillis() % 1000 == 0 ? t.watchDelayMillis() / 1000 + " s"
+                        : t.watchDelayMillis() + " ms") + " after the changes stop";
                 case "off" -> "off: herd stop --watch; herd start <app> --watch turns it on";
                 case "stopped" -> "not while the app is stopped";
                 default -> "cannot watch: see the daemon's log";

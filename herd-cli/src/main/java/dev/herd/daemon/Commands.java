@@ -263,6 +263,9 @@ final class Commands {
             c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
                     m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())))));
         });
+        // The app's definition, which herd stop --watch changes, rather than each instance's copy.
+        Map<String, AppSpec> specs = new HashMap<>();
+        apps.supervisor().apps().forEach(a -> specs.put(a.name(), a));
         return infos.stream().map(i -> {
             ResourceSampler.Usage u = i.pid() > 0 ? sampler.of(i.pid()) : ResourceSampler.Usage.NONE;
             InstanceView.Cluster place = places.get(i.id());
@@ -270,7 +273,8 @@ final class Commands {
                     i.state().label(), i.restarts(), i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(),
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
                     i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
-                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(), triggersOf(i.spec()));
+                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(),
+                    triggersOf(specs.getOrDefault(i.app(), i.spec())));
         }).toList();
     }
 
