@@ -143,8 +143,14 @@ public final class Triggers implements AutoCloseable {
             startWatching(e, watch);
         }
         if (t.cron() != null) {
-            e.cron = CronSchedule.parse(t.cron());
-            scheduleCron(e, clock.instant());
+            try {
+                e.cron = CronSchedule.parse(t.cron());
+                scheduleCron(e, clock.instant());
+            } catch (IllegalArgumentException ex) {
+                // Checked when the file was read; only a saved list edited by hand gets here.
+                e.cron = null;
+                log.error("{}: cron_restart '{}' {}: no restart on a schedule", e.app, t.cron(), ex.getMessage());
+            }
         }
         entries.put(e.app, e);
     }
