@@ -65,6 +65,11 @@ public record StartCommand(
             ignoreWatch = ignoreWatch == null ? List.of() : List.copyOf(ignoreWatch);
         }
 
+        /** Whether {@code --watch} or {@code --cron-restart} was given. */
+        public boolean any() {
+            return watch || cronRestart != null;
+        }
+
         /**
          * These flags over an app of a file or one that exists: {@code --watch} turns its watching
          * on (its cwd, unless it names what to watch), {@code --cron-restart} gives it a schedule

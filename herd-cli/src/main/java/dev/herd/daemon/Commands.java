@@ -148,7 +148,7 @@ final class Commands {
             warnings.addAll(loaded.warnings());
             List<AppSpec> specs = new ArrayList<>();
             for (AppSpec spec : loaded.apps()) {
-                specs.add(s.triggers() == null ? spec : s.triggers().applyTo(spec));
+                specs.add(s.triggers() != null && s.triggers().any() ? s.triggers().applyTo(spec) : spec);
             }
             outcome = apps.startOrAdd(specs, loaded.clusters());
         } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
@@ -158,7 +158,7 @@ final class Commands {
             for (String target : s.args()) {
                 targets.put(target, targetIds(target));
             }
-            if (s.triggers() != null) {
+            if (s.triggers() != null && s.triggers().any()) {
                 // herd start app --watch: its watching turns on (again, after herd stop --watch).
                 List<String> names = apps.appsOf(targets.values().stream().flatMap(List::stream).toList());
                 for (AppSpec spec : apps.supervisor().apps()) {

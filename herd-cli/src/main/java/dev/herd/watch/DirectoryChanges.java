@@ -59,15 +59,15 @@ public final class DirectoryChanges implements Triggers.ChangeSource {
                     }
                 })
                 .build();
-        var thread = Executors.newSingleThreadExecutor(r -> {
+        var executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "herd-watch-" + app);
             t.setDaemon(true);
             return t;
         });
         // Registers every folder before it returns, so a change right after is seen.
-        var running = watcher.watchAsync(thread);
+        var running = watcher.watchAsync(executor);
         if (running.isCompletedExceptionally()) {
-            thread.shutdown();
+            executor.shutdown();
             try {
                 running.join();
             } catch (java.util.concurrent.CompletionException e) {
@@ -75,7 +75,7 @@ public final class DirectoryChanges implements Triggers.ChangeSource {
             }
         }
         running.whenComplete((v, failure) -> {
-            thread.shutdown();
+            executor.shutdown();
             if (failure != null && !watcher.isClosed()) {
                 log.error("{}: watching stopped: {}", app, failure.toString());
             }
