@@ -173,6 +173,20 @@ public final class Main {
         boolean disableLogs;
         @Option(names = "--merge-logs", description = "All instances write to the same log files.")
         boolean mergeLogs;
+        @Option(names = "--watch", description = {"Restart when a file in the current folder changes (node_modules,"
+                + " .git and the app's logs never count); a cluster app reloads, rolling. An app of a file, or a"
+                + " started app: its watch turns on."})
+        boolean watch;
+        @Option(names = "--ignore-watch", paramLabel = "PATTERNS", description = {"With --watch: names, paths or globs"
+                + " not to watch, as ignore_watch (several: comma- or space-separated)."})
+        List<String> ignoreWatch = new ArrayList<>();
+        @Option(names = "--watch-delay", paramLabel = "DELAY", description = {"With --watch: how long the changes must"
+                + " have stopped before the restart, in seconds or a duration (default 500ms)."})
+        String watchDelay;
+        @Option(names = {"-c", "--cron-restart", "--cron"}, paramLabel = "CRON", description = {"Restart on a cron"
+                + " schedule: '0 3 * * *' (minute hour day month weekday), or six fields with seconds first; a"
+                + " cluster app reloads, rolling."})
+        String cronRestart;
 
         @Override
         public Integer call() throws HerdException {
@@ -181,7 +195,8 @@ public final class Main {
             StartCommand.Logs logs = new StartCommand.Logs(output, error, defaultLog ? null : log, defaultLog, time,
                     logDateFormat, logType, disableLogs, mergeLogs);
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs), true);
+                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs,
+                    new StartCommand.Triggers(watch, ignoreWatch, watchDelay, cronRestart)), true);
             for (JsonNode w : r.body().path("warnings")) {
                 System.err.println("herd: warning: " + w.asText());
             }
@@ -310,8 +325,11 @@ public final class Main {
 
     @Command(name = "stop", description = "Stop instances (kill_signal, then SIGKILL after kill_timeout).")
     static final class Stop extends TargetCommand {
+        @Option(names = "--watch", description = "Also turn watching off, until herd start <app> --watch.")
+        boolean watch;
+
         Request request() {
-            return new Request.Stop(target, Path.of("").toAbsolutePath().toString());
+            return new Request.Stop(target, Path.of("").toAbsolutePath().toString(), watch);
         }
 
         String done() {
@@ -662,7 +680,7 @@ public final class Main {
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
                     new InstanceView.Cluster(8000, 20001, "ready", "reload of app done",
-                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024);
+                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024, null, null);
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);

@@ -122,6 +122,7 @@ final class Tables {
             if (v.memoryLimitBytes() > 0) {
                 field(out, "memory limit", bytes(v.memoryLimitBytes()) + " (max_memory_restart)");
             }
+            printTriggers(out, v.triggers());
             field(out, "out log", v.outLog());
             field(out, "error log", v.errLog());
             if (v.logging() != null) {
@@ -181,6 +182,30 @@ final class Tables {
             out.println("  (not " + c + ", the combined log: it has the same lines)");
         }
         out.flush();
+    }
+
+    private static void printTriggers(PrintWriter out, InstanceView.Triggers t) {
+        if (t == null) {
+            return;
+        }
+        if (!t.watchPaths().isEmpty()) {
+            String state = switch (t.watchState()) {
+                case "watching" -> "restarts " + (t.watchDelayMillis() % 1000 == 0 ? t.watchDelayMillis() / 1000 + " s"
+                        : t.watchDelayMillis() + " ms") + " after the changes stop";
+                case "off" -> "off: herd stop --watch; herd start <app> --watch turns it on";
+                case "stopped" -> "not while the app is stopped";
+                default -> "cannot watch: see the daemon's log";
+            };
+            field(out, "watch", String.join(", ", t.watchPaths()) + " (" + state + ")");
+            if (!t.ignored().isEmpty()) {
+                field(out, "watch ignores", String.join(", ", t.ignored()));
+            }
+        }
+        if (t.cron() != null) {
+            field(out, "cron restart", t.cron() + (t.nextCronMillis() > 0
+                    ? " (next " + TIME.format(Instant.ofEpochMilli(t.nextCronMillis())) + ")"
+                    : " (not while the app is stopped)"));
+        }
     }
 
     /** One streamed log line or event, prefixed PM2-style with {@code id|name}. */

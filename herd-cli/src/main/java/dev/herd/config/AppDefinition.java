@@ -3,6 +3,7 @@ package dev.herd.config;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.StopPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +39,7 @@ import java.util.Map;
  * @param pidFile         PM2's {@code pid_file} as written, or {@code null} for none
  * @param waitReady       fork mode's {@code wait_ready}: its {@code listen_timeout}, or {@code null}
  * @param logOptions      the combined log, {@code log_type} and {@code disable_logs}
+ * @param triggers        watch and cron_restart; watched paths as written (relative to cwd)
  */
 record AppDefinition(
         Blame blame,
@@ -70,13 +72,14 @@ record AppDefinition(
         String gid,
         String pidFile,
         Duration waitReady,
-        LogFields.Options logOptions) {
+        LogFields.Options logOptions,
+        RestartTriggers triggers) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
                 env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
                 execModeWritten, instancesWritten, instanceVar, incrementVar, filterEnv, nameSuffix, uid, gid,
-                pidFile, waitReady, logOptions);
+                pidFile, waitReady, logOptions, triggers);
     }
 }

@@ -4,6 +4,7 @@ import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
 import java.math.BigInteger;
@@ -121,6 +122,7 @@ final class AppParser {
             warnings.add(f.label("increment_var") + ": in cluster mode each instance gets a PORT of its own, ignored");
             incrementVar = null;
         }
+        RestartTriggers triggers = WatchFields.read(fields, f::label, this, warnings);
 
         RestartPolicy defaults = RestartPolicy.DEFAULT;
         RestartPolicy restart = new RestartPolicy(
@@ -177,7 +179,8 @@ final class AppParser {
                 f.has("gid") ? account(f.value("gid"), f.label("gid")) : null,
                 f.text("pid_file"),
                 cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null,
-                LogFields.read(fields, f::label, this));
+                LogFields.read(fields, f::label, this),
+                triggers);
     }
 
     /** A field that names an environment variable. */

@@ -2,7 +2,9 @@ package dev.herd.config;
 
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.RunAs;
+import dev.herd.supervisor.WatchSpec;
 import dev.herd.supervisor.logs.LogRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -152,7 +154,18 @@ final class AppResolver {
                         app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain(), logFile, options.json());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
                 app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.instanceVar(), app.incrementVar(), runAs,
-                pidFile(app.pidFile(), base, name, clientEnv, blame), app.waitReady());
+                pidFile(app.pidFile(), base, name, clientEnv, blame), app.waitReady(),
+                watchedFrom(app.triggers(), cwd));
+    }
+
+    /** The watched paths made absolute: PM2 reads them from the app's cwd. */
+    private static RestartTriggers watchedFrom(RestartTriggers triggers, Path cwd) {
+        WatchSpec w = triggers.watch();
+        if (w == null) {
+            return triggers;
+        }
+        List<String> paths = w.paths().stream().map(p -> cwd.resolve(p).normalize().toString()).toList();
+        return triggers.withWatch(new WatchSpec(w.active(), paths, w.ignore(), w.delay(), w.followSymlinks(), w.depth()));
     }
 
     /** The pid file's absolute path; a folder (one that exists, or written with a trailing slash) gets {@code <app>.pid} in it. */

@@ -53,15 +53,18 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
 
     /** An app from {@code herd start <target>}: errors name the option, as the user typed it. */
     record InCommand() implements Blame {
-        private static final Map<String, String> OPTIONS = Map.of(
-                "name", "start --name",
-                "instances", "start -i",
-                "interpreter", "start --interpreter",
-                "interpreter_args", "start --interpreter-args",
-                "port", "start --port",
-                "max_memory_restart", "start --max-memory-restart",
-                "log_date_format", "start --log-date-format",
-                "log_type", "start --log-type");
+        private static final Map<String, String> OPTIONS = Map.ofEntries(
+                Map.entry("name", "start --name"),
+                Map.entry("instances", "start -i"),
+                Map.entry("interpreter", "start --interpreter"),
+                Map.entry("interpreter_args", "start --interpreter-args"),
+                Map.entry("port", "start --port"),
+                Map.entry("max_memory_restart", "start --max-memory-restart"),
+                Map.entry("log_date_format", "start --log-date-format"),
+                Map.entry("log_type", "start --log-type"),
+                Map.entry("ignore_watch", "start --ignore-watch"),
+                Map.entry("watch_delay", "start --watch-delay"),
+                Map.entry("cron_restart", "start --cron-restart"));
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, label(field), reason);

@@ -4,11 +4,14 @@ import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
+import dev.herd.supervisor.RestartTriggers;
+import dev.herd.supervisor.WatchSpec;
 import dev.herd.supervisor.StopPolicy;
 import dev.herd.supervisor.logs.LogDateFormat;
 import dev.herd.supervisor.logs.LogFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +95,8 @@ final class CommandReader {
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
                 instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, logs.output(), logs.error(), logs.merge(),
                 dateFormat(logs), LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
-                command.instances() != null, null, null, null, null, null, null, null, null, logOptions(logs));
+                command.instances() != null, null, null, null, null, null, null, null, null, logOptions(logs),
+                triggers(command.triggers()));
     }
 
     /** {@code --log-date-format}, else PM2's for {@code --time}, else none. */
@@ -115,5 +119,32 @@ final class CommandReader {
         }
         String logFile = logs.log() == null || LogFields.isNone(logs.log()) ? null : logs.log();
         return new LogFields.Options(logFile, logs.defaultLog(), LogFields.JSON.equals(logs.type()), logs.disable());
+    }
+
+    /** {@code --watch} watches the cwd; {@code --ignore-watch} takes patterns split at commas and spaces. */
+    static RestartTriggers triggers(StartCommand.Triggers t) throws ConfigException {
+        List<String> ignore = new ArrayList<>();
+        for (String value : t.ignoreWatch()) {
+            for (String p : value.split("[,\\s]+")) {
+                if (!p.isEmpty()) {
+                    ignore.add(p);
+                }
+            }
+        }
+        Duration delay = WatchSpec.DEFAULT_DELAY;
+        if (t.watchDelay() != null) {
+            String d = t.watchDelay().trim();
+            // PM2's --watch-delay is in seconds when it is a bare number ("4", "1.5").
+            Optional<Duration> parsed = d.matches("\\d+(\\.\\d+)?")
+                    ? Durations.parse(d + "s") : Durations.parse(d);
+            delay = parsed.orElseThrow(() -> BLAME.error("watch_delay", "expected seconds or a duration such as"
+                    + " '500ms' or '2s', got '" + t.watchDelay() + "'"));
+        }
+        if (!t.watch() && (!ignore.isEmpty() || t.watchDelay() != null)) {
+            throw BLAME.error(ignore.isEmpty() ? "watch_delay" : "ignore_watch", "only used with --watch");
+        }
+        WatchSpec watch = t.watch() ? new WatchSpec(true, List.of("."), ignore, delay, true, -1) : null;
+        String cron = WatchFields.cronFlag(t.cronRestart(), BLAME);
+        return watch == null && cron == null ? RestartTriggers.NONE : new RestartTriggers(watch, cron);
     }
 }

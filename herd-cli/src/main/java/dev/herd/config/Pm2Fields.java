@@ -88,7 +88,6 @@ final class Pm2Fields {
 
     private static final String METRICS = "herd has no PM2.io agent (herd metrics serves Prometheus metrics and a"
             + " dashboard)";
-    private static final String NO_WATCH = "herd does not restart on file changes yet";
     private static final String SOURCE_MAPS = "herd runs node without PM2's source-map hook: add --enable-source-maps"
             + " to node_args";
 
@@ -126,16 +125,16 @@ final class Pm2Fields {
             implemented("kill_timeout"),
             implemented("shutdown_with_message"),
             implemented("listen_timeout"),
-            ignored("cron_restart", List.of("cron"), "herd has no cron restarts yet"),
+            implemented("cron_restart", "cron"),
             implemented("merge_logs", "combine_logs"),
             ignored("vizion", "herd does not track versions", false),
             ignored("autostart", "herd starts every app it is given (autostart: false is not supported yet)", true),
             implemented("autorestart"),
             implemented("stop_exit_codes"),
-            ignored("watch_delay", NO_WATCH),
-            ignored("watch", NO_WATCH, false),
-            ignored("ignore_watch", NO_WATCH),
-            ignored("watch_options", NO_WATCH),
+            implemented("watch_delay"),
+            implemented("watch"),
+            implemented("ignore_watch"),
+            implemented("watch_options"),
             implemented("min_uptime"),
             implemented("max_restarts"),
             ignored("execute_command", "herd reads exec_mode only: set exec_mode: fork", false),

@@ -1,5 +1,8 @@
 package dev.herd.config;
 
+import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.RestartTriggers;
+import dev.herd.supervisor.WatchSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,7 @@ import java.util.Objects;
  * @param port            {@code --port}: the public port of a cluster app, or {@code null} for fork mode
  * @param maxMemory       {@code --max-memory-restart}, as typed ({@code 300M}), or {@code null} for no limit
  * @param logs            the log options; {@code null} for none
+ * @param triggers        {@code --watch} and {@code --cron-restart} with their options; never null
  */
 public record StartCommand(
         String target,
@@ -34,7 +38,8 @@ public record StartCommand(
         Map<String, String> env,
         Integer port,
         String maxMemory,
-        Logs logs) {
+        Logs logs,
+        Triggers triggers) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -43,6 +48,7 @@ public record StartCommand(
         interpreterArgs = List.copyOf(interpreterArgs);
         env = Map.copyOf(env);
         logs = logs == null ? Logs.NONE : logs;
+        triggers = triggers == null ? Triggers.NONE : triggers;
     }
 
     /**
@@ -65,15 +71,57 @@ public record StartCommand(
         public static final Logs NONE = new Logs(null, null, null, false, false, null, null, false, false);
     }
 
+    /**
+     * What else than its exits restarts the app, as typed.
+     *
+     * @param watch       {@code --watch}: restart when a file in its cwd changes
+     * @param ignoreWatch {@code --ignore-watch}: patterns as in {@code ignore_watch}; never null
+     * @param watchDelay  {@code --watch-delay}: seconds (PM2's unit here) or a duration, or {@code null}
+     * @param cronRestart {@code --cron-restart}: a cron expression, or {@code null}
+     */
+    public record Triggers(boolean watch, List<String> ignoreWatch, String watchDelay, String cronRestart) {
+
+        /** No flag given. */
+        public static final Triggers NONE = new Triggers(false, List.of(), null, null);
+
+        public Triggers {
+            ignoreWatch = ignoreWatch == null ? List.of() : List.copyOf(ignoreWatch);
+        }
+
+        /** Whether {@code --watch} or {@code --cron-restart} was given. */
+        public boolean any() {
+            return watch || cronRestart != null;
+        }
+
+        /**
+         * These flags over an app of a file or one that exists: {@code --watch} turns its watching
+         * on (its cwd, unless it names what to watch), {@code --cron-restart} gives it a schedule
+         * if it has none, as PM2 lets a file's own fields win.
+         *
+         * @throws ConfigException naming the flag that is wrong
+         */
+        public AppSpec applyTo(AppSpec spec) throws ConfigException {
+            RestartTriggers flags = CommandReader.triggers(this);
+            RestartTriggers t = spec.triggers();
+            WatchSpec watch = t.watch();
+            if (flags.watch() != null && (watch == null || !watch.active())) {
+                WatchSpec f = flags.watch();
+                watch = watch == null ? new WatchSpec(true, List.of(spec.cwd().toString()), f.ignore(), f.delay(),
+                        f.followSymlinks(), f.depth()) : watch.withActive(true);
+            }
+            return spec.withTriggers(new RestartTriggers(watch, t.cron() != null ? t.cron() : flags.cron()));
+        }
+    }
+
     /** A fork-mode start: no {@code --port}. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null, null);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null, null, Triggers.NONE);
     }
 
     /** A start without a memory limit. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env, Integer port) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null, null);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null, null, Triggers.NONE);
     }
 }

@@ -2,6 +2,7 @@ package dev.herd.daemon;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,11 @@ import dev.herd.supervisor.OrphanReaper;
 import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.RestoredInstance;
+import dev.herd.supervisor.Scheduler;
+import dev.herd.supervisor.WatchSpec;
+import dev.herd.watch.DirectoryChanges;
+import dev.herd.watch.Triggers;
+import dev.herd.watch.WatchRules;
 import dev.herd.supervisor.SetsidLauncher;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
@@ -55,12 +61,14 @@ final class Apps implements AutoCloseable {
     private final ClusterApps clusters;
     /** Node.js instances' process.send; null when its socket could not be made. */
     private final NodeIpc ipc;
+    private final Scheduler triggersLoop = Scheduler.singleThread("herd-triggers");
+    private final Triggers triggers;
 
     /**
      * Starts an empty supervisor of real processes, within {@code limit}.
      *
      * @param home where {@code wait_ready} instances' notify sockets and Node.js instances'
-     *             channel are made
+     *             channel are made, and which watching leaves alone
      */
     Apps(InstanceLimit limit, HerdHome home) {
         this.limit = limit;
@@ -72,6 +80,98 @@ final class Apps implements AutoCloseable {
                     clusterApps.onInstanceEvent(e);
                     subscribers.forEach(s -> s.accept(e));
                 });
+        this.triggers = new Triggers(triggersLoop, Ticker.system(), Clock.systemDefaultZone(), new DirectoryChanges(),
+                this::restartFor, home.dir(), WatchRules.Lookup.REAL);
+    }
+
+    /** What watch or cron_restart asked: a fork-mode app's instances restart, a cluster app reloads, rolling. */
+    private CompletableFuture<Boolean> restartFor(String app, String why) {
+        Optional<ClusterApp> cluster = clusters.get(app);
+        if (cluster.isPresent()) {
+            ClusterApp c = cluster.get();
+            return c.spec().thenCompose(spec -> c.reload(spec, p -> log.info("{}: {}", app, p.text())))
+                    .handle((outcome, failure) -> {
+                        if (failure != null) {
+                            Throwable cause = Supervisor.cause(failure);
+                            if (cause instanceof IllegalStateException) {
+                                return false;
+                            }
+                            log.warn("{}: the reload for {} failed: {}", app, why, cause.getMessage());
+                        } else if (!outcome.succeeded()) {
+                            log.warn("{}: the reload for {} stopped: {}", app, why, outcome.failure());
+                        }
+                        return true;
+                    });
+        }
+        List<Integer> ids = list().stream().filter(i -> i.app().equals(app) && i.state() != ProcessState.STOPPED)
+                .map(InstanceInfo::id).toList();
+        return supervisor.restart(ids, why).handle((v, failure) -> {
+            if (failure != null) {
+                log.warn("{}: the restart for {} failed: {}", app, why, Supervisor.cause(failure).getMessage());
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Starts or stops the apps' watching and cron schedules as they are now: on while an instance
+     * is not stopped (errored ones included: a fix saved restarts a crashed app), with the app's
+     * current definition; off once every instance is stopped, or the app is gone.
+     */
+    void syncTriggers(java.util.Collection<String> names) {
+        List<InstanceInfo> all = list();
+        List<AppSpec> specs = supervisor.apps();
+        for (String name : new java.util.LinkedHashSet<>(names)) {
+            Optional<AppSpec> spec = specs.stream().filter(a -> a.name().equals(name)).findFirst();
+            boolean runs = all.stream().anyMatch(i -> i.app().equals(name) && i.state() != ProcessState.STOPPED);
+            if (spec.isPresent() && runs) {
+                triggers.activate(spec.get());
+            } else {
+                triggers.deactivate(name);
+            }
+        }
+    }
+
+    /** The apps of these instances, each once. */
+    List<String> appsOf(java.util.Collection<Integer> ids) {
+        return list().stream().filter(i -> ids.contains(i.id())).map(InstanceInfo::app).distinct().toList();
+    }
+
+    /**
+     * After a stop: the apps left with no instance running are no longer watched; with
+     * {@code watchOff} ({@code herd stop --watch}), their watching is turned off in their
+     * definition too, so that a start does not turn it on again (a save keeps it so).
+     *
+     * @return {@code ids}
+     */
+    List<Integer> stopped(List<Integer> ids, boolean watchOff) {
+        List<String> names = appsOf(ids);
+        if (watchOff) {
+            for (AppSpec spec : supervisor.apps()) {
+                WatchSpec w = spec.triggers().watch();
+                if (names.contains(spec.name()) && w != null && w.active()) {
+                    supervisor.redefine(spec.withTriggers(spec.triggers().withWatch(w.withActive(false)))).join();
+                }
+            }
+        }
+        syncTriggers(names);
+        return ids;
+    }
+
+    /** After a start or restart of these instances: their apps' triggers run. @return {@code ids} */
+    List<Integer> started(List<Integer> ids) {
+        syncTriggers(appsOf(ids));
+        return ids;
+    }
+
+    /** Replaces an app's definition, as {@code herd start app --watch} turns its watching on. */
+    void redefine(AppSpec spec) {
+        supervisor.redefine(spec).join();
+    }
+
+    /** What {@code describe} shows of an app's watch and cron schedule, while they run. */
+    Optional<Triggers.Status> triggers(String app) {
+        return triggers.status(app);
     }
 
     /** The channel server, or null (logged) when it cannot run: instances then start without process.send. */
@@ -154,6 +254,7 @@ final class Apps implements AutoCloseable {
         for (AppSpec spec : specs) {
             addOne(spec, clusterSpecs.get(spec.name()), true);
         }
+        syncTriggers(specs.stream().map(AppSpec::name).toList());
     }
 
     /** Adds one app, a cluster app when {@code cluster} is given, started or left stopped. */
@@ -216,7 +317,10 @@ final class Apps implements AutoCloseable {
      * port; one that keeps some forgets the deleted ones.
      */
     void deleted(List<Integer> ids) {
-        clusters.deleted(ids, list());
+        List<InstanceInfo> left = list();
+        clusters.deleted(ids, left);
+        triggers.activeApps().stream().filter(name -> left.stream().noneMatch(i -> i.app().equals(name)))
+                .forEach(triggers::deactivate);
     }
 
     /**
@@ -248,6 +352,7 @@ final class Apps implements AutoCloseable {
                 startExisting(spec.name(), idsOf(spec.name()), started, alreadyRunning);
             }
         }
+        syncTriggers(specs.stream().map(AppSpec::name).toList());
         return new Started(started, alreadyRunning);
     }
 
@@ -261,6 +366,7 @@ final class Apps implements AutoCloseable {
         List<String> started = new ArrayList<>();
         List<String> alreadyRunning = new ArrayList<>();
         targets.forEach((target, ids) -> startExisting(target, ids, started, alreadyRunning));
+        syncTriggers(appsOf(targets.values().stream().flatMap(List::stream).toList()));
         return new Started(started, alreadyRunning);
     }
 
@@ -306,6 +412,7 @@ final class Apps implements AutoCloseable {
             addOne(spec, dump.clusterOf(spec.name()), !wasStopped);
             restored.add(spec.name() + (wasStopped ? " (stopped, as saved)" : ""));
         }
+        syncTriggers(fresh.stream().map(AppSpec::name).toList());
         return new Resurrected(restored, skipped);
     }
 
@@ -370,6 +477,7 @@ final class Apps implements AutoCloseable {
                 log.error("cannot bring back {} after the daemon crashed: {}", spec.name(), Supervisor.cause(e).getMessage());
             }
         }
+        syncTriggers(previous.apps().stream().map(AppSpec::name).toList());
         log.warn("the previous daemon ended without stopping its apps: stopped {} leftover process group(s); "
                 + "brought back with their ids: {}", stoppedGroups, back);
     }
@@ -401,6 +509,8 @@ final class Apps implements AutoCloseable {
     /** Stops every app, waits for their trees to be gone, and closes the log files. */
     @Override
     public void close() {
+        triggers.close();
+        triggersLoop.shutdown();
         supervisor.close();
         // After the apps: a shutdown_with_message stop needs the channel until they are gone.
         if (ipc != null) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -28,8 +29,11 @@ import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.Signal;
+import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.logs.LogRegistry;
+import dev.herd.supervisor.WatchSpec;
+import dev.herd.watch.Triggers;
 
 /**
  * The daemon's command table: one handler per {@link Request} type, each returning a typed body
@@ -79,8 +83,8 @@ final class Commands {
         on(Request.Ping.class, r -> new Pid(ProcessHandle.current().pid()));
         on(Request.Start.class, this::start);
         on(Request.ListAll.class, r -> views(sampledList()));
-        on(Request.Stop.class, r -> act(targetIds(r.target(), r.cwd()), supervisor::stop));
-        on(Request.Restart.class, r -> act(targetIds(r.target(), r.cwd()), supervisor::restart));
+        on(Request.Stop.class, r -> apps.stopped(act(targetIds(r.target(), r.cwd()), supervisor::stop), r.watch()));
+        on(Request.Restart.class, r -> apps.started(act(targetIds(r.target(), r.cwd()), supervisor::restart)));
         on(Request.Delete.class, r -> {
             List<Integer> ids = act(targetIds(r.target(), r.cwd()), supervisor::delete);
             apps.deleted(ids);
@@ -146,7 +150,11 @@ final class Commands {
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
-            outcome = apps.startOrAdd(loaded.apps(), loaded.clusters());
+            List<AppSpec> specs = new ArrayList<>();
+            for (AppSpec spec : loaded.apps()) {
+                specs.add(s.triggers() != null && s.triggers().any() ? s.triggers().applyTo(spec) : spec);
+            }
+            outcome = apps.startOrAdd(specs, loaded.clusters());
         } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
             // herd start a b c: every word names an app or id, as PM2 takes several.
             Map<String, List<Integer>> targets = new LinkedHashMap<>();
@@ -154,10 +162,20 @@ final class Commands {
             for (String target : s.args()) {
                 targets.put(target, targetIds(target));
             }
+            if (s.triggers() != null && s.triggers().any()) {
+                // herd start app --watch: its watching turns on (again, after herd stop --watch).
+                List<String> names = apps.appsOf(targets.values().stream().flatMap(List::stream).toList());
+                for (AppSpec spec : apps.supervisor().apps()) {
+                    if (names.contains(spec.name())) {
+                        apps.redefine(s.triggers().applyTo(spec));
+                    }
+                }
+            }
             outcome = apps.startExisting(targets);
         } else {
             LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
-                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs()));
+                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs(),
+                    s.triggers()));
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
             apps.add(loaded.apps(), loaded.clusters());
@@ -264,6 +282,9 @@ final class Commands {
             c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
                     m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())))));
         });
+        // The app's definition, which herd stop --watch changes, rather than each instance's copy.
+        Map<String, AppSpec> specs = new HashMap<>();
+        apps.supervisor().apps().forEach(a -> specs.put(a.name(), a));
         return infos.stream().map(i -> {
             ResourceSampler.Usage u = i.pid() > 0 ? sampler.of(i.pid()) : ResourceSampler.Usage.NONE;
             InstanceView.Cluster place = places.get(i.id());
@@ -271,8 +292,29 @@ final class Commands {
                     i.state().label(), i.restarts(), i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(),
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
                     i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
-                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(), logging(i));
+                    i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(), logging(i),
+                    triggersOf(specs.getOrDefault(i.app(), i.spec())));
         }).toList();
+    }
+
+    /** An app's watch and cron schedule as {@code describe} shows them, or null when it has neither. */
+    private InstanceView.Triggers triggersOf(AppSpec spec) {
+        RestartTriggers t = spec.triggers();
+        if (t.watch() == null && t.cron() == null) {
+            return null;
+        }
+        Optional<Triggers.Status> now = apps.triggers(spec.name());
+        WatchSpec w = t.watch();
+        String state = null;
+        List<String> ignored = List.of();
+        if (w != null) {
+            boolean watching = now.map(st -> !st.watching().isEmpty()).orElse(false);
+            state = !w.active() ? "off" : watching ? "watching" : now.isPresent() ? "failed" : "stopped";
+            ignored = watching ? now.get().ignored() : w.ignore();
+        }
+        long next = now.map(Triggers.Status::nextCron).map(java.time.Instant::toEpochMilli).orElse(0L);
+        return new InstanceView.Triggers(w == null ? List.of() : w.paths(), state, ignored,
+                w == null ? 0 : Math.max(w.delay().toMillis(), WatchSpec.MIN_DELAY.toMillis()), t.cron(), next);
     }
 
     /** Where a streamed command's answer and steps go; a client that left does not stop the command. */

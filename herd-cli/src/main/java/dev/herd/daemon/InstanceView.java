@@ -29,21 +29,22 @@ import dev.herd.supervisor.ExitRecord;
  * @param cluster          where a cluster instance listens and stands with the pool; null in fork mode
  * @param memoryLimitBytes its app's {@code max_memory_restart}, 0 when none
  * @param logging          how its lines are written and its files rotate; null when not known
+ * @param triggers         what else restarts its app (watch, cron_restart), or null when nothing does
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
                            String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes,
-                           Logging logging) {
+                           Logging logging, Triggers triggers) {
 
-    /** An instance whose logging is not known. */
+    /** An instance whose logging and restart triggers are not known. */
     public InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                         int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                         List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
                         String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
         this(id, name, index, mode, pid, status, restarts, unstableRestarts, uptimeMillis, startedAt, cpuPercent,
                 memoryBytes, command, cwd, outLog, errLog, droppedLogLines, lastReason, lastExits, cluster,
-                memoryLimitBytes, null);
+                memoryLimitBytes, null, null);
     }
 
     /**
@@ -56,6 +57,21 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      * @param retain     rotated files kept
      */
     public record Logging(String logFile, String dateFormat, boolean json, long maxSize, int retain) {
+    }
+
+    /**
+     * What restarts an app besides its exits.
+     *
+     * @param watchPaths       what {@code watch} names (absolute), empty when it is not set
+     * @param watchState       {@code watching}, {@code off} ({@code herd stop --watch}), {@code stopped}
+     *                         (not while the app is stopped) or {@code failed} (see the daemon's log)
+     * @param ignored          what watching ignores
+     * @param watchDelayMillis the quiet time after the last change before the restart
+     * @param cron             the {@code cron_restart} expression, or null
+     * @param nextCronMillis   epoch milliseconds of its next time, 0 while the app is stopped
+     */
+    public record Triggers(List<String> watchPaths, String watchState, List<String> ignored, long watchDelayMillis,
+                           String cron, long nextCronMillis) {
     }
 
     /**

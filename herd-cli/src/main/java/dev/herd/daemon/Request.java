@@ -52,10 +52,11 @@ public sealed interface Request {
      * @param port            {@code --port}: the public port of a cluster app, or null
      * @param maxMemory       {@code --max-memory-restart} as typed, or null
      * @param logs            {@code -o}, {@code -e}, {@code -l}, {@code --time} and the other log options
+     * @param triggers        {@code --watch}, {@code --cron-restart} and their options, or null for none
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
                  String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
-                 StartCommand.Logs logs)
+                 StartCommand.Logs logs, StartCommand.Triggers triggers)
             implements Request {
     }
 
@@ -66,12 +67,18 @@ public sealed interface Request {
     /**
      * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
      * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     * @param watch  {@code --watch}: also turn the apps' watching off, until {@code herd start --watch}
      */
-    record Stop(String target, String cwd) implements Request {
+    record Stop(String target, String cwd, boolean watch) implements Request {
 
         /** A target that is an id, an app name or {@code all}. */
         public Stop(String target) {
             this(target, null);
+        }
+
+        /** A stop that keeps the apps' watch settings. */
+        public Stop(String target, String cwd) {
+            this(target, cwd, false);
         }
     }
 

@@ -63,6 +63,8 @@ final class Rollouts {
                 failures.add(failure);
             }
         }
+        // A file read again may have changed what is watched or when the schedule fires.
+        apps.syncTriggers(names);
         out.item(done(failures));
     }
 

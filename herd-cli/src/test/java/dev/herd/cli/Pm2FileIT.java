@@ -32,6 +32,7 @@ class Pm2FileIT {
                           "pid_file": "run/web.pid",
                           "watch": false,
                           "watch_delay": 1000,
+                          "vizion": true,
                           "maxRestarts": 5,
                           "merge_logs": true,
                           "combine_logs": true
@@ -51,7 +52,7 @@ class Pm2FileIT {
             Herd.Result start = herd.run("start", "ecosystem.json").ok();
 
             assertThat(start.err().lines()).containsExactly(
-                    "herd: warning: apps[0].watch_delay: herd does not restart on file changes yet, ignored",
+                    "herd: warning: apps[0].vizion: herd does not track versions, ignored",
                     "herd: warning: apps[1].max_memory: not a PM2 or herd field, ignored");
             JsonNode list = herd.list();
             assertThat(list).extracting(i -> i.path("name").asText()).containsExactly("web", "worker");

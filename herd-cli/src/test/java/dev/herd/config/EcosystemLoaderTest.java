@@ -271,7 +271,7 @@ class EcosystemLoaderTest {
         LoadedApps loaded = load("eco.yml", """
                 apps:
                   - script: a.js
-                    watch: true
+                    vizion: true
                     exec_mode: cluster
                     instances: 2
                 deploy:
@@ -282,7 +282,7 @@ class EcosystemLoaderTest {
         assertThat(loaded.apps().get(0).instances()).isEqualTo(2);
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
-                "apps[0].watch: herd does not restart on file changes yet, ignored",
+                "apps[0].vizion: herd does not track versions, ignored",
                 "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
                         + " side and share no port");
     }

@@ -161,7 +161,7 @@ class Pm2KeysTest {
     @CsvSource(delimiter = '|', value = {
             "vizion: true | vizion: herd does not track versions, ignored",
             "pmx: true | pmx: herd has no PM2.io agent (herd metrics serves Prometheus metrics and a dashboard), ignored",
-            "watch: [src] | watch: herd does not restart on file changes yet, ignored",
+            "force: true | force: herd does not start a second copy of an app, ignored",
             "namespace: api | namespace: herd has no namespaces yet: target apps by name, id or file, ignored",
             "source_map_support: true | source_map_support: herd runs node without PM2's source-map hook: add"
                     + " --enable-source-maps to node_args, ignored",
@@ -205,10 +205,9 @@ class Pm2KeysTest {
         assertThat(web.interpreter()).isEqualTo(fx.bin.resolve("node"));
         assertThat(web.env()).containsEntry("PORT", "3000").containsEntry("NODE_ENV", "development");
         assertThat(web.restart().maxRestarts()).isEqualTo(5);
-        assertThat(loaded.warnings()).containsExactly(
-                "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
-                "apps[0].watch_delay: herd does not restart on file changes yet, ignored",
-                "apps[1].ignore_watch: herd does not restart on file changes yet, ignored");
+        // watch_delay and ignore_watch without watch: nothing is watched until herd start --watch turns it on.
+        assertThat(loaded.apps()).extracting(app -> app.triggers().watch().active()).containsOnly(false);
+        assertThat(loaded.warnings()).containsExactly("deploy: herd does not deploy (PM2's pm2 deploy), ignored");
     }
 
     @Test

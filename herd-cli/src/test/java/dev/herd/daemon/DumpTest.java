@@ -76,7 +76,8 @@ class DumpTest {
         AppSpec plain = app("a", "a.sh");
         AppSpec spec = new AppSpec("a", plain.script(), null, List.of(), List.of(), plain.cwd(), Map.of("PORT", "3000"),
                 2, RestartPolicy.DEFAULT, new StopPolicy(Signal.SIGINT, Duration.ofSeconds(3), true, false), plain.logs(), null,
-                "INSTANCE_ID", "PORT", new RunAs(65534, 65534, true), dir.resolve("pids/a.pid"), Duration.ofSeconds(7));
+                "INSTANCE_ID", "PORT", new RunAs(65534, 65534, true), dir.resolve("pids/a.pid"), Duration.ofSeconds(7),
+                null);
         try (StateStore store = new StateStore(new HerdHome(dir), () -> null)) {
             Path file = dir.resolve("dump.json");
             store.writeDump(file, new StateStore.Dump(1, List.of(spec, plain), List.of(), Map.of()));

@@ -40,6 +40,7 @@ import java.util.Objects;
  *                        instance may take to say it is ready ({@link Readiness#WHEN_SAID})
  *                        before it is online anyway; {@code null} for online once spawned.
  *                        Cluster mode has its own rule (its {@code ClusterSpec}).
+ * @param triggers        what else restarts it (changed files, a cron schedule); never null
  */
 public record AppSpec(
         String name,
@@ -58,7 +59,8 @@ public record AppSpec(
         String incrementVar,
         RunAs runAs,
         Path pidFile,
-        Duration waitReady) {
+        Duration waitReady,
+        RestartTriggers triggers) {
 
     /** The variable PM2 puts the instance's index in, when {@code instance_var} does not rename it. */
     public static final String DEFAULT_INSTANCE_VAR = "NODE_APP_INSTANCE";
@@ -79,6 +81,8 @@ public record AppSpec(
         if (waitReady != null && waitReady.isNegative()) {
             throw new IllegalArgumentException("waitReady must not be negative, was " + waitReady);
         }
+        // A list saved by an earlier herd has no triggers.
+        triggers = triggers == null ? RestartTriggers.NONE : triggers;
     }
 
     /**
@@ -89,7 +93,7 @@ public record AppSpec(
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
             MemoryLimit memoryLimit) {
         this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
-                null, null, null, null, null);
+                null, null, null, null, null, RestartTriggers.NONE);
     }
 
     /** As the constructor above, without a memory limit. */
@@ -123,6 +127,12 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady);
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers);
+    }
+
+    /** A copy with other restart triggers ({@code herd stop --watch} turns watching off). */
+    public AppSpec withTriggers(RestartTriggers next) {
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs,
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, next);
     }
 }

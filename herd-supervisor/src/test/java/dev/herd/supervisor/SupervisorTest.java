@@ -100,7 +100,7 @@ class SupervisorTest {
         AppSpec base = app("api", 3, RESTART_AFTER_1S, StopPolicy.DEFAULT);
         AppSpec spec = new AppSpec(base.name(), base.script(), base.interpreter(), base.interpreterArgs(), base.args(),
                 base.cwd(), Map.of("PORT", "3000"), 3, base.restart(), base.stop(), base.logs(), null, "INSTANCE_ID",
-                "PORT", null, null, null);
+                "PORT", null, null, null, null);
         supervisor.add(spec).join();
 
         assertThat(os.launched()).extracting(p -> p.env().get("INSTANCE_ID") + ":" + p.env().get("PORT"))
@@ -109,7 +109,7 @@ class SupervisorTest {
 
         AppSpec unset = new AppSpec("counter", base.script(), base.interpreter(), List.of(), List.of(), base.cwd(),
                 Map.of(), 2, base.restart(), base.stop(), new LogPolicy(dir.resolve("c-out.log"),
-                dir.resolve("c-err.log"), false, null, 0, 0), null, null, "WORKER", null, null, null);
+                dir.resolve("c-err.log"), false, null, 0, 0), null, null, "WORKER", null, null, null, null);
         supervisor.add(unset).join();
         assertThat(os.last().env()).containsEntry("WORKER", "1");
     }
