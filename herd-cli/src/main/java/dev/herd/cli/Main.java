@@ -42,6 +42,8 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
             Reload.class, Scale.class, Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
+            Pm2Commands.Jlist.class, Pm2Commands.Prettylist.class, Pm2Commands.Pid.class, Pm2Commands.Env.class,
+            Pm2Commands.Reset.class, Pm2Commands.StartOrRestart.class, Pm2Commands.StartOrReload.class,
             dev.herd.hit.HitCommand.class, MonitCommand.class, MetricsCommand.class,
             dev.herd.diagnostics.HeapdumpCommand.class, dev.herd.diagnostics.ProfileCommand.class,
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
@@ -132,11 +134,13 @@ public final class Main {
         }
     }
 
-    @Command(name = "start", description = "Start a script, a jar, a command, an ecosystem file, or a stopped app.")
+    @Command(name = "start", description = {"Start a script, a jar, a command or an ecosystem file (default:"
+            + " ecosystem.config.js); or apps, ids or namespaces: started where stopped, restarted where running.",
+            "A file's apps that run are restarted with its definitions; a stopped app's script starts it again."})
     static final class Start implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<file|jar|cmd|ecosystem|app>")
-        String target;
-        @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<file|jar|cmd|ecosystem|app>")
+        String target = "ecosystem.config.js";
+        @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --), or more apps.")
         List<String> args = new ArrayList<>();
         @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run.")
         String instances;
@@ -147,36 +151,57 @@ public final class Main {
         String name;
         @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
         String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of the ecosystem file, only these apps.")
+        String only;
         @Option(names = "--interpreter", description = "Program that runs the script (default: by extension).")
         String interpreter;
-        @Option(names = "--interpreter-args", split = " ", description = "Arguments for the interpreter.")
+        @Option(names = {"--interpreter-args", "--node-args"}, split = " ", paramLabel = "ARGS",
+                description = "Arguments for the interpreter (space-separated).")
         List<String> interpreterArgs = new ArrayList<>();
         @Option(names = "--max-memory-restart", paramLabel = "SIZE", description = {"Restart an instance whose process"
                 + " tree holds more memory (300M, 1G); cluster mode replaces it first, with no failed request."})
         String maxMemory;
+        @Option(names = "--namespace", paramLabel = "NS", description = "The app's namespace, a target for every command.")
+        String namespace;
+        @Option(names = "--no-autorestart", description = "Do not restart the app when it exits.")
+        boolean noAutorestart;
+        @Option(names = "--no-autostart", description = "Add the app stopped (herd start <name> starts it).")
+        boolean noAutostart;
+        @Option(names = "--update-env", description = "An app started again takes this shell's environment"
+                + " (its own variables over it); a file's apps always do.")
+        boolean updateEnv;
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory), true);
-            for (JsonNode w : r.body().path("warnings")) {
-                System.err.println("herd: warning: " + w.asText());
-            }
-            List<String> started = texts(r.body().path("started"));
-            List<String> running = texts(r.body().path("alreadyRunning"));
-            if (!started.isEmpty()) {
-                System.out.println("herd: started " + String.join(", ", started));
-            }
-            if (!running.isEmpty()) {
-                System.out.println("herd: already running, left alone (use restart): " + String.join(", ", running));
-            }
+                    name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, namespace,
+                    !noAutorestart, !noAutostart, updateEnv, only), true);
+            printApplied(r);
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
     }
 
-    @Command(name = "list", aliases = {"ls", "status"}, description = "List every instance.")
+    /** Prints what a start or restart did: warnings, the apps started and restarted, the lines beyond that. */
+    static void printApplied(Response r) {
+        for (JsonNode w : r.body().path("warnings")) {
+            System.err.println("herd: warning: " + w.asText());
+        }
+        List<String> started = texts(r.body().path("started"));
+        List<String> restarted = texts(r.body().path("restarted"));
+        if (!started.isEmpty()) {
+            System.out.println("herd: started " + String.join(", ", started));
+        }
+        if (!restarted.isEmpty()) {
+            System.out.println("herd: restarted " + String.join(", ", restarted));
+        }
+        for (String line : texts(r.body().path("lines"))) {
+            System.out.println("herd: " + line);
+        }
+    }
+
+    @Command(name = "list", aliases = {"ls", "status", "l", "ps"}, description = "List every instance.")
     static final class ListCmd implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -194,20 +219,22 @@ public final class Main {
         }
     }
 
-    /** Runs a target command and prints the list after it. */
+    /** Runs a command on several targets, checked before any is acted on, and prints the list after it. */
     abstract static class TargetCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem|script>")
-        String target;
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
 
-        abstract Request request();
+        abstract Request request(String cwd);
 
         abstract String done();
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            client.call(request(), false);
-            System.out.println("herd: " + done() + " " + target);
+            client.call(request(Path.of("").toAbsolutePath().toString()), false);
+            System.out.println("herd: " + done() + " " + String.join(", ", targets));
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
@@ -218,17 +245,22 @@ public final class Main {
             + " gets ready is stopped and the old ones keep serving (exit status 1). Fork mode: restart.",
             "An ecosystem file is read again: its changed env, args, script and instance count apply."})
     static final class Reload implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem>")
-        String target;
-        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
+                + " app's own file, for apps named).")
         String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
+        @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
+        boolean updateEnv;
         @Option(names = "--json", description = "Print each step as one JSON object per line.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            return streamSteps(new Request.Reload(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    envName), json);
+            return streamSteps(new Request.Reload(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName, only, updateEnv), json);
         }
     }
 
@@ -254,7 +286,7 @@ public final class Main {
         boolean[] failed = {false};
         boolean[] ended = {false};
         PrintWriter out = new PrintWriter(System.out, true);
-        client.stream(request, item -> {
+        Response begun = client.stream(request, item -> {
             if ("done".equals(item.type())) {
                 ended[0] = true;
                 failed[0] = !"ok".equals(item.stream());
@@ -273,6 +305,9 @@ public final class Main {
                 out.println((item.app() != null ? item.app() + ": " : "") + item.text());
             }
         });
+        for (JsonNode w : begun.body() == null ? List.<JsonNode>of() : begun.body().path("warnings")) {
+            System.err.println("herd: warning: " + w.asText());
+        }
         if (!ended[0]) {
             System.err.println("herd: the daemon ended the stream before the end (see " + home().daemonLog() + ")");
             return 1;
@@ -285,8 +320,8 @@ public final class Main {
 
     @Command(name = "stop", description = "Stop instances (kill_signal, then SIGKILL after kill_timeout).")
     static final class Stop extends TargetCommand {
-        Request request() {
-            return new Request.Stop(target, Path.of("").toAbsolutePath().toString());
+        Request request(String cwd) {
+            return new Request.Stop(targets, cwd, System.getenv(), only);
         }
 
         String done() {
@@ -294,21 +329,34 @@ public final class Main {
         }
     }
 
-    @Command(name = "restart", description = "Stop, then start instances.")
-    static final class Restart extends TargetCommand {
-        Request request() {
-            return new Request.Restart(target, Path.of("").toAbsolutePath().toString());
-        }
+    @Command(name = "restart", description = {"Stop, then start instances. An ecosystem file's apps take its"
+            + " definitions (those not running are started); a cluster app with a new definition is replaced one"
+            + " instance at a time."})
+    static final class Restart implements Callable<Integer> {
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
+                + " app's own file, for apps named).")
+        String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
+        @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
+        boolean updateEnv;
 
-        String done() {
-            return "restarted";
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            printApplied(client.call(new Request.Restart(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName, only, updateEnv), false));
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
         }
     }
 
     @Command(name = "delete", aliases = "del", description = "Stop instances and forget them.")
     static final class Delete extends TargetCommand {
-        Request request() {
-            return new Request.Delete(target, Path.of("").toAbsolutePath().toString());
+        Request request(String cwd) {
+            return new Request.Delete(targets, cwd, System.getenv(), only);
         }
 
         String done() {
@@ -316,9 +364,9 @@ public final class Main {
         }
     }
 
-    @Command(name = "describe", aliases = {"show", "info"}, description = "Everything about an app's instances.")
+    @Command(name = "describe", aliases = {"show", "info", "desc"}, description = "Everything about an app's instances.")
     static final class Describe implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all>")
+        @Parameters(index = "0", paramLabel = "<id|name|namespace|all>")
         String target;
 
         @Override
@@ -383,7 +431,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "signal", description = "Send a signal to instances' main processes.")
+    @Command(name = "signal", aliases = "sendSignal", description = "Send a signal to instances' main processes.")
     static final class SignalCmd implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "<SIG>")
         String signal;
@@ -660,7 +708,7 @@ public final class Main {
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
     }
 
-    private static List<String> texts(JsonNode array) {
+    static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param errorFile       stderr file as written, or {@code null} for the default
  * @param cluster         its public port and balancer in cluster mode, or {@code null} in fork mode
  * @param memoryLimit     {@code max_memory_restart}, or {@code null} for none
+ * @param namespace       PM2's {@code namespace}, or {@code null} for the default one
+ * @param autostart       PM2's {@code autostart}: {@code false} adds the app stopped
  */
 record AppDefinition(
         Blame blame,
@@ -46,11 +48,14 @@ record AppDefinition(
         long maxSize,
         int retain,
         ClusterSpec cluster,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        String namespace,
+        boolean autostart) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
-                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit);
+                env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
+                namespace, autostart);
     }
 }

@@ -36,14 +36,15 @@ final class AppParser {
             "instances", "exec_mode", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
             "exp_backoff_restart_delay", "stop_exit_codes", "kill_timeout", "kill_signal", "out_file",
             "error_file", "err_file", "log_file", "merge_logs", "combine_logs", "log_date_format",
-            "max_size", "retain", "max_memory_restart", "memory_check_interval"), ClusterFields.FIELDS.stream()).toList();
+            "max_size", "retain", "max_memory_restart", "memory_check_interval", "namespace", "autostart"),
+            ClusterFields.FIELDS.stream()).toList();
 
     /** PM2 fields herd accepts and ignores, so that a PM2 user's file still loads. */
     static final List<String> NOT_YET = List.of(
             "watch", "ignore_watch", "watch_options", "cron_restart", "vizion",
-            "source_map_support", "time", "instance_var", "filter_env", "namespace",
+            "source_map_support", "time", "instance_var", "filter_env",
             "shutdown_with_message", "increment_var", "post_update", "force", "treekill",
-            "pmx", "automation", "autostart", "log_type", "disable_logs", "kill_retry_time");
+            "pmx", "automation", "log_type", "disable_logs", "kill_retry_time");
 
     /** PM2's other name of a field, to the name herd reads it under. */
     static final Map<String, String> ALIASES = Map.of(
@@ -170,7 +171,18 @@ final class AppParser {
                 f.has("max_size") ? size(f.value("max_size"), f.label("max_size")) : LogPolicy.DEFAULT_MAX_SIZE,
                 f.has("retain") ? count(f.value("retain"), f.label("retain")) : LogPolicy.DEFAULT_RETAIN,
                 cluster,
-                memoryLimit(f));
+                memoryLimit(f),
+                namespace(f),
+                !f.has("autostart") || bool(f.value("autostart"), f.label("autostart")));
+    }
+
+    /** PM2's {@code namespace}: a group of apps that commands can name. */
+    private String namespace(Fields f) throws ConfigException {
+        String namespace = f.text("namespace");
+        if (namespace != null && namespace.isBlank()) {
+            throw fail(f.value("namespace"), f.label("namespace"), "must not be empty");
+        }
+        return namespace;
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */

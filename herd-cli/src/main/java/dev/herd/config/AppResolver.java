@@ -30,8 +30,9 @@ final class AppResolver {
     /**
      * @param base      what relative paths resolve against: the file's folder, or the command's cwd
      * @param clientEnv the environment of {@code herd start}: the base of the app's, and the PATH searched
+     * @param source    the ecosystem file it is read from, or {@code null} for a command
      */
-    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv) throws ConfigException {
+    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv, Path source) throws ConfigException {
         Blame blame = app.blame();
         Path cwd = app.cwd() == null ? base : base.resolve(app.cwd()).normalize();
         if (!Files.isDirectory(cwd)) {
@@ -91,7 +92,8 @@ final class AppResolver {
                 app.errorFile() == null ? logs.resolve(name + "-error.log") : base.resolve(app.errorFile()).normalize(),
                 app.mergeLogs(), app.dateFormat(), app.maxSize(), app.retain());
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
-                app.restart(), app.stop(), logPolicy, app.memoryLimit());
+                app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.namespace(), app.autostart(), source,
+                app.env());
     }
 
     /** The interpreter PM2 (and herd, for Java) picks for a script's extension, or null to execute it. */

@@ -54,7 +54,8 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 "interpreter", "start --interpreter",
                 "interpreter_args", "start --interpreter-args",
                 "port", "start --port",
-                "max_memory_restart", "start --max-memory-restart");
+                "max_memory_restart", "start --max-memory-restart",
+                "namespace", "start --namespace");
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, OPTIONS.getOrDefault(field, "start"), reason);

@@ -86,8 +86,16 @@ final class CommandReader {
             }
             memory = new MemoryLimit(bytes, MemoryLimit.DEFAULT_INTERVAL);
         }
+        if (command.namespace() != null && command.namespace().isBlank()) {
+            throw BLAME.error("namespace", "must not be empty");
+        }
+        RestartPolicy d = RestartPolicy.DEFAULT;
+        RestartPolicy restart = command.autorestart() ? d
+                : new RestartPolicy(false, d.maxRestarts(), d.minUptime(), d.restartDelay(), d.expBackoffRestartDelay(),
+                        d.stopExitCodes());
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
-                instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, null, null, false, null,
-                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory);
+                instances, env, restart, StopPolicy.DEFAULT, null, null, false, null,
+                LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, command.namespace(),
+                command.autostart());
     }
 }

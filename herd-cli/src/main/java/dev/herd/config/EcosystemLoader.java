@@ -100,7 +100,7 @@ public final class EcosystemLoader {
         Path folder = path.getParent();
         for (Map.Entry<String, AppDefinition> app : definitions.entrySet()) {
             AppDefinition definition = app.getValue();
-            AppSpec spec = resolver.resolve(definition, folder, clientEnv);
+            AppSpec spec = resolver.resolve(definition, folder, clientEnv, path);
             String first = names.putIfAbsent(spec.name(), app.getKey());
             if (first != null) {
                 throw definition.blame().error("name", "'" + spec.name() + "' is also the name of " + first
@@ -123,7 +123,7 @@ public final class EcosystemLoader {
     public LoadedApps fromCommand(StartCommand command) throws ConfigException {
         Path cwd = command.cwd().toAbsolutePath().normalize();
         AppDefinition definition = CommandReader.read(command, cwd, cores);
-        AppSpec spec = resolver.resolve(definition, cwd, command.env());
+        AppSpec spec = resolver.resolve(definition, cwd, command.env(), null);
         return new LoadedApps(List.of(spec), definition.cluster() == null ? Map.of()
                 : Map.of(spec.name(), definition.cluster()), List.of());
     }

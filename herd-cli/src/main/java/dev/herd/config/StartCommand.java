@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param env             the client's environment, which the app inherits; never null
  * @param port            {@code --port}: the public port of a cluster app, or {@code null} for fork mode
  * @param maxMemory       {@code --max-memory-restart}, as typed ({@code 300M}), or {@code null} for no limit
+ * @param namespace       {@code --namespace}, or {@code null} for the default one
+ * @param autorestart     {@code false} for {@code --no-autorestart}
+ * @param autostart       {@code false} for {@code --no-autostart}: the app is added stopped
  */
 public record StartCommand(
         String target,
@@ -32,7 +35,10 @@ public record StartCommand(
         List<String> interpreterArgs,
         Map<String, String> env,
         Integer port,
-        String maxMemory) {
+        String maxMemory,
+        String namespace,
+        boolean autorestart,
+        boolean autostart) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -46,6 +52,12 @@ public record StartCommand(
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env) {
         this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null);
+    }
+
+    /** A start in the default namespace that starts the app and restarts it. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env, Integer port, String maxMemory) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, maxMemory, null, true, true);
     }
 
     /** A start without a memory limit. */

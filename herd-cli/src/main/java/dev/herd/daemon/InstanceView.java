@@ -1,6 +1,7 @@
 package dev.herd.daemon;
 
 import java.util.List;
+import java.util.Map;
 
 import dev.herd.supervisor.ExitRecord;
 
@@ -28,11 +29,43 @@ import dev.herd.supervisor.ExitRecord;
  * @param lastExits        the last exits, newest first
  * @param cluster          where a cluster instance listens and stands with the pool; null in fork mode
  * @param memoryLimitBytes its app's {@code max_memory_restart}, 0 when none
+ * @param namespace        its app's namespace ({@code default} when none was given)
+ * @param createdAt        epoch milliseconds it was created, or its counters last reset
+ * @param details          its definition and environment: in {@code describe}'s answer, null in {@code list}'s
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
-                           String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
+                           String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes,
+                           String namespace, long createdAt, Details details) {
+
+    /** A view as {@code list} has it before the namespace, creation time and details were added. */
+    public InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
+                        int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
+                        List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
+                        String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
+        this(id, name, index, mode, pid, status, restarts, unstableRestarts, uptimeMillis, startedAt, cpuPercent,
+                memoryBytes, command, cwd, outLog, errLog, droppedLogLines, lastReason, lastExits, cluster,
+                memoryLimitBytes, "default", 0, null);
+    }
+
+    /**
+     * What {@code describe}, {@code env} and {@code jlist} show beyond the list.
+     *
+     * @param script          the script or program (absolute)
+     * @param interpreter     the interpreter's path, or null when the script runs itself
+     * @param interpreterArgs arguments between the interpreter and the script
+     * @param args            arguments after the script
+     * @param instances       its app's instance count
+     * @param autorestart     whether an exit restarts it
+     * @param source          the ecosystem file its app came from, or null for a command
+     * @param ownEnv          the variables its app sets itself (env, env_NAME, port)
+     * @param env             the complete environment its last run started with (its plan's before it ran)
+     */
+    public record Details(String script, String interpreter, List<String> interpreterArgs, List<String> args,
+                          int instances, boolean autorestart, String source, Map<String, String> ownEnv,
+                          Map<String, String> env) {
+    }
 
     /**
      * A cluster instance's place.

@@ -27,6 +27,12 @@ import java.util.Objects;
  * @param stop            how to stop
  * @param logs            where output goes
  * @param memoryLimit     when to restart an instance for its memory, or {@code null} for never
+ * @param namespace       the group commands can name instead of the app (PM2's {@code namespace});
+ *                        {@code default} when none is given
+ * @param autostart       whether a start of its file or command starts it; {@code false}: added stopped
+ * @param source          the ecosystem file it was read from (absolute), or {@code null} for a command
+ * @param ownEnv          the variables the app sets itself ({@code env}, {@code env_<name>}, {@code port}):
+ *                        the part of {@code env} that is not its starter's environment
  */
 public record AppSpec(
         String name,
@@ -40,7 +46,14 @@ public record AppSpec(
         RestartPolicy restart,
         StopPolicy stop,
         LogPolicy logs,
-        MemoryLimit memoryLimit) {
+        MemoryLimit memoryLimit,
+        String namespace,
+        boolean autostart,
+        Path source,
+        Map<String, String> ownEnv) {
+
+    /** The namespace of an app that names none, as PM2's. */
+    public static final String DEFAULT_NAMESPACE = "default";
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -55,12 +68,22 @@ public record AppSpec(
         Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(stop, "stop");
         Objects.requireNonNull(logs, "logs");
+        namespace = namespace == null ? DEFAULT_NAMESPACE : namespace;
+        ownEnv = ownEnv == null ? Map.of() : Map.copyOf(ownEnv);
+    }
+
+    /** An app in the default namespace, started with its file or command, with no variables of its own. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
+            MemoryLimit memoryLimit) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
+                DEFAULT_NAMESPACE, true, null, Map.of());
     }
 
     /** An app without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, (MemoryLimit) null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -83,6 +106,12 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit);
+                memoryLimit, namespace, autostart, source, ownEnv);
+    }
+
+    /** A copy with another complete environment, its own variables kept. */
+    public AppSpec withEnv(Map<String, String> newEnv) {
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, newEnv, instances, restart, stop, logs,
+                memoryLimit, namespace, autostart, source, ownEnv);
     }
 }
