@@ -134,9 +134,9 @@ public final class Main {
         }
     }
 
-    @Command(name = "start", description = {"Start a script, a jar, a command or an ecosystem file (default:"
-            + " ecosystem.config.js); or apps, ids or namespaces: started where stopped, restarted where running.",
-            "A file's apps that run are restarted with its definitions; a stopped app's script starts it again."})
+    @Command(name = "start", description = {"Start a script, a jar, a command, an ecosystem file (default:"
+            + " ecosystem.config.js), or apps (running ones restart).",
+            "A file's running apps restart with its definitions; a stopped app's script starts it again."})
     static final class Start implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "<file|jar|cmd|ecosystem|app>")
         String target = "ecosystem.config.js";
@@ -329,9 +329,8 @@ public final class Main {
         }
     }
 
-    @Command(name = "restart", description = {"Stop, then start instances. An ecosystem file's apps take its"
-            + " definitions (those not running are started); a cluster app with a new definition is replaced one"
-            + " instance at a time."})
+    @Command(name = "restart", description = {"Stop, then start instances; an ecosystem file's apps take its"
+            + " definitions (a cluster app rolls to a new one, one instance at a time)."})
     static final class Restart implements Callable<Integer> {
         @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
         List<String> targets = new ArrayList<>();

@@ -192,8 +192,8 @@ final class Tables {
         List<String> own = new ArrayList<>();
         d.ownEnv().forEach((k, value) -> own.add(k + "=" + value));
         long inherited = d.env().keySet().stream().filter(k -> !d.ownEnv().containsKey(k)).count();
-        return (own.isEmpty() ? "" : String.join(" ", own) + ", and ") + inherited + " more inherited or set by herd"
-                + " (herd env " + v.id() + " lists all)";
+        return (own.isEmpty() ? inherited + " inherited" : String.join(" ", own) + ", and " + inherited + " more inherited")
+                + " or set by herd (herd env " + v.id() + " lists all)";
     }
 
     /** One streamed log line or event, prefixed PM2-style with {@code id|name}. */

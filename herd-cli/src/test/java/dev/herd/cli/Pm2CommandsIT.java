@@ -212,6 +212,40 @@ class Pm2CommandsIT {
     }
 
     @Test
+    void aClusterAppRestartedWithItsChangedFileRollsToTheNewDefinitionOneInstanceAtATime() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        herd.script("server.js", """
+                const http = require('http');
+                const server = http.createServer((req, res) => { res.writeHead(200); res.end(process.env.GREETING + '\\n'); });
+                server.listen(process.env.PORT, '127.0.0.1');
+                process.on('SIGTERM', () => server.close(() => process.exit(0)));
+                """);
+        Path eco = herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    instances: 2
+                    port: %d
+                    env: {GREETING: hello}
+                    balancer: {host: 127.0.0.1}
+                """.formatted(port));
+        herd.run("start", "eco.yml").ok();
+        String url = "http://127.0.0.1:" + port + "/";
+        await().atMost(Duration.ofSeconds(30)).until(() -> herd.run("hit", url, "-n", "2").out().contains("hello"));
+        Files.writeString(eco, Files.readString(eco).replace("hello", "bonjour"));
+
+        Herd.Result restart = herd.run("restart", "eco.yml").ok();
+
+        assertThat(restart.out()).contains("herd: restarted api").contains("api: instance 0: new pid")
+                .contains("api: instance 1: new pid");
+        assertThat(herd.run("hit", url, "-n", "4").ok().out()).contains("bonjour").doesNotContain("hello");
+    }
+
+    @Test
     void autostartFalseIsAddedStoppedAndNoAutorestartStaysDown() throws Exception {
         herd.script("app.sh", SLEEPER);
         herd.script("once.sh", "echo done\n");
