@@ -43,6 +43,8 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(Start.class, ListCmd.class, Stop.class, Restart.class,
             Reload.class, Scale.class, Delete.class, Describe.class, Logs.class, Flush.class, SignalCmd.class, Save.class, Resurrect.class,
+            Pm2Commands.Jlist.class, Pm2Commands.Prettylist.class, Pm2Commands.Pid.class, Pm2Commands.Env.class,
+            Pm2Commands.Reset.class, Pm2Commands.StartOrRestart.class, Pm2Commands.StartOrReload.class,
             dev.herd.hit.HitCommand.class, MonitCommand.class, MetricsCommand.class,
             dev.herd.diagnostics.HeapdumpCommand.class, dev.herd.diagnostics.ProfileCommand.class,
             Ping.class, Kill.class, Startup.class, Run.class, Update.class, Balance.class, DaemonCmd.class, CdsTraining.class);
@@ -133,11 +135,13 @@ public final class Main {
         }
     }
 
-    @Command(name = "start", description = "Start a script, a jar, a command, an ecosystem file, or a stopped app.")
+    @Command(name = "start", description = {"Start a script, a jar, a command, an ecosystem file (default:"
+            + " ecosystem.config.js), or apps (running ones restart).",
+            "A file's running apps restart with its definitions; a stopped app's script starts it again."})
     static final class Start implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<file|jar|cmd|ecosystem|app>")
-        String target;
-        @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<file|jar|cmd|ecosystem|app>")
+        String target = "ecosystem.config.js";
+        @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --), or more apps.")
         List<String> args = new ArrayList<>();
         @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run.")
         String instances;
@@ -148,9 +152,12 @@ public final class Main {
         String name;
         @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
         String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of the ecosystem file, only these apps.")
+        String only;
         @Option(names = "--interpreter", description = "Program that runs the script (default: by extension).")
         String interpreter;
-        @Option(names = "--interpreter-args", split = " ", description = "Arguments for the interpreter.")
+        @Option(names = {"--interpreter-args", "--node-args"}, split = " ", paramLabel = "ARGS",
+                description = "Arguments for the interpreter (space-separated).")
         List<String> interpreterArgs = new ArrayList<>();
         @Option(names = "--max-memory-restart", paramLabel = "SIZE", description = {"Restart an instance whose process"
                 + " tree holds more memory (300M, 1G); cluster mode replaces it first, with no failed request."})
@@ -187,6 +194,15 @@ public final class Main {
                 + " schedule: '0 3 * * *' (minute hour day month weekday), or six fields with seconds first; a"
                 + " cluster app reloads, rolling."})
         String cronRestart;
+        @Option(names = "--namespace", paramLabel = "NS", description = "The app's namespace, a target for every command.")
+        String namespace;
+        @Option(names = "--no-autorestart", description = "Do not restart the app when it exits.")
+        boolean noAutorestart;
+        @Option(names = "--no-autostart", description = "Add the app stopped (herd start <name> starts it).")
+        boolean noAutostart;
+        @Option(names = "--update-env", description = "An app started again takes this shell's environment"
+                + " (its own variables over it); a file's apps always do.")
+        boolean updateEnv;
 
         @Override
         public Integer call() throws HerdException {
@@ -196,27 +212,36 @@ public final class Main {
                     logDateFormat, logType, disableLogs, mergeLogs);
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
                     name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs,
-                    new StartCommand.Triggers(watch, ignoreWatch, watchDelay, cronRestart)), true);
-            for (JsonNode w : r.body().path("warnings")) {
-                System.err.println("herd: warning: " + w.asText());
-            }
-            for (JsonNode n : r.body().path("notes")) {
-                System.err.println("herd: note: " + n.asText());
-            }
-            List<String> started = texts(r.body().path("started"));
-            List<String> running = texts(r.body().path("alreadyRunning"));
-            if (!started.isEmpty()) {
-                System.out.println("herd: started " + String.join(", ", started));
-            }
-            if (!running.isEmpty()) {
-                System.out.println("herd: already running, left alone (use restart): " + String.join(", ", running));
-            }
+                    new StartCommand.Triggers(watch, ignoreWatch, watchDelay, cronRestart), namespace, !noAutorestart,
+                    !noAutostart, updateEnv, only), true);
+            printApplied(r);
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
     }
 
-    @Command(name = "list", aliases = {"ls", "status"}, description = "List every instance.")
+    /** Prints what a start or restart did: warnings, notes, the apps started and restarted, the lines beyond that. */
+    static void printApplied(Response r) {
+        for (JsonNode w : r.body().path("warnings")) {
+            System.err.println("herd: warning: " + w.asText());
+        }
+        for (JsonNode n : r.body().path("notes")) {
+            System.err.println("herd: note: " + n.asText());
+        }
+        List<String> started = texts(r.body().path("started"));
+        List<String> restarted = texts(r.body().path("restarted"));
+        if (!started.isEmpty()) {
+            System.out.println("herd: started " + String.join(", ", started));
+        }
+        if (!restarted.isEmpty()) {
+            System.out.println("herd: restarted " + String.join(", ", restarted));
+        }
+        for (String line : texts(r.body().path("lines"))) {
+            System.out.println("herd: " + line);
+        }
+    }
+
+    @Command(name = "list", aliases = {"ls", "status", "l", "ps"}, description = "List every instance.")
     static final class ListCmd implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -234,20 +259,22 @@ public final class Main {
         }
     }
 
-    /** Runs a target command and prints the list after it. */
+    /** Runs a command on several targets, checked before any is acted on, and prints the list after it. */
     abstract static class TargetCommand implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem|script>")
-        String target;
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
 
-        abstract Request request();
+        abstract Request request(String cwd);
 
         abstract String done();
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            client.call(request(), false);
-            System.out.println("herd: " + done() + " " + target);
+            client.call(request(Path.of("").toAbsolutePath().toString()), false);
+            System.out.println("herd: " + done() + " " + String.join(", ", targets));
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }
@@ -258,17 +285,22 @@ public final class Main {
             + " gets ready is stopped and the old ones keep serving (exit status 1). Fork mode: restart.",
             "An ecosystem file is read again: its changed env, args, script and instance count apply."})
     static final class Reload implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all|ecosystem>")
-        String target;
-        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
+                + " app's own file, for apps named).")
         String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
+        @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
+        boolean updateEnv;
         @Option(names = "--json", description = "Print each step as one JSON object per line.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            return streamSteps(new Request.Reload(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    envName), json);
+            return streamSteps(new Request.Reload(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName, only, updateEnv), json);
         }
     }
 
@@ -294,7 +326,7 @@ public final class Main {
         boolean[] failed = {false};
         boolean[] ended = {false};
         PrintWriter out = new PrintWriter(System.out, true);
-        client.stream(request, item -> {
+        Response begun = client.stream(request, item -> {
             if ("done".equals(item.type())) {
                 ended[0] = true;
                 failed[0] = !"ok".equals(item.stream());
@@ -313,6 +345,9 @@ public final class Main {
                 out.println((item.app() != null ? item.app() + ": " : "") + item.text());
             }
         });
+        for (JsonNode w : begun.body() == null ? List.<JsonNode>of() : begun.body().path("warnings")) {
+            System.err.println("herd: warning: " + w.asText());
+        }
         if (!ended[0]) {
             System.err.println("herd: the daemon ended the stream before the end (see " + home().daemonLog() + ")");
             return 1;
@@ -328,8 +363,8 @@ public final class Main {
         @Option(names = "--watch", description = "Also turn watching off, until herd start <app> --watch.")
         boolean watch;
 
-        Request request() {
-            return new Request.Stop(target, Path.of("").toAbsolutePath().toString(), watch);
+        Request request(String cwd) {
+            return new Request.Stop(targets, cwd, System.getenv(), only, watch);
         }
 
         String done() {
@@ -337,21 +372,33 @@ public final class Main {
         }
     }
 
-    @Command(name = "restart", description = "Stop, then start instances.")
-    static final class Restart extends TargetCommand {
-        Request request() {
-            return new Request.Restart(target, Path.of("").toAbsolutePath().toString());
-        }
+    @Command(name = "restart", description = {"Stop, then start instances; an ecosystem file's apps take its"
+            + " definitions (a cluster app rolls to a new one, one instance at a time)."})
+    static final class Restart implements Callable<Integer> {
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
+        List<String> targets = new ArrayList<>();
+        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
+                + " app's own file, for apps named).")
+        String envName;
+        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
+        String only;
+        @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
+        boolean updateEnv;
 
-        String done() {
-            return "restarted";
+        @Override
+        public Integer call() throws HerdException {
+            DaemonClient client = client();
+            printApplied(client.call(new Request.Restart(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName, only, updateEnv), false));
+            Tables.printList(new PrintWriter(System.out, true), list(client));
+            return 0;
         }
     }
 
     @Command(name = "delete", aliases = "del", description = "Stop instances and forget them.")
     static final class Delete extends TargetCommand {
-        Request request() {
-            return new Request.Delete(target, Path.of("").toAbsolutePath().toString());
+        Request request(String cwd) {
+            return new Request.Delete(targets, cwd, System.getenv(), only);
         }
 
         String done() {
@@ -359,9 +406,9 @@ public final class Main {
         }
     }
 
-    @Command(name = "describe", aliases = {"show", "info"}, description = "Everything about an app's instances.")
+    @Command(name = "describe", aliases = {"show", "info", "desc"}, description = "Everything about an app's instances.")
     static final class Describe implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "<id|name|all>")
+        @Parameters(index = "0", paramLabel = "<id|name|namespace|all>")
         String target;
 
         @Override
@@ -435,7 +482,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "signal", description = "Send a signal to instances' main processes.")
+    @Command(name = "signal", aliases = "sendSignal", description = "Send a signal to instances' main processes.")
     static final class SignalCmd implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "<SIG>")
         String signal;
@@ -680,7 +727,7 @@ public final class Main {
                     List.of("a"), "/", "/o", "/e", 0, "started",
                     List.of(new dev.herd.supervisor.ExitRecord(1, 143, dev.herd.supervisor.Signal.SIGTERM, 5, true)),
                     new InstanceView.Cluster(8000, 20001, "ready", "reload of app done",
-                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024, null, null);
+                            new InstanceView.Traffic(10, 1, 0, 10, 1, 0, 1.5, 9.5)), 1024, null, null, "default", 0, null);
             Response response = json.readValue(json.writeValueAsBytes(new Response(Protocol.VERSION, "x", true, null,
                     json.valueToTree(List.of(view)))), Response.class);
             List<InstanceView> views = json.convertValue(response.body(), VIEWS);
@@ -712,7 +759,7 @@ public final class Main {
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
     }
 
-    private static List<String> texts(JsonNode array) {
+    static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;

@@ -4,7 +4,7 @@ import java.util.Set;
 
 /**
  * {@code herd list}, the command run most, started without picocli when its arguments are plain
- * ({@code list}, {@code ls} or {@code status}, and {@code --json} or nothing): building picocli's
+ * ({@code list} or one of its aliases, and {@code --json} or nothing): building picocli's
  * model of even one command, its classes verified as the Java 5 classes they are, was about 90 ms
  * of a {@code herd list} that spent some 200 ms in the JVM (measured from a class-load timeline).
  * Any other argument, {@code --help} or a typo included, goes through picocli, so its messages
@@ -13,7 +13,7 @@ import java.util.Set;
 final class QuickCommand {
 
     /** {@code list}'s name and aliases, as its {@code @Command} says (checked by a test). */
-    static final Set<String> LIST_NAMES = Set.of("list", "ls", "status");
+    static final Set<String> LIST_NAMES = Set.of("list", "ls", "status", "l", "ps");
     /** {@code list}'s one option. */
     static final String JSON = "--json";
 

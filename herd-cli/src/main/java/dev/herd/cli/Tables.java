@@ -14,6 +14,7 @@ import java.util.Locale;
 import dev.herd.daemon.HerdHome;
 import dev.herd.daemon.InstanceView;
 import dev.herd.daemon.StreamItem;
+import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.ExitRecord;
 
 /** How the CLI prints what the daemon answers. */
@@ -36,6 +37,8 @@ final class Tables {
      */
     static void printList(PrintWriter out, List<InstanceView> views) {
         boolean clusters = views.stream().anyMatch(v -> v.cluster() != null);
+        // As PM2's list: a namespace column once an app is in one of its own.
+        boolean namespaces = views.stream().anyMatch(Tables::namespaced);
         String[] header = HEADER;
         if (clusters) {
             header = java.util.Arrays.copyOf(HEADER, HEADER.length + CLUSTER_HEADER.length);
@@ -64,6 +67,18 @@ final class Tables {
                 row[HEADER.length + 4] = measured && t.p99Millis() > 0 ? millis(t.p99Millis()) : "-";
             }
             rows.add(row);
+        }
+        if (namespaces) {
+            for (int r = 0; r < rows.size(); r++) {
+                String[] row = rows.get(r);
+                String[] wider = new String[row.length + 1];
+                wider[0] = row[0];
+                wider[1] = row[1];
+                wider[2] = r == 0 ? "namespace" : views.get(r - 1).namespace();
+                System.arraycopy(row, 2, wider, 3, row.length - 2);
+                rows.set(r, wider);
+            }
+            header = rows.get(0);
         }
         int[] widths = new int[header.length];
         for (String[] r : rows) {
@@ -111,9 +126,31 @@ final class Tables {
                                     ? ", p50 " + millis(t.p50Millis()) + ", p99 " + millis(t.p99Millis()) : ""));
                 }
             }
+            if (namespaced(v)) {
+                field(out, "namespace", v.namespace());
+            }
             field(out, "command", String.join(" ", v.command()));
+            InstanceView.Details d = v.details();
+            if (d != null) {
+                field(out, "script", d.script());
+                if (!d.args().isEmpty()) {
+                    field(out, "script args", String.join(" ", d.args()));
+                }
+                field(out, "interpreter", d.interpreter() != null ? d.interpreter() : "none (the script runs itself)");
+                if (!d.interpreterArgs().isEmpty()) {
+                    field(out, "interpreter args", String.join(" ", d.interpreterArgs()));
+                }
+                if (d.source() != null) {
+                    field(out, "ecosystem file", d.source());
+                }
+                field(out, "env", environment(v));
+                if (!d.autorestart()) {
+                    field(out, "autorestart", "off");
+                }
+            }
             dev.herd.diagnostics.DebugPorts.describe(v).ifPresent(debug -> field(out, "debug", debug));
             field(out, "cwd", v.cwd());
+            field(out, "created", v.createdAt() > 0 ? TIME.format(Instant.ofEpochMilli(v.createdAt())) : "-");
             field(out, "started", v.startedAt() > 0 ? TIME.format(Instant.ofEpochMilli(v.startedAt())) : "-");
             field(out, "uptime", v.pid() > 0 ? duration(v.uptimeMillis()) : "-");
             field(out, "restarts", v.restarts() + " (unstable in a row: " + v.unstableRestarts() + ")");
@@ -206,6 +243,24 @@ final class Tables {
                     ? " (next " + TIME.format(Instant.ofEpochMilli(t.nextCronMillis())) + ")"
                     : " (not while the app is stopped)"));
         }
+    }
+
+    /** Whether the instance's app is in a namespace of its own (not PM2's {@code default}). */
+    private static boolean namespaced(InstanceView v) {
+        return v.namespace() != null && !AppSpec.DEFAULT_NAMESPACE.equals(v.namespace());
+    }
+
+    /**
+     * The environment in one line: the variables the app sets itself, then how many it inherited
+     * from the shell that started it (all of them: {@code herd env <id>}).
+     */
+    static String environment(InstanceView v) {
+        InstanceView.Details d = v.details();
+        List<String> own = new ArrayList<>();
+        d.ownEnv().forEach((k, value) -> own.add(k + "=" + value));
+        long inherited = d.env().keySet().stream().filter(k -> !d.ownEnv().containsKey(k)).count();
+        return (own.isEmpty() ? inherited + " inherited" : String.join(" ", own) + ", and " + inherited + " more inherited")
+                + " or set by herd (herd env " + v.id() + " lists all)";
     }
 
     /** One streamed log line or event, prefixed PM2-style with {@code id|name}. */

@@ -40,6 +40,8 @@ import java.util.Map;
  * @param waitReady       fork mode's {@code wait_ready}: its {@code listen_timeout}, or {@code null}
  * @param logOptions      the combined log, {@code log_type} and {@code disable_logs}
  * @param triggers        watch and cron_restart; watched paths as written (relative to cwd)
+ * @param namespace       PM2's {@code namespace}, or {@code null} for the default one
+ * @param autostart       PM2's {@code autostart}: {@code false} adds the app stopped
  */
 record AppDefinition(
         Blame blame,
@@ -73,13 +75,15 @@ record AppDefinition(
         String pidFile,
         Duration waitReady,
         LogFields.Options logOptions,
-        RestartTriggers triggers) {
+        RestartTriggers triggers,
+        String namespace,
+        boolean autostart) {
 
     /** A copy with another instance count, as {@code -i} asks. */
     AppDefinition withInstances(int count) {
         return new AppDefinition(blame, name, script, args, interpreter, interpreterArgs, jvmArgs, cwd, count,
                 env, restart, stop, outFile, errorFile, mergeLogs, dateFormat, maxSize, retain, cluster, memoryLimit,
                 execModeWritten, instancesWritten, instanceVar, incrementVar, filterEnv, nameSuffix, uid, gid,
-                pidFile, waitReady, logOptions, triggers);
+                pidFile, waitReady, logOptions, triggers, namespace, autostart);
     }
 }

@@ -180,7 +180,9 @@ final class AppParser {
                 f.text("pid_file"),
                 cluster == null ? ClusterFields.forkWaitReady(fields, f::label, this, warnings) : null,
                 LogFields.read(fields, f::label, this),
-                triggers);
+                triggers,
+                namespace(f),
+                !f.has("autostart") || bool(f.value("autostart"), f.label("autostart")));
     }
 
     /** A field that names an environment variable. */
@@ -250,6 +252,15 @@ final class AppParser {
     private static String envName(String camel) {
         boolean acronym = camel.length() > 1 && Character.isUpperCase(camel.charAt(1));
         return acronym ? camel : Character.toLowerCase(camel.charAt(0)) + camel.substring(1);
+    }
+
+    /** PM2's {@code namespace}: a group of apps that commands can name. */
+    private String namespace(Fields f) throws ConfigException {
+        String namespace = f.text("namespace");
+        if (namespace != null && namespace.isBlank()) {
+            throw fail(f.value("namespace"), f.label("namespace"), "must not be empty");
+        }
+        return namespace;
     }
 
     /** {@code max_memory_restart} (PM2's bytes or K/M/G) and herd's {@code memory_check_interval}, or null. */

@@ -75,8 +75,9 @@ final class AppResolver {
      * @param base      what relative paths resolve against: the file's folder, or the command's cwd
      * @param clientEnv the environment of {@code herd start}: the base of the app's, and the PATH searched
      * @param notes     where what herd chose for the user, and why, goes (a script run with node)
+     * @param source    the ecosystem file it is read from, or {@code null} for a command
      */
-    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv, List<String> notes)
+    AppSpec resolve(AppDefinition app, Path base, Map<String, String> clientEnv, List<String> notes, Path source)
             throws ConfigException {
         Blame blame = app.blame();
         Path cwd = app.cwd() == null ? base : path(app.cwd(), base, "cwd", clientEnv, blame);
@@ -155,7 +156,7 @@ final class AppResolver {
         return new AppSpec(name, script, interpreter, interpreterArgs, app.args(), cwd, env, app.instances(),
                 app.restart(), app.stop(), logPolicy, app.memoryLimit(), app.instanceVar(), app.incrementVar(), runAs,
                 pidFile(app.pidFile(), base, name, clientEnv, blame), app.waitReady(),
-                watchedFrom(app.triggers(), cwd));
+                watchedFrom(app.triggers(), cwd), app.namespace(), app.autostart(), source, app.env());
     }
 
     /** The watched paths made absolute: PM2 reads them from the app's cwd. */

@@ -64,7 +64,8 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 Map.entry("log_type", "start --log-type"),
                 Map.entry("ignore_watch", "start --ignore-watch"),
                 Map.entry("watch_delay", "start --watch-delay"),
-                Map.entry("cron_restart", "start --cron-restart"));
+                Map.entry("cron_restart", "start --cron-restart"),
+                Map.entry("namespace", "start --namespace"));
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, label(field), reason);

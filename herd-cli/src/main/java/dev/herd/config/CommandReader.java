@@ -92,11 +92,18 @@ final class CommandReader {
             memory = new MemoryLimit(bytes, MemoryLimit.DEFAULT_INTERVAL);
         }
         StartCommand.Logs logs = command.logs();
+        if (command.namespace() != null && command.namespace().isBlank()) {
+            throw BLAME.error("namespace", "must not be empty");
+        }
+        RestartPolicy d = RestartPolicy.DEFAULT;
+        RestartPolicy restart = command.autorestart() ? d
+                : new RestartPolicy(false, d.maxRestarts(), d.minUptime(), d.restartDelay(), d.expBackoffRestartDelay(),
+                        d.stopExitCodes());
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
-                instances, env, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, logs.output(), logs.error(), logs.merge(),
+                instances, env, restart, StopPolicy.DEFAULT, logs.output(), logs.error(), logs.merge(),
                 dateFormat(logs), LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
                 command.instances() != null, null, null, null, null, null, null, null, null, logOptions(logs),
-                triggers(command.triggers()));
+                triggers(command.triggers()), command.namespace(), command.autostart());
     }
 
     /** {@code --log-date-format}, else PM2's for {@code --time}, else none. */

@@ -123,7 +123,7 @@ public final class EcosystemLoader {
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
         for (Map.Entry<String, AppDefinition> app : definitions.entrySet()) {
             AppDefinition definition = app.getValue();
-            AppSpec spec = resolver.resolve(definition, folder, clientEnv, notes);
+            AppSpec spec = resolver.resolve(definition, folder, clientEnv, notes, path);
             String first = names.putIfAbsent(spec.name(), app.getKey());
             if (first != null) {
                 throw definition.blame().error("name", "'" + spec.name() + "' is also the name of " + first
@@ -203,7 +203,7 @@ public final class EcosystemLoader {
         /** Whether the app would run on Node; an app that does not resolve is left to fail where it does. */
         private boolean runsOnNode(AppDefinition d, Path folder, Map<String, String> clientEnv) {
             try {
-                return AppResolver.runsOnNode(resolver.resolve(d, folder, clientEnv, new ArrayList<>()));
+                return AppResolver.runsOnNode(resolver.resolve(d, folder, clientEnv, new ArrayList<>(), null));
             } catch (ConfigException e) {
                 return false;
             }
@@ -246,7 +246,7 @@ public final class EcosystemLoader {
         Path cwd = command.cwd().toAbsolutePath().normalize();
         AppDefinition definition = CommandReader.read(command, cwd, cores);
         List<String> notes = new ArrayList<>();
-        AppSpec spec = resolver.resolve(definition, cwd, command.env(), notes);
+        AppSpec spec = resolver.resolve(definition, cwd, command.env(), notes, null);
         List<String> warnings = new ArrayList<>();
         if (definition.cluster() == null && definition.instances() > 1 && AppResolver.runsOnNode(spec)) {
             warnings.add("start -i: PM2 runs a Node script started with -i in cluster mode, its instances sharing"

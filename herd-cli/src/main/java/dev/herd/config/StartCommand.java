@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param maxMemory       {@code --max-memory-restart}, as typed ({@code 300M}), or {@code null} for no limit
  * @param logs            the log options; {@code null} for none
  * @param triggers        {@code --watch} and {@code --cron-restart} with their options; never null
+ * @param namespace       {@code --namespace}, or {@code null} for the default one
+ * @param autorestart     {@code false} for {@code --no-autorestart}
+ * @param autostart       {@code false} for {@code --no-autostart}: the app is added stopped
  */
 public record StartCommand(
         String target,
@@ -39,7 +42,10 @@ public record StartCommand(
         Integer port,
         String maxMemory,
         Logs logs,
-        Triggers triggers) {
+        Triggers triggers,
+        String namespace,
+        boolean autorestart,
+        boolean autostart) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -116,12 +122,19 @@ public record StartCommand(
     /** A fork-mode start: no {@code --port}. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null, null, Triggers.NONE);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, null, null);
+    }
+
+    /** A start with no log or watch option, in the default namespace, that starts the app and restarts it. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env, Integer port, String maxMemory) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, maxMemory, null, null, null, true,
+                true);
     }
 
     /** A start without a memory limit. */
     public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
                         List<String> interpreterArgs, Map<String, String> env, Integer port) {
-        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null, null, Triggers.NONE);
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, null);
     }
 }

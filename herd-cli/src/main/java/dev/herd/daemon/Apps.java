@@ -244,15 +244,27 @@ final class Apps implements AutoCloseable {
     }
 
     /**
-     * Adds new apps, those named in {@code clusterSpecs} as cluster apps, and starts them; all
-     * within the limit or none.
+     * Adds new apps, those named in {@code clusterSpecs} as cluster apps, and starts those whose
+     * {@code autostart} is on; all within the limit or none.
      *
      * @throws HerdException when they would go past the instance limit, or a public port cannot be bound
      */
     void add(List<AppSpec> specs, Map<String, ClusterSpec> clusterSpecs) throws HerdException {
         checkLimit(specs);
         for (AppSpec spec : specs) {
-            addOne(spec, clusterSpecs.get(spec.name()), true);
+            addOne(spec, clusterSpecs.get(spec.name()), spec.autostart());
+        }
+        syncTriggers(specs.stream().map(AppSpec::name).toList());
+    }
+
+    /**
+     * As {@link #add(List, Map)}, starting them or not whatever their {@code autostart} says (an
+     * app replaced by a new definition runs as it ran).
+     */
+    void add(List<AppSpec> specs, Map<String, ClusterSpec> clusterSpecs, boolean start) throws HerdException {
+        checkLimit(specs);
+        for (AppSpec spec : specs) {
+            addOne(spec, clusterSpecs.get(spec.name()), start);
         }
         syncTriggers(specs.stream().map(AppSpec::name).toList());
     }
@@ -332,51 +344,6 @@ final class Apps implements AutoCloseable {
         for (AppSpec spec : specs) {
             limit.check(spec.name(), spec.instances(), held);
             held += spec.instances();
-        }
-    }
-
-    /**
-     * The apps of an ecosystem file: those herd does not run yet are added (all or none within the
-     * limit), those it has are started where stopped and left alone where running.
-     */
-    Started startOrAdd(List<AppSpec> specs, Map<String, ClusterSpec> clusterSpecs) throws HerdException {
-        List<AppSpec> fresh = specs.stream().filter(s -> idsOf(s.name()).isEmpty()).toList();
-        checkLimit(fresh);
-        List<String> started = new ArrayList<>();
-        List<String> alreadyRunning = new ArrayList<>();
-        for (AppSpec spec : specs) {
-            if (fresh.contains(spec)) {
-                addOne(spec, clusterSpecs.get(spec.name()), true);
-                started.add(spec.name());
-            } else {
-                startExisting(spec.name(), idsOf(spec.name()), started, alreadyRunning);
-            }
-        }
-        syncTriggers(specs.stream().map(AppSpec::name).toList());
-        return new Started(started, alreadyRunning);
-    }
-
-    /**
-     * Starts the instances of targets that are not running; a target whose instances all run is left
-     * alone and said so.
-     *
-     * @param targets each name as the user typed it, and its instances' ids
-     */
-    Started startExisting(Map<String, List<Integer>> targets) {
-        List<String> started = new ArrayList<>();
-        List<String> alreadyRunning = new ArrayList<>();
-        targets.forEach((target, ids) -> startExisting(target, ids, started, alreadyRunning));
-        syncTriggers(appsOf(targets.values().stream().flatMap(List::stream).toList()));
-        return new Started(started, alreadyRunning);
-    }
-
-    private void startExisting(String target, List<Integer> ids, List<String> started, List<String> alreadyRunning) {
-        boolean allRunning = list().stream().filter(i -> ids.contains(i.id())).allMatch(i -> i.state().isRunning());
-        if (allRunning) {
-            alreadyRunning.add(target);
-        } else {
-            supervisor.start(ids).join();
-            started.add(target);
         }
     }
 
@@ -523,15 +490,6 @@ final class Apps implements AutoCloseable {
         clusters.close();
         logs.close();
         reaper.close();
-    }
-
-    /**
-     * What a start did.
-     *
-     * @param started        apps or targets started
-     * @param alreadyRunning targets left alone because every instance runs
-     */
-    record Started(List<String> started, List<String> alreadyRunning) {
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -28,6 +29,7 @@ import dev.herd.config.StartCommand;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.LogPolicy;
+import dev.herd.supervisor.ProcessState;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.Supervisor;
@@ -63,6 +65,7 @@ final class Commands {
     private final ResourceSampler sampler;
     private final EcosystemLoader loader;
     private final Map<Class<? extends Request>, Handler<Request>> table = new LinkedHashMap<>();
+    private final Targets targets;
     private final Rollouts rollouts;
 
     /**
@@ -78,19 +81,23 @@ final class Commands {
         this.store = store;
         this.sampler = sampler;
         this.loader = new EcosystemLoader(home.dir(), Runtime.getRuntime().availableProcessors());
-        this.rollouts = new Rollouts(apps, loader, this);
+        this.targets = new Targets(apps, loader);
+        this.rollouts = new Rollouts(apps, loader, targets);
         Supervisor supervisor = apps.supervisor();
         on(Request.Ping.class, r -> new Pid(ProcessHandle.current().pid()));
         on(Request.Start.class, this::start);
-        on(Request.ListAll.class, r -> views(sampledList()));
-        on(Request.Stop.class, r -> apps.stopped(act(targetIds(r.target(), r.cwd()), supervisor::stop), r.watch()));
-        on(Request.Restart.class, r -> apps.started(act(targetIds(r.target(), r.cwd()), supervisor::restart)));
+        on(Request.ListAll.class, r -> views(sampledList(), false));
+        on(Request.Stop.class, r -> apps.stopped(act(running(targets.select(r.targets(), r.cwd(), r.env(), null,
+                r.only())), supervisor::stop), r.watch()));
+        on(Request.Restart.class, this::restart);
         on(Request.Delete.class, r -> {
-            List<Integer> ids = act(targetIds(r.target(), r.cwd()), supervisor::delete);
+            List<Integer> ids = act(running(targets.select(r.targets(), r.cwd(), r.env(), null, r.only())),
+                    supervisor::delete);
             apps.deleted(ids);
             return ids;
         });
-        on(Request.Describe.class, r -> views(select(r.target())));
+        on(Request.Reset.class, r -> act(plainIds(r.targets()), supervisor::reset));
+        on(Request.Describe.class, r -> views(sampled(select(r.target())), true));
         on(Request.SendSignal.class, this::signal);
         on(Request.Flush.class, this::flush);
         on(Request.Save.class, this::save);
@@ -141,51 +148,163 @@ final class Commands {
         }
     }
 
+    /**
+     * PM2's start: an ecosystem file's apps are added (those it has are restarted with the file's
+     * definitions); names, ids and namespaces are restarted, or started where stopped; a script or
+     * command is added, or its stopped app started again.
+     */
     private Object start(Request.Start s) throws Exception {
         Path cwd = Path.of(s.cwd());
         List<String> warnings = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        Apps.Started outcome;
-        if (EcosystemLoader.isEcosystemFile(s.target())) {
+        if (EcosystemLoader.isEcosystemFile(s.target()) && !targets.isKnown(s.target())) {
+            if (s.namespace() != null) {
+                throw new HerdException("--namespace applies to a script or command: set namespace in the file");
+            }
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
-            List<AppSpec> specs = new ArrayList<>();
+            Set<String> only = s.only() == null ? null : Targets.onlyNames(s.only());
+            List<Rollouts.Step> steps = new ArrayList<>();
             for (AppSpec spec : loaded.apps()) {
-                specs.add(s.triggers() != null && s.triggers().any() ? s.triggers().applyTo(spec) : spec);
+                if (only == null || only.contains(spec.name())) {
+                    // herd start file --watch: the file's apps are watched too (and --cron-restart, where it sets none).
+                    AppSpec flagged = s.triggers() != null && s.triggers().any() ? s.triggers().applyTo(spec) : spec;
+                    steps.add(new Rollouts.Step(spec.name(), null, new Targets.Definition(flagged,
+                            loaded.clusterOf(spec.name())), true));
+                }
             }
-            outcome = apps.startOrAdd(specs, loaded.clusters());
-        } else if (!Files.exists(cwd.resolve(s.target())) && isKnownTarget(s.target())) {
-            // herd start a b c: every word names an app or id, as PM2 takes several.
-            Map<String, List<Integer>> targets = new LinkedHashMap<>();
-            targets.put(s.target(), targetIds(s.target()));
-            for (String target : s.args()) {
-                targets.put(target, targetIds(target));
+            if (only != null && steps.size() < only.size()) {
+                Set<String> missing = new LinkedHashSet<>(only);
+                steps.forEach(st -> missing.remove(st.app()));
+                throw new HerdException("--only " + String.join(",", missing) + ": no such app in " + s.target()
+                        + " (its apps: " + loaded.apps().stream().map(AppSpec::name).collect(Collectors.joining(", ")) + ")");
             }
+            apps.checkLimit(steps.stream().filter(st -> apps.idsOf(st.app()).isEmpty()).map(st -> st.next().spec()).toList());
+            return applied(steps, warnings, notes);
+        }
+        if (s.envName() != null) {
+            warnings.add("--env " + s.envName() + ": selects the env_" + s.envName() + " block of an ecosystem file;"
+                    + " " + s.target() + " is not one, so it is ignored (set variables in the shell that runs herd start)");
+        }
+        if (s.only() != null) {
+            warnings.add("--only picks apps of an ecosystem file: ignored for " + s.target());
+        }
+        if (!Files.exists(cwd.resolve(s.target())) && targets.isKnown(s.target())) {
+            // herd start a b c: every word names an app, id or namespace, as PM2 takes several.
+            List<String> named = new ArrayList<>();
+            named.add(s.target());
+            named.addAll(s.args());
+            Targets.Selection selection = targets.select(named, null, s.env(), null, null);
             if (s.triggers() != null && s.triggers().any()) {
                 // herd start app --watch: its watching turns on (again, after herd stop --watch).
-                List<String> names = apps.appsOf(targets.values().stream().flatMap(List::stream).toList());
+                List<String> names = apps.appsOf(selection.allIds(apps));
                 for (AppSpec spec : apps.supervisor().apps()) {
                     if (names.contains(spec.name())) {
                         apps.redefine(s.triggers().applyTo(spec));
                     }
                 }
             }
-            outcome = apps.startExisting(targets);
-        } else {
-            LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
-                    s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs(),
-                    s.triggers()));
-            warnings.addAll(loaded.warnings());
-            notes.addAll(loaded.notes());
+            return applied(rollouts.plan(selection, s.env(), null, s.updateEnv()), warnings, notes);
+        }
+        LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
+                s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs(),
+                s.triggers(), s.namespace(), s.autorestart(), s.autostart()));
+        warnings.addAll(loaded.warnings());
+        notes.addAll(loaded.notes());
+        AppSpec spec = loaded.apps().get(0);
+        List<Integer> existing = apps.idsOf(spec.name());
+        if (existing.isEmpty()) {
             apps.add(loaded.apps(), loaded.clusters());
-            outcome = new Apps.Started(loaded.apps().stream().map(AppSpec::name).toList(), List.of());
+            return new StartReply(spec.autostart() ? List.of(spec.name()) : List.of(), List.of(),
+                    spec.autostart() ? List.of() : List.of(spec.name() + ": added, not started (--no-autostart; herd start "
+                            + spec.name() + " starts it)"), warnings, notes);
         }
-        if (s.envName() != null && !EcosystemLoader.isEcosystemFile(s.target())) {
-            warnings.add("--env " + s.envName() + ": selects the env_" + s.envName() + " block of an ecosystem file;"
-                    + " " + s.target() + " is not one, so it is ignored (set variables in the shell that runs herd start)");
+        return startAgain(spec, existing, s, warnings, notes);
+    }
+
+    /**
+     * {@code herd start nonl.py} where an app {@code nonl} exists: PM2 starts it again when it runs
+     * that script and is stopped, and refuses when it runs ("Script already launched").
+     */
+    private StartReply startAgain(AppSpec spec, List<Integer> ids, Request.Start s, List<String> warnings,
+                                  List<String> notes) throws HerdException, ConfigException {
+        AppSpec current = apps.supervisor().apps().stream().filter(a -> a.name().equals(spec.name())).findFirst()
+                .orElseThrow();
+        if (!current.script().equals(spec.script())) {
+            throw new HerdException("an app named '" + spec.name() + "' exists already and runs " + current.script()
+                    + ": --name gives this one another name");
         }
-        return new StartReply(outcome.started(), outcome.alreadyRunning(), warnings, notes);
+        List<InstanceInfo> mine = apps.list().stream().filter(i -> ids.contains(i.id())).toList();
+        List<String> running = mine.stream().filter(i -> i.state().isRunning() || i.state() == ProcessState.WAITING_RESTART)
+                .map(i -> Integer.toString(i.id())).toList();
+        if (!running.isEmpty()) {
+            throw new HerdException(spec.name() + " is already launched (ids " + String.join(", ", running) + ", "
+                    + current.script() + "): herd restart " + spec.name() + " restarts it");
+        }
+        Targets.Selection selection = new Targets.Selection(ids, Map.of(), List.of());
+        return applied(rollouts.plan(selection, s.env(), null, s.updateEnv()), warnings, notes);
+    }
+
+    /** Runs restart steps and says, per app, what was done; their apps' watching and schedules follow. */
+    private StartReply applied(List<Rollouts.Step> steps, List<String> warnings, List<String> notes)
+            throws HerdException {
+        List<String> started = new ArrayList<>();
+        List<String> restarted = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (Rollouts.Step step : steps) {
+            boolean fresh = apps.idsOf(step.app()).isEmpty();
+            boolean wasRunning = apps.list().stream().anyMatch(i -> i.app().equals(step.app()) && i.state().isRunning());
+            List<StreamItem> items = new ArrayList<>();
+            String failure = rollouts.apply(step, Rollouts.Mode.RESTART, items::add);
+            if (failure != null) {
+                failures.add(failure);
+                continue;
+            }
+            boolean runs = apps.list().stream().anyMatch(i -> i.app().equals(step.app()) && i.state().isRunning());
+            if (runs) {
+                (fresh || !wasRunning ? started : restarted).add(step.app());
+            }
+            items.stream().map(StreamItem::text).filter(t -> !Rollouts.PLAIN.contains(t))
+                    .forEach(t -> lines.add(step.app() + ": " + t));
+        }
+        apps.syncTriggers(steps.stream().map(Rollouts.Step::app).toList());
+        if (!failures.isEmpty()) {
+            throw new HerdException(String.join("; ", failures)
+                    + (started.isEmpty() && restarted.isEmpty() ? "" : " (done: " + String.join(", ", started)
+                    + (started.isEmpty() || restarted.isEmpty() ? "" : ", ") + String.join(", ", restarted) + ")"));
+        }
+        return new StartReply(started, restarted, lines, warnings, notes);
+    }
+
+    /** {@code restart}: what the targets name, each app by its file's new definition or a new environment where asked. */
+    private StartReply restart(Request.Restart r) throws HerdException, ConfigException {
+        Targets.Selection selection = targets.select(r.targets(), r.cwd(), r.env(), r.envName(), r.only());
+        List<Rollouts.Step> steps = rollouts.plan(selection, r.env(), r.envName(), r.updateEnv());
+        if (steps.isEmpty()) {
+            throw new HerdException("nothing to restart");
+        }
+        List<String> warnings = new ArrayList<>(selection.warnings());
+        return applied(steps, warnings, List.of());
+    }
+
+    /** The instances of what a stop or delete names: a file's apps that herd runs (none of them is an error). */
+    private List<Integer> running(Targets.Selection s) throws HerdException {
+        List<Integer> ids = s.allIds(apps);
+        if (ids.isEmpty()) {
+            throw new HerdException("no app of the file runs here (its apps: " + String.join(", ", s.files().keySet()) + ")");
+        }
+        return ids;
+    }
+
+    /** Ids, names, namespaces or all, each checked before anything is done. */
+    private List<Integer> plainIds(List<String> named) throws HerdException {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (String target : named) {
+            ids.addAll(targets.ids(target));
+        }
+        return List.copyOf(ids);
     }
 
     private static List<Integer> act(List<Integer> ids, Function<Collection<Integer>, CompletableFuture<Void>> action) {
@@ -254,7 +373,11 @@ final class Commands {
 
     /** The list, with memory figures even for instances started since the last periodic sample. */
     private List<InstanceInfo> sampledList() {
-        List<InstanceInfo> list = apps.list();
+        return sampled(apps.list());
+    }
+
+    /** These instances, their memory figures sampled first if some started since the last periodic sample. */
+    private List<InstanceInfo> sampled(List<InstanceInfo> list) {
         List<Long> pids = ResourceSampler.runningPids(list);
         if (!sampler.knows(pids)) {
             sampler.sample(pids, System.nanoTime());
@@ -275,7 +398,8 @@ final class Commands {
         return new InstanceView.Logging(i.logFile(), p.dateFormat(), p.json(), p.maxSize(), p.retain());
     }
 
-    private List<InstanceView> views(List<InstanceInfo> infos) {
+    /** @param details with each instance's definition and environment ({@code describe}), or without ({@code list}) */
+    private List<InstanceView> views(List<InstanceInfo> infos, boolean details) {
         Map<Integer, InstanceView.Cluster> places = new HashMap<>();
         apps.clusters().forEach((name, c) -> {
             Map<Integer, TrafficStats> traffic = c.traffic().join();
@@ -293,7 +417,8 @@ final class Commands {
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
                     i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
                     i.spec().memoryLimit() == null ? 0 : i.spec().memoryLimit().maxBytes(), logging(i),
-                    triggersOf(specs.getOrDefault(i.app(), i.spec())));
+                    triggersOf(specs.getOrDefault(i.app(), i.spec())), i.spec().namespace(), i.createdAtMillis(),
+                    details ? details(i) : null);
         }).toList();
     }
 
@@ -315,6 +440,14 @@ final class Commands {
         long next = now.map(Triggers.Status::nextCron).map(java.time.Instant::toEpochMilli).orElse(0L);
         return new InstanceView.Triggers(w == null ? List.of() : w.paths(), state, ignored,
                 w == null ? 0 : Math.max(w.delay().toMillis(), WatchSpec.MIN_DELAY.toMillis()), t.cron(), next);
+    }
+
+    private static InstanceView.Details details(InstanceInfo i) {
+        AppSpec spec = i.spec();
+        return new InstanceView.Details(spec.script().toString(),
+                spec.interpreter() == null ? null : spec.interpreter().toString(), spec.interpreterArgs(), spec.args(),
+                spec.instances(), spec.restart().autorestart(), spec.source() == null ? null : spec.source().toString(),
+                new TreeMap<>(spec.ownEnv()), new TreeMap<>(i.env()));
     }
 
     /** Where a streamed command's answer and steps go; a client that left does not stop the command. */
@@ -362,70 +495,9 @@ final class Commands {
         return apps.list().stream().filter(i -> ids.contains(i.id())).toList();
     }
 
-    private boolean isKnownTarget(String target) {
-        try {
-            targetIds(target);
-            return true;
-        } catch (HerdException e) {
-            return false;
-        }
-    }
-
-    /**
-     * As {@link #targetIds(String)}, and also, as PM2 takes them, an ecosystem file (the apps it
-     * names) or a script path (the apps that run it), relative to the client's {@code cwd}.
-     */
-    List<Integer> targetIds(String target, String cwd) throws HerdException {
-        try {
-            return targetIds(target);
-        } catch (HerdException unknown) {
-            if (cwd == null || target.isEmpty()) {
-                throw unknown;
-            }
-            Path file = Path.of(cwd).resolve(target).normalize();
-            if (!Files.isRegularFile(file)) {
-                throw unknown;
-            }
-            Set<String> names = new LinkedHashSet<>();
-            if (EcosystemLoader.isEcosystemFile(target)) {
-                try {
-                    loader.load(file, System.getenv(), null, null).apps().forEach(a -> names.add(a.name()));
-                } catch (ConfigException e) {
-                    throw new HerdException(e.getMessage());
-                }
-            } else {
-                apps.supervisor().apps().stream().filter(a -> a.script().equals(file)).forEach(a -> names.add(a.name()));
-            }
-            List<Integer> ids = apps.list().stream().filter(i -> names.contains(i.app())).map(InstanceInfo::id).toList();
-            if (ids.isEmpty()) {
-                throw new HerdException("no app of " + file + " runs here (" + unknown.getMessage() + ")");
-            }
-            return ids;
-        }
-    }
-
-    /** An id, an app name or {@code all}; anything else is an error that lists what is known. */
+    /** An id, an app name, a namespace or {@code all}; anything else is an error that lists what is known. */
     List<Integer> targetIds(String target) throws HerdException {
-        List<InstanceInfo> all = apps.list();
-        if ("all".equals(target)) {
-            return all.stream().map(InstanceInfo::id).toList();
-        }
-        List<Integer> byName = all.stream().filter(i -> i.app().equals(target)).map(InstanceInfo::id).toList();
-        if (!byName.isEmpty()) {
-            return byName;
-        }
-        if (!target.isEmpty() && target.chars().allMatch(Character::isDigit)) {
-            int id = Integer.parseInt(target);
-            if (all.stream().anyMatch(i -> i.id() == id)) {
-                return List.of(id);
-            }
-        }
-        Set<String> names = new LinkedHashSet<>(all.stream().map(InstanceInfo::app).toList());
-        throw new HerdException(names.isEmpty()
-                ? "no app or id '" + target + "': herd runs no apps"
-                : "no app or id '" + target + "' (known apps: " + String.join(", ", names) + "; ids: "
-                        + all.stream().map(i -> Integer.toString(i.id())).collect(Collectors.joining(", "))
-                        + "; or all)");
+        return targets.ids(target);
     }
 
     /** @param pid the daemon's pid ({@code ping}, {@code kill}) */
@@ -433,12 +505,14 @@ final class Commands {
     }
 
     /**
-     * @param started        apps or targets started
-     * @param alreadyRunning targets left alone because they run
-     * @param warnings       one line each, about the apps' definitions
-     * @param notes          one line each, what herd chose where the definitions leave it open
+     * @param started   apps started (added, or stopped before)
+     * @param restarted apps that ran and were restarted
+     * @param lines     what was done beyond a plain start or restart, one line each ({@code app: text})
+     * @param warnings  one line each, about the apps' definitions
+     * @param notes     one line each, what herd chose where the definitions leave it open
      */
-    record StartReply(List<String> started, List<String> alreadyRunning, List<String> warnings, List<String> notes) {
+    record StartReply(List<String> started, List<String> restarted, List<String> lines, List<String> warnings,
+                      List<String> notes) {
     }
 
     /** @param sent how many instances were signalled */

@@ -1,6 +1,7 @@
 package dev.herd.daemon;
 
 import java.util.List;
+import java.util.Map;
 
 import dev.herd.supervisor.ExitRecord;
 
@@ -30,21 +31,25 @@ import dev.herd.supervisor.ExitRecord;
  * @param memoryLimitBytes its app's {@code max_memory_restart}, 0 when none
  * @param logging          how its lines are written and its files rotate; null when not known
  * @param triggers         what else restarts its app (watch, cron_restart), or null when nothing does
+ * @param namespace        its app's namespace ({@code default} when none was given)
+ * @param createdAt        epoch milliseconds it was created, or its counters last reset
+ * @param details          its definition and environment: in {@code describe}'s answer, null in {@code list}'s
  */
 public record InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                            int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                            List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
                            String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes,
-                           Logging logging, Triggers triggers) {
+                           Logging logging, Triggers triggers, String namespace, long createdAt,
+                           Details details) {
 
-    /** An instance whose logging and restart triggers are not known. */
+    /** A view as {@code list} had it before the logging, triggers, namespace, creation time and details were added. */
     public InstanceView(int id, String name, int index, String mode, long pid, String status, int restarts,
                         int unstableRestarts, long uptimeMillis, long startedAt, double cpuPercent, long memoryBytes,
                         List<String> command, String cwd, String outLog, String errLog, long droppedLogLines,
                         String lastReason, List<ExitRecord> lastExits, Cluster cluster, long memoryLimitBytes) {
         this(id, name, index, mode, pid, status, restarts, unstableRestarts, uptimeMillis, startedAt, cpuPercent,
                 memoryBytes, command, cwd, outLog, errLog, droppedLogLines, lastReason, lastExits, cluster,
-                memoryLimitBytes, null, null);
+                memoryLimitBytes, null, null, "default", 0, null);
     }
 
     /**
@@ -72,6 +77,24 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      */
     public record Triggers(List<String> watchPaths, String watchState, List<String> ignored, long watchDelayMillis,
                            String cron, long nextCronMillis) {
+    }
+
+    /**
+     * What {@code describe}, {@code env} and {@code jlist} show beyond the list.
+     *
+     * @param script          the script or program (absolute)
+     * @param interpreter     the interpreter's path, or null when the script runs itself
+     * @param interpreterArgs arguments between the interpreter and the script
+     * @param args            arguments after the script
+     * @param instances       its app's instance count
+     * @param autorestart     whether an exit restarts it
+     * @param source          the ecosystem file its app came from, or null for a command
+     * @param ownEnv          the variables its app sets itself (env, env_NAME, port)
+     * @param env             the complete environment its last run started with (its plan's before it ran)
+     */
+    public record Details(String script, String interpreter, List<String> interpreterArgs, List<String> args,
+                          int instances, boolean autorestart, String source, Map<String, String> ownEnv,
+                          Map<String, String> env) {
     }
 
     /**

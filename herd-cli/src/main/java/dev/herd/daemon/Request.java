@@ -30,6 +30,7 @@ import dev.herd.config.StartCommand;
         @JsonSubTypes.Type(value = Request.Reload.class, name = "reload"),
         @JsonSubTypes.Type(value = Request.Scale.class, name = "scale"),
         @JsonSubTypes.Type(value = Request.MetricsPort.class, name = "metrics"),
+        @JsonSubTypes.Type(value = Request.Reset.class, name = "reset"),
 })
 public sealed interface Request {
 
@@ -53,11 +54,24 @@ public sealed interface Request {
      * @param maxMemory       {@code --max-memory-restart} as typed, or null
      * @param logs            {@code -o}, {@code -e}, {@code -l}, {@code --time} and the other log options
      * @param triggers        {@code --watch}, {@code --cron-restart} and their options, or null for none
+     * @param namespace       {@code --namespace}, or null
+     * @param autorestart     false for {@code --no-autorestart}
+     * @param autostart       false for {@code --no-autostart}
+     * @param updateEnv       {@code --update-env}: an existing app started again takes the client's environment
+     * @param only            {@code --only a,b}: of an ecosystem file, only these apps; or null
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
                  String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
-                 StartCommand.Logs logs, StartCommand.Triggers triggers)
+                 StartCommand.Logs logs, StartCommand.Triggers triggers, String namespace, boolean autorestart,
+                 boolean autostart, boolean updateEnv, String only)
             implements Request {
+
+        /** A start with PM2's defaults for the flags added since. */
+        public Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
+                     String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory) {
+            this(target, cwd, env, name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, null,
+                    null, null, true, true, false, null);
+        }
     }
 
     /** Every instance. */
@@ -65,48 +79,69 @@ public sealed interface Request {
     }
 
     /**
-     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
-     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
-     * @param watch  {@code --watch}: also turn the apps' watching off, until {@code herd start --watch}
+     * @param targets ids, app names, namespaces, {@code all}, ecosystem files (their apps) or apps' scripts;
+     *                every one is checked before anything stops
+     * @param cwd     the client's working directory, for a file or script target (null: no files)
+     * @param env     the client's environment, which a JavaScript ecosystem file is evaluated with
+     * @param only    {@code --only a,b}: of the ecosystem files, only these apps; or null
+     * @param watch   {@code --watch}: also turn the apps' watching off, until {@code herd start --watch}
      */
-    record Stop(String target, String cwd, boolean watch) implements Request {
+    record Stop(List<String> targets, String cwd, Map<String, String> env, String only, boolean watch)
+            implements Request {
 
-        /** A target that is an id, an app name or {@code all}. */
+        /** A target that is an id, an app name, a namespace or {@code all}. */
         public Stop(String target) {
-            this(target, null);
+            this(List.of(target), null, Map.of(), null, false);
         }
 
         /** A stop that keeps the apps' watch settings. */
         public Stop(String target, String cwd) {
-            this(target, cwd, false);
+            this(List.of(target), cwd, Map.of(), null, false);
         }
     }
 
     /**
-     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
-     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     * @param targets   ids, app names, namespaces, {@code all}, ecosystem files or apps' scripts; every one
+     *                  is checked before anything restarts. A file's apps take its definitions (those not
+     *                  running are started).
+     * @param cwd       the client's working directory, for a file or script target (null: no files)
+     * @param env       the client's environment: the base of a file's apps, and what {@code updateEnv} applies
+     * @param envName   {@code --env}: merge {@code env_NAME} of each app's ecosystem file; or null
+     * @param only      {@code --only a,b}: of the ecosystem files, only these apps; or null
+     * @param updateEnv {@code --update-env}: the apps take the client's environment, their own variables over it
      */
-    record Restart(String target, String cwd) implements Request {
+    record Restart(List<String> targets, String cwd, Map<String, String> env, String envName, String only,
+                   boolean updateEnv) implements Request {
 
-        /** A target that is an id, an app name or {@code all}. */
+        /** A target that is an id, an app name, a namespace or {@code all}. */
         public Restart(String target) {
-            this(target, null);
+            this(List.of(target), null, Map.of(), null, null, false);
         }
     }
 
     /**
-     * @param target an id, an app name, {@code all}, an ecosystem file (its apps) or an app's script
-     * @param cwd    the client's working directory, for a file or script target (null: ids and names only)
+     * @param targets as {@link Stop}'s
+     * @param cwd     the client's working directory, for a file or script target (null: no files)
+     * @param env     the client's environment, which a JavaScript ecosystem file is evaluated with
+     * @param only    {@code --only a,b}: of the ecosystem files, only these apps; or null
      */
-    record Delete(String target, String cwd) implements Request {
+    record Delete(List<String> targets, String cwd, Map<String, String> env, String only) implements Request {
 
-        /** A target that is an id, an app name or {@code all}. */
+        /** A target that is an id, an app name, a namespace or {@code all}. */
         public Delete(String target) {
-            this(target, null);
+            this(List.of(target), null, Map.of(), null);
         }
     }
 
-    /** @param target an id, an app name or {@code all} */
+    /**
+     * Set the restart counts to 0, as PM2's {@code reset}.
+     *
+     * @param targets ids, app names, namespaces or {@code all}
+     */
+    record Reset(List<String> targets) implements Request {
+    }
+
+    /** @param target an id, an app name, a namespace or {@code all} */
     record Describe(String target) implements Request {
     }
 
@@ -155,13 +190,21 @@ public sealed interface Request {
      * Replace every instance of the target's apps without a failed request (cluster mode), or
      * restart them (fork mode); the answer streams one item per step.
      *
-     * @param target  an id, an app name, {@code all}, or an ecosystem file (re-read: its changed
-     *                env, args, script and instance count apply)
-     * @param cwd     the client's working directory, for a relative file
-     * @param env     the client's environment, the base of a re-read file's apps
-     * @param envName {@code --env}, or null
+     * @param targets   ids, app names, namespaces, {@code all}, or ecosystem files (re-read: their
+     *                  changed env, args, script and instance count apply); all checked first
+     * @param cwd       the client's working directory, for a relative file
+     * @param env       the client's environment, the base of a re-read file's apps
+     * @param envName   {@code --env}: merge {@code env_NAME} of each app's ecosystem file; or null
+     * @param only      {@code --only a,b}: of the ecosystem files, only these apps; or null
+     * @param updateEnv {@code --update-env}: the apps take the client's environment, their own variables over it
      */
-    record Reload(String target, String cwd, Map<String, String> env, String envName) implements Request {
+    record Reload(List<String> targets, String cwd, Map<String, String> env, String envName, String only,
+                  boolean updateEnv) implements Request {
+
+        /** One target, as typed. */
+        public Reload(String target, String cwd, Map<String, String> env, String envName) {
+            this(List.of(target), cwd, env, envName, null, false);
+        }
     }
 
     /**

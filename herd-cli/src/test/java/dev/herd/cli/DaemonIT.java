@@ -95,7 +95,8 @@ class DaemonIT {
         assertThat(Files.getPosixFilePermissions(herd.home.resolve("herd.sock")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
-        assertThat(herd.run("start", "sleepy").ok().out()).contains("already running, left alone (use restart): sleepy");
+        assertThat(herd.run("start", "sleepy").ok().out()).as("as PM2's start of a running app")
+                .contains("herd: restarted sleepy");
 
         herd.run("stop", "sleepy").ok();
         assertThat(herd.list()).allSatisfy(i -> assertThat(i.path("status").asText()).isEqualTo("stopped"));

@@ -33,7 +33,7 @@ class ListWireTest {
         List<InstanceView> views = List.of(new InstanceView(3, "api", 1, "cluster", 42, "online", 2, 0, 1000, 5, 12.5, 1 << 20,
                 List.of("node", "a.js"), "/srv", "/o", "/e", 0, "started",
                 List.of(new ExitRecord(1, 143, Signal.SIGTERM, 5, true)), new InstanceView.Cluster(8000, 20001, "ready", null,
-                        new InstanceView.Traffic(10, 1, 2, 10, 1.5, 0.2, 0.8, 4.5)), 300L << 20, null, null));
+                        new InstanceView.Traffic(10, 1, 2, 10, 1.5, 0.2, 0.8, 4.5)), 300L << 20));
         byte[] frame = json.writeValueAsBytes(new Response(Protocol.VERSION, "0.1.0", true, null, json.valueToTree(views)));
 
         assertThat(RecordJson.read(frame, DaemonClient.ListAnswer.class))

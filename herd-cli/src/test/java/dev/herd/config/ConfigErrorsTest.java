@@ -49,6 +49,14 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void anEmptyNamespaceOrAWrongAutostartNamesItsField() {
+        fails("eco.yml", "apps:\n  - script: app.js\n    namespace: ' '\n",
+                ":3:16: apps[0].namespace: must not be empty");
+        fails("eco.yml", "apps:\n  - script: app.js\n    autostart: 'off'\n",
+                ":3:16: apps[0].autostart: expected true or false, got 'off'");
+    }
+
+    @Test
     void unknownFieldSuggestsTheNearestKnownOne() {
         fails("eco.yml", """
                 apps:

@@ -95,7 +95,38 @@ class EcosystemLoaderTest {
                         Set.of(0, 3)),
                 new StopPolicy(Signal.SIGINT, Duration.ofMinutes(1)),
                 new LogPolicy(fx.path("logs/api.out"), Path.of("/var/log/api.err"), true, "YYYY-MM-DD HH:mm Z",
-                        5L * 1024 * 1024, 3)));
+                        5L * 1024 * 1024, 3),
+                null,
+                null, null, null, null, null, null,
+                "default",
+                true,
+                eco,
+                Map.of("NODE_ENV", "production", "PORT", "3000", "DEBUG", "true")));
+    }
+
+    @Test
+    void readsTheNamespaceAndAutostartAndKeepsTheFileAndTheAppsOwnVariables() throws ConfigException {
+        fx.file("a.js");
+
+        LoadedApps loaded = load("eco.yml", """
+                apps:
+                  - script: a.js
+                    namespace: jobs
+                    autostart: false
+                    port: 3000
+                    env: {A: "1"}
+                  - name: b
+                    script: a.js
+                """);
+
+        AppSpec a = loaded.apps().get(0);
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(a.namespace()).isEqualTo("jobs");
+        assertThat(a.autostart()).isFalse();
+        assertThat(a.source()).isEqualTo(fx.path("eco.yml"));
+        assertThat(a.ownEnv()).isEqualTo(Map.of("A", "1", "PORT", "3000"));
+        assertThat(loaded.apps().get(1).namespace()).isEqualTo(AppSpec.DEFAULT_NAMESPACE);
+        assertThat(loaded.apps().get(1).autostart()).isTrue();
     }
 
     @Test

@@ -48,6 +48,23 @@ class FromCommandTest {
     }
 
     @Test
+    void takesTheNamespaceAndTheNoAutorestartAndNoAutostartFlags() throws ConfigException {
+        fx.file("job.sh");
+
+        AppSpec app = start(new StartCommand("job.sh", tmp, null, null, List.of(), null, List.of(), fx.env(), null, null,
+                null, null, "batch", false, false));
+
+        assertThat(app.namespace()).isEqualTo("batch");
+        assertThat(app.restart().autorestart()).isFalse();
+        assertThat(app.restart().maxRestarts()).isEqualTo(RestartPolicy.DEFAULT.maxRestarts());
+        assertThat(app.autostart()).isFalse();
+        assertThat(app.source()).isNull();
+        assertThat(app.ownEnv()).isEmpty();
+        assertThatThrownBy(() -> start(new StartCommand("job.sh", tmp, null, null, List.of(), null, List.of(), fx.env(),
+                null, null, null, null, "", true, true))).hasMessage("start --namespace: must not be empty");
+    }
+
+    @Test
     void honoursNameInstancesAndInterpreter() throws ConfigException {
         fx.file("job.txt");
 

@@ -81,7 +81,7 @@ class LogConfigTest {
 
     private AppSpec start(StartCommand.Logs logs) throws ConfigException {
         return fx.loader().fromCommand(new StartCommand("app.js", tmp, null, null, List.of(), null, List.of(),
-                fx.env(), null, null, logs, null)).apps().get(0);
+                fx.env(), null, null, logs, null, null, true, true)).apps().get(0);
     }
 
     @Test

@@ -162,7 +162,7 @@ class Pm2KeysTest {
             "vizion: true | vizion: herd does not track versions, ignored",
             "pmx: true | pmx: herd has no PM2.io agent (herd metrics serves Prometheus metrics and a dashboard), ignored",
             "force: true | force: herd does not start a second copy of an app, ignored",
-            "namespace: api | namespace: herd has no namespaces yet: target apps by name, id or file, ignored",
+            "trace: true | trace: herd has no transaction tracing (herd profile records a flame graph), ignored",
             "source_map_support: true | source_map_support: herd runs node without PM2's source-map hook: add"
                     + " --enable-source-maps to node_args, ignored",
     })

@@ -171,7 +171,7 @@ class WatchConfigTest {
     void startFlagsWatchTheCwdWithPm2sSecondsForTheDelay() throws ConfigException {
         AppSpec spec = fx.loader().fromCommand(new StartCommand("srv/app.js", tmp, null, null, List.of(), null,
                 List.of(), fx.env(), null, null, null, new StartCommand.Triggers(true, List.of("logs,tmp", "*.log"), "1.5",
-                        "0 3 * * *"))).apps().get(0);
+                        "0 3 * * *"), null, true, true)).apps().get(0);
 
         assertThat(spec.triggers()).isEqualTo(new RestartTriggers(new WatchSpec(true, List.of(tmp.toString()),
                 List.of("logs", "tmp", "*.log"), Duration.ofMillis(1500), true, -1), "0 3 * * *"));
@@ -180,11 +180,11 @@ class WatchConfigTest {
     @Test
     void aBadFlagNamesTheFlag() {
         assertThatThrownBy(() -> fx.loader().fromCommand(new StartCommand("srv/app.js", tmp, null, null, List.of(),
-                null, List.of(), fx.env(), null, null, null, new StartCommand.Triggers(false, List.of(), null, "61 * * * *"))))
+                null, List.of(), fx.env(), null, null, null, new StartCommand.Triggers(false, List.of(), null, "61 * * * *"), null, true, true)))
                 .hasMessage("start --cron-restart: '61 * * * *' value 61 not in range [0, 59]: expected "
                         + CronSchedule.EXPECTED);
         assertThatThrownBy(() -> fx.loader().fromCommand(new StartCommand("srv/app.js", tmp, null, null, List.of(),
-                null, List.of(), fx.env(), null, null, null, new StartCommand.Triggers(false, List.of("logs"), null, null))))
+                null, List.of(), fx.env(), null, null, null, new StartCommand.Triggers(false, List.of("logs"), null, null), null, true, true)))
                 .hasMessage("start --ignore-watch: only used with --watch");
     }
 

@@ -77,7 +77,7 @@ class DumpTest {
         AppSpec spec = new AppSpec("a", plain.script(), null, List.of(), List.of(), plain.cwd(), Map.of("PORT", "3000"),
                 2, RestartPolicy.DEFAULT, new StopPolicy(Signal.SIGINT, Duration.ofSeconds(3), true, false), plain.logs(), null,
                 "INSTANCE_ID", "PORT", new RunAs(65534, 65534, true), dir.resolve("pids/a.pid"), Duration.ofSeconds(7),
-                null);
+                null, null, true, null, null);
         try (StateStore store = new StateStore(new HerdHome(dir), () -> null)) {
             Path file = dir.resolve("dump.json");
             store.writeDump(file, new StateStore.Dump(1, List.of(spec, plain), List.of(), Map.of()));

@@ -12,7 +12,7 @@ final class Views {
 
     static InstanceView instance(String name, int index, int id, long pid, List<String> command) {
         return new InstanceView(id, name, index, "fork", pid, pid > 0 ? "online" : "stopped", 0, 0, 0, 0, 0, 0, command,
-                "/srv", "/logs/" + name + "-out.log", "/logs/" + name + "-error.log", 0, "started", List.of(), null, 0, null, null);
+                "/srv", "/logs/" + name + "-out.log", "/logs/" + name + "-error.log", 0, "started", List.of(), null, 0);
     }
 
     static InstanceView instance(String name, int index, int id, long pid) {

@@ -94,7 +94,8 @@ class TriggersTest {
         LogPolicy logs = new LogPolicy(CWD.resolve(name + "-out.log"), CWD.resolve(name + "-error.log"), false, null,
                 0, 0);
         return new AppSpec(name, CWD.resolve("app.js"), null, List.of(), List.of(), CWD, Map.of(), 2,
-                RestartPolicy.DEFAULT, StopPolicy.DEFAULT, logs, null, null, null, null, null, null, triggers);
+                RestartPolicy.DEFAULT, StopPolicy.DEFAULT, logs, null, null, null, null, null, null, triggers, null, true,
+                null, null);
     }
 
     private static RestartTriggers watched(Duration delay) {

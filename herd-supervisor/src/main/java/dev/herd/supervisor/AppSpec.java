@@ -41,6 +41,12 @@ import java.util.Objects;
  *                        before it is online anyway; {@code null} for online once spawned.
  *                        Cluster mode has its own rule (its {@code ClusterSpec}).
  * @param triggers        what else restarts it (changed files, a cron schedule); never null
+ * @param namespace       the group commands can name instead of the app (PM2's {@code namespace});
+ *                        {@code default} when none is given
+ * @param autostart       whether a start of its file or command starts it; {@code false}: added stopped
+ * @param source          the ecosystem file it was read from (absolute), or {@code null} for a command
+ * @param ownEnv          the variables the app sets itself ({@code env}, {@code env_<name>}, {@code port}):
+ *                        the part of {@code env} that is not its starter's environment
  */
 public record AppSpec(
         String name,
@@ -60,10 +66,17 @@ public record AppSpec(
         RunAs runAs,
         Path pidFile,
         Duration waitReady,
-        RestartTriggers triggers) {
+        RestartTriggers triggers,
+        String namespace,
+        boolean autostart,
+        Path source,
+        Map<String, String> ownEnv) {
 
     /** The variable PM2 puts the instance's index in, when {@code instance_var} does not rename it. */
     public static final String DEFAULT_INSTANCE_VAR = "NODE_APP_INSTANCE";
+
+    /** The namespace of an app that names none, as PM2's. */
+    public static final String DEFAULT_NAMESPACE = "default";
 
     public AppSpec {
         Objects.requireNonNull(name, "name");
@@ -83,23 +96,27 @@ public record AppSpec(
         }
         // A list saved by an earlier herd has no triggers.
         triggers = triggers == null ? RestartTriggers.NONE : triggers;
+        namespace = namespace == null ? DEFAULT_NAMESPACE : namespace;
+        ownEnv = ownEnv == null ? Map.of() : Map.copyOf(ownEnv);
     }
 
     /**
      * An app with none of the settings PM2's files add: the index in {@code NODE_APP_INSTANCE},
-     * run as the daemon's user, no pid file, and fork-mode instances online once spawned.
+     * run as the daemon's user, no pid file, fork-mode instances online once spawned, nothing but
+     * its exits restarting it, in the default namespace, started with its file or command, with no
+     * variables of its own.
      */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
             MemoryLimit memoryLimit) {
         this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
-                null, null, null, null, null, RestartTriggers.NONE);
+                null, null, null, null, null, RestartTriggers.NONE, DEFAULT_NAMESPACE, true, null, Map.of());
     }
 
     /** As the constructor above, without a memory limit. */
     public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
             Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs) {
-        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, null);
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, (MemoryLimit) null);
     }
 
     /** The argument vector of one instance: interpreter, its arguments, the script, its arguments. */
@@ -127,12 +144,21 @@ public record AppSpec(
     /** A copy with another instance count. */
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
-                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers);
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers,
+                namespace, autostart, source, ownEnv);
     }
 
     /** A copy with other restart triggers ({@code herd stop --watch} turns watching off). */
     public AppSpec withTriggers(RestartTriggers next) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs,
-                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, next);
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, next,
+                namespace, autostart, source, ownEnv);
+    }
+
+    /** A copy with another complete environment, its own variables kept. */
+    public AppSpec withEnv(Map<String, String> newEnv) {
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, newEnv, instances, restart, stop, logs,
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers, namespace, autostart, source,
+                ownEnv);
     }
 }

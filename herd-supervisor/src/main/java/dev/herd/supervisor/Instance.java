@@ -3,6 +3,7 @@ package dev.herd.supervisor;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.herd.supervisor.logs.LogWriter;
@@ -18,10 +19,12 @@ final class Instance {
 
     final int id;
     final int index;
-    final AppSpec spec;
+    /** Replaced only between runs ({@code Supervisor.restart} with a new definition). */
+    AppSpec spec;
     /** Replaced only between runs ({@code Supervisor.replan}): a new port after its own was taken. */
     InstancePlan plan;
-    final RestartTracker tracker;
+    /** Replaced with {@link #spec}: it applies the spec's restart policy. */
+    RestartTracker tracker;
     final LogWriter out;
     final LogWriter err;
     /** The combined log's writer ({@code log_file}), or null. */
@@ -34,6 +37,10 @@ final class Instance {
     int generation;
     long startedNanos;
     long startedEpochMillis;
+    /** Wall-clock time it was created, or its counters last reset (PM2's {@code created_at}). */
+    long createdEpochMillis;
+    /** The environment its last run started with; null before its first run. */
+    Map<String, String> lastEnv;
     int restarts;
     final Deque<ExitRecord> exits = new ArrayDeque<>();
     Scheduler.Timer restartTimer;

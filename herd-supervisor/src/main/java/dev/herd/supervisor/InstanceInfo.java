@@ -1,6 +1,7 @@
 package dev.herd.supervisor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A snapshot of one instance, for {@code list}, {@code describe} and the dump file.
@@ -22,9 +23,12 @@ import java.util.List;
  * @param spec             the app it belongs to, as it was when this instance was created
  * @param plan             how it runs: its command, environment, log files and port
  * @param logFile          the combined log file ({@code log_file}), or null for none
+ * @param createdAtMillis  wall-clock time it was created, or its counters last reset
+ * @param env              the complete environment its last run started with (herd's variables
+ *                         included); its plan's before it first ran
  */
 public record InstanceInfo(int id, String app, int index, ProcessState state, long pid, int restarts,
                            int unstableRestarts, long startedAtMillis, long uptimeMillis, List<ExitRecord> lastExits,
                            String lastReason, String outLog, String errLog, long droppedLogLines, AppSpec spec,
-                           InstancePlan plan, String logFile) {
+                           InstancePlan plan, String logFile, long createdAtMillis, Map<String, String> env) {
 }

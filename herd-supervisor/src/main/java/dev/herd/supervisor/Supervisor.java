@@ -443,6 +443,52 @@ public final class Supervisor implements AutoCloseable {
         }, loop)), loop);
     }
 
+    /**
+     * Stops the given fork-mode instances of an app, then starts them by a new definition of it
+     * (PM2's restart with {@code --update-env}, or with an ecosystem file that changed): each keeps
+     * its id, index and log files, counts a restart if it ran (as PM2), and runs {@code next}'s
+     * command and environment from now on; {@code next} becomes the app's definition. Instances
+     * not given keep theirs until they are restarted so.
+     *
+     * @return completes when every one was started again; fails with {@link IllegalArgumentException}
+     *         if an id is of another app, or {@code next} changes their log files (another instance
+     *         count or log policy: delete and add the app instead)
+     */
+    public CompletableFuture<Void> restartAs(Collection<Integer> ids, AppSpec next) {
+        return call(() -> {
+            if (!apps.containsKey(next.name())) {
+                throw new IllegalArgumentException("no app named '" + next.name() + "'");
+            }
+            List<Instance> list = resolve(ids);
+            for (Instance inst : list) {
+                InstancePlan plan = InstancePlan.of(next, inst.index, next.instances());
+                if (!inst.spec.name().equals(next.name())) {
+                    throw new IllegalArgumentException("instance " + inst.id + " is of " + inst.spec.name() + ", not "
+                            + next.name());
+                }
+                // Its log writers stay open across the restart, so their files and settings must not change.
+                if (!plan.outLog().equals(inst.plan.outLog()) || !plan.errLog().equals(inst.plan.errLog())
+                        || !next.logs().equals(inst.spec.logs())) {
+                    throw new IllegalArgumentException(next.name() + "[" + inst.index + "]: the new definition changes"
+                            + " its log files or their settings");
+                }
+            }
+            apps.put(next.name(), next);
+            return list;
+        }).thenComposeAsync(list -> all(list, inst -> {
+            boolean ran = inst.state.isRunning();
+            return stopOnLoop(inst, null).thenRunAsync(() -> {
+                inst.spec = next;
+                inst.plan = InstancePlan.of(next, inst.index, next.instances());
+                inst.tracker = new RestartTracker(next.restart(), random);
+                if (ran) {
+                    inst.restarts++;
+                }
+                spawn(inst, "restarted by request with its new definition");
+            }, loop);
+        }), loop);
+    }
+
     /** Stops and forgets the given instances; an app with no instance left is forgotten too. */
     public CompletableFuture<Void> delete(Collection<Integer> ids) {
         return call(() -> resolve(ids)).thenComposeAsync(list -> all(list, inst -> stopOnLoop(inst).thenComposeAsync(v -> {
@@ -470,6 +516,23 @@ public final class Supervisor implements AutoCloseable {
                 }
             }
             return sent;
+        });
+    }
+
+    /**
+     * Sets the given instances' restart counts and unstable restarts to 0 and their creation time
+     * to now, as PM2's {@code reset}; what runs is left alone.
+     *
+     * @return completes when done; fails with {@link NoSuchElementException} for an unknown id
+     */
+    public CompletableFuture<Void> reset(Collection<Integer> ids) {
+        return call(() -> {
+            for (Instance inst : resolve(ids)) {
+                inst.restarts = 0;
+                inst.tracker.reset();
+                inst.createdEpochMillis = wallClock.getAsLong();
+            }
+            return null;
         });
     }
 
@@ -528,6 +591,7 @@ public final class Supervisor implements AutoCloseable {
             }
         }
         Instance inst = new Instance(nextId++, spec, plan, new RestartTracker(spec.restart(), random), out, err, all);
+        inst.createdEpochMillis = wallClock.getAsLong();
         instances.put(inst.id, inst);
         return inst;
     }
@@ -571,6 +635,7 @@ public final class Supervisor implements AutoCloseable {
         Map<String, String> env = instanceEnv(inst);
         InstanceChannels.Channel channel = openChannel(inst, generation);
         channel.addTo(env);
+        inst.lastEnv = Map.copyOf(env);
         ProcessLauncher.Launched p;
         try {
             p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs());
@@ -895,7 +960,8 @@ public final class Supervisor implements AutoCloseable {
                 running ? Duration.ofNanos(ticker.nanos() - inst.startedNanos).toMillis() : 0,
                 List.copyOf(inst.exits), inst.reason, inst.plan.outLog().toString(), inst.plan.errLog().toString(),
                 inst.out.droppedLines() + inst.err.droppedLines(), inst.spec, inst.plan,
-                inst.plan.logFile() == null ? null : inst.plan.logFile().toString());
+                inst.plan.logFile() == null ? null : inst.plan.logFile().toString(), inst.createdEpochMillis,
+                inst.lastEnv != null ? inst.lastEnv : inst.plan.env());
     }
 
     /** A stream's own writer, then the combined log's if there is one. */

@@ -56,7 +56,7 @@ class SupervisorChannelsTest {
         return new AppSpec(name, dir.resolve(name + ".js"), Path.of("/usr/bin/node"), List.of(), List.of(), dir,
                 Map.of("NODE_OPTIONS", "--max-old-space-size=100"), 1, RESTART_AFTER_1S, stop,
                 new LogPolicy(dir.resolve(name + "-out.log"), dir.resolve(name + "-error.log"), false, null, 0, 0),
-                null, null, null, null, null, waitReady, null);
+                null, null, null, null, null, waitReady, null, null, true, null, null);
     }
 
     private InstanceInfo info(int id) {

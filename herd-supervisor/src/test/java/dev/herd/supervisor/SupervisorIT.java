@@ -143,7 +143,7 @@ class SupervisorIT {
                 RestartPolicy.DEFAULT, StopPolicy.DEFAULT, 1);
         AppSpec spec = new AppSpec(base.name(), base.script(), base.interpreter(), List.of(), List.of(), base.cwd(),
                 base.env(), 1, base.restart(), base.stop(), base.logs(), null, null, null, new RunAs(65534, 65534, false), null, null,
-                null);
+                null, null, true, null, null);
         supervisor.add(spec).join();
 
         Path out = dir.resolve("asnobody-out.log");

@@ -34,13 +34,14 @@ class SupervisorTest {
     private final ManualScheduler loop = new ManualScheduler();
     private final FakeProcesses os = new FakeProcesses();
     private final List<InstanceEvent> events = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong wall = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
     private LogRegistry logs;
     private Supervisor supervisor;
 
     @BeforeEach
     void setUp() {
         logs = new LogRegistry();
-        supervisor = new Supervisor(os, os, logs, loop, () -> 1_700_000_000_000L, () -> 0.5, loop, events::add);
+        supervisor = new Supervisor(os, os, logs, loop, wall::get, () -> 0.5, loop, events::add);
     }
 
     @AfterEach
@@ -100,7 +101,7 @@ class SupervisorTest {
         AppSpec base = app("api", 3, RESTART_AFTER_1S, StopPolicy.DEFAULT);
         AppSpec spec = new AppSpec(base.name(), base.script(), base.interpreter(), base.interpreterArgs(), base.args(),
                 base.cwd(), Map.of("PORT", "3000"), 3, base.restart(), base.stop(), base.logs(), null, "INSTANCE_ID",
-                "PORT", null, null, null, null);
+                "PORT", null, null, null, null, null, true, null, null);
         supervisor.add(spec).join();
 
         assertThat(os.launched()).extracting(p -> p.env().get("INSTANCE_ID") + ":" + p.env().get("PORT"))
@@ -109,7 +110,8 @@ class SupervisorTest {
 
         AppSpec unset = new AppSpec("counter", base.script(), base.interpreter(), List.of(), List.of(), base.cwd(),
                 Map.of(), 2, base.restart(), base.stop(), new LogPolicy(dir.resolve("c-out.log"),
-                dir.resolve("c-err.log"), false, null, 0, 0), null, null, "WORKER", null, null, null, null);
+                dir.resolve("c-err.log"), false, null, 0, 0), null, null, "WORKER", null, null, null, null, null, true, null,
+                null);
         supervisor.add(unset).join();
         assertThat(os.last().env()).containsEntry("WORKER", "1");
     }
@@ -325,6 +327,65 @@ class SupervisorTest {
         assertThat(info(id).lastReason()).isEqualTo("restarted: memory 310mb over max_memory_restart 300mb");
         assertThat(info(id).restarts()).isEqualTo(1);
         assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+    }
+
+    @Test
+    void resetZeroesTheCountsAndMakesTheCreationTimeNowWithoutTouchingTheProcess() {
+        int id = supervisor.add(app("web")).join().get(0);
+        supervisor.restart(List.of(id)).join();
+        os.last().exit(1);
+        loop.advance(Duration.ofMillis(1000));
+        assertThat(info(id).restarts()).isEqualTo(2);
+        assertThat(info(id).unstableRestarts()).isEqualTo(1);
+        assertThat(info(id).createdAtMillis()).isEqualTo(1_700_000_000_000L);
+        long pid = info(id).pid();
+        wall.set(1_700_000_060_000L);
+
+        supervisor.reset(List.of(id)).join();
+
+        assertThat(info(id).restarts()).isZero();
+        assertThat(info(id).unstableRestarts()).isZero();
+        assertThat(info(id).createdAtMillis()).isEqualTo(1_700_000_060_000L);
+        assertThat(info(id).pid()).isEqualTo(pid);
+        assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+        assertThatThrownBy(() -> supervisor.reset(List.of(99)).join()).hasCauseInstanceOf(java.util.NoSuchElementException.class);
+    }
+
+    @Test
+    void aRestartWithANewDefinitionKeepsTheIdsAndCountsAndRunsTheNewCommandAndEnvironment() {
+        AppSpec old = app("web", 2, RESTART_AFTER_1S, StopPolicy.DEFAULT);
+        List<Integer> ids = supervisor.add(old).join();
+        AppSpec next = new AppSpec("web", old.script(), old.interpreter(), List.of(), List.of("--other"), dir,
+                Map.of("A", "2"), 2, RestartPolicy.DEFAULT, StopPolicy.DEFAULT, old.logs());
+
+        supervisor.restartAs(List.of(ids.get(1)), next).join();
+
+        assertThat(os.last().command()).containsExactly("/bin/bash", dir.resolve("web.sh").toString(), "--other");
+        assertThat(os.last().env()).containsEntry("A", "2");
+        assertThat(info(ids.get(1)).restarts()).isEqualTo(1);
+        assertThat(info(ids.get(1)).spec()).isEqualTo(next);
+        assertThat(info(ids.get(1)).lastReason()).isEqualTo("restarted by request with its new definition");
+        assertThat(info(ids.get(0)).spec()).as("not restarted: keeps its definition").isEqualTo(old);
+        assertThat(supervisor.apps()).containsExactly(next);
+    }
+
+    @Test
+    void aNewDefinitionThatMovesTheLogFilesIsRefusedBeforeAnythingStops() {
+        AppSpec old = app("web");
+        int id = supervisor.add(old).join().get(0);
+        AppSpec twice = old.withInstances(2);
+
+        assertThatThrownBy(() -> supervisor.restartAs(List.of(id), twice).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("log files");
+        assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+        assertThat(os.launched()).hasSize(1);
+    }
+
+    @Test
+    void theEnvironmentOfTheLastRunIsWhatTheProcessGotWithHerdsVariables() {
+        int id = supervisor.add(app("web")).join().get(0);
+
+        assertThat(info(id).env()).isEqualTo(os.last().env()).containsEntry("A", "1").containsEntry("HERD_APP_NAME", "web");
     }
 
     @Test
