@@ -146,7 +146,12 @@ final class Tables {
                 field(out, "env", environment(v));
                 if (!d.autorestart()) {
                     field(out, "autorestart", "off");
+                } else {
+                    field(out, "max restarts", d.maxRestarts() + " in a row, each up less than "
+                            + setting(d.minUptimeMillis()) + " (min_uptime), and it is errored");
                 }
+                field(out, "kill timeout", setting(d.killTimeoutMillis()) + " after " + d.killSignal()
+                        + ", then SIGKILL");
             }
             dev.herd.diagnostics.DebugPorts.describe(v).ifPresent(debug -> field(out, "debug", debug));
             field(out, "cwd", v.cwd());
@@ -229,7 +234,7 @@ final class Tables {
             String state = switch (t.watchState()) {
                 case "watching" -> "restarts " + (t.watchDelayMillis() % 1000 == 0 ? t.watchDelayMillis() / 1000 + " s"
                         : t.watchDelayMillis() + " ms") + " after the changes stop";
-                case "off" -> "off: herd stop --watch; herd start <app> --watch turns it on";
+                case "off" -> "off (watch: false, or herd stop --watch): herd start <app> --watch turns it on";
                 case "stopped" -> "not while the app is stopped";
                 default -> "cannot watch: see the daemon's log";
             };
@@ -340,6 +345,11 @@ final class Tables {
     }
 
     /** A latency: milliseconds with the digits that mean something. */
+    /** A duration as a file sets it, exactly: {@code 4s}, {@code 1600ms}. */
+    static String setting(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     static String millis(double ms) {
         if (ms >= 1000) {
             return String.format(Locale.ROOT, "%.2fs", ms / 1000);

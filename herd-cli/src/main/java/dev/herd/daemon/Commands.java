@@ -447,7 +447,8 @@ final class Commands {
         return new InstanceView.Details(spec.script().toString(),
                 spec.interpreter() == null ? null : spec.interpreter().toString(), spec.interpreterArgs(), spec.args(),
                 spec.instances(), spec.restart().autorestart(), spec.source() == null ? null : spec.source().toString(),
-                new TreeMap<>(spec.ownEnv()), new TreeMap<>(i.env()));
+                new TreeMap<>(spec.ownEnv()), new TreeMap<>(i.env()), spec.restart().maxRestarts(),
+                spec.restart().minUptime().toMillis(), spec.stop().killSignal().name(), spec.stop().killTimeout().toMillis());
     }
 
     /** Where a streamed command's answer and steps go; a client that left does not stop the command. */

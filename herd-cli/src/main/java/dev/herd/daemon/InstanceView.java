@@ -91,10 +91,15 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      * @param source          the ecosystem file its app came from, or null for a command
      * @param ownEnv          the variables its app sets itself (env, env_NAME, port)
      * @param env             the complete environment its last run started with (its plan's before it ran)
+     * @param maxRestarts     {@code max_restarts}: exits in a row sooner than {@code minUptimeMillis} before it errors
+     * @param minUptimeMillis {@code min_uptime}
+     * @param killSignal      what a stop sends first ({@code kill_signal})
+     * @param killTimeoutMillis how long a stop waits for it before SIGKILL ({@code kill_timeout})
      */
     public record Details(String script, String interpreter, List<String> interpreterArgs, List<String> args,
                           int instances, boolean autorestart, String source, Map<String, String> ownEnv,
-                          Map<String, String> env) {
+                          Map<String, String> env, int maxRestarts, long minUptimeMillis, String killSignal,
+                          long killTimeoutMillis) {
     }
 
     /**

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -202,15 +203,26 @@ public final class Triggers implements AutoCloseable {
     }
 
     private static boolean sameTriggers(AppSpec a, AppSpec b) {
-        return a.triggers().equals(b.triggers()) && a.cwd().equals(b.cwd()) && a.logs().equals(b.logs());
+        return a.triggers().equals(b.triggers()) && a.cwd().equals(b.cwd()) && ownFiles(a).equals(ownFiles(b));
+    }
+
+    /** What herd writes for the app, which must never restart it: a pid file in a watched folder would loop. */
+    private static List<Path> ownFiles(AppSpec spec) {
+        List<Path> files = new ArrayList<>(List.of(spec.logs().outFile(), spec.logs().errorFile()));
+        if (spec.logs().logFile() != null) {
+            files.add(spec.logs().logFile());
+        }
+        if (spec.pidFile() != null) {
+            files.add(spec.pidFile());
+        }
+        return files;
     }
 
     private void startWatching(Entry e, WatchSpec watch) {
         Duration quiet = watch.delay().compareTo(WatchSpec.MIN_DELAY) < 0 ? WatchSpec.MIN_DELAY : watch.delay();
         e.debounce = new ChangeDebounce(quiet, ChangeDebounce.maxWaitFor(quiet));
         try {
-            e.rules = new WatchRules(watch, e.spec.cwd(), List.of(e.spec.logs().outFile(), e.spec.logs().errorFile()),
-                    herdHome, lookup);
+            e.rules = new WatchRules(watch, e.spec.cwd(), ownFiles(e.spec), herdHome, lookup);
             e.watcher = source.watch(e.app, e.rules, path -> loop.execute(() -> changed(e, path)));
             log.info("{}: watching {} (restart {} ms after the changes stop; ignoring {})", e.app, e.rules.folders(),
                     quiet.toMillis(), String.join(", ", e.rules.describeIgnored()));

@@ -82,7 +82,8 @@ public final class WatchRules {
     /**
      * @param watch    what the app's definition asks to watch (paths absolute)
      * @param cwd      the app's cwd, which relative patterns start from
-     * @param logFiles the app's log files, as its {@link dev.herd.supervisor.LogPolicy} names them
+     * @param logFiles the files herd writes for the app, named as for one instance: its log files, as
+     *                 its {@link dev.herd.supervisor.LogPolicy} names them, and its pid file
      * @param herdHome herd's folder, never watched unless a watched path lies inside it
      * @param lookup   the file system, to tell folders from files and what exists
      * @throws IllegalArgumentException for a pattern that is not a glob (an unclosed bracket)
@@ -295,13 +296,15 @@ public final class WatchRules {
         return Pattern.compile(rest.isEmpty() ? prefix : prefix + "/" + Glob.regex(String.join("/", rest)));
     }
 
-    /** {@code out.log} also stands for {@code out-3.log} (an instance's) and {@code out.log.2} (rotated). */
+    /** {@code out.log} also stands for {@code out-3.log} (an instance's), {@code out.log.2} (rotated) and its index. */
     private static OwnFile ownFile(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         String base = dot > 0 ? name.substring(0, dot) : name;
         String ext = dot > 0 ? name.substring(dot) : "";
-        return new OwnFile(file.getParent(), Pattern.compile(Pattern.quote(base) + "(?:-\\d+)?" + Pattern.quote(ext)
-                + "(?:\\.\\d+)?(?:\\.tmp)?"));
+        // Each instance's file (-<n>), rotated ones (.<n>), a rotation's .tmp, and the line-time index
+        // herd writes beside a log (.<name>.times), which changes with every line.
+        return new OwnFile(file.getParent(), Pattern.compile("\\.?" + Pattern.quote(base) + "(?:-\\d+)?"
+                + Pattern.quote(ext) + "(?:\\.\\d+)?(?:\\.tmp)?(?:\\.times)?"));
     }
 }

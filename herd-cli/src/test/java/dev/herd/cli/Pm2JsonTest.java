@@ -22,7 +22,8 @@ class Pm2JsonTest {
 
     private static final InstanceView.Details DETAILS = new InstanceView.Details("/srv/api.js", "/usr/bin/node",
             List.of("--max-old-space-size=256"), List.of("--port", "3000"), 2, true, "/srv/eco.yml",
-            Map.of("NODE_ENV", "production"), Map.of("NODE_ENV", "production", "status", "mine", "PATH", "/bin"));
+            Map.of("NODE_ENV", "production"), Map.of("NODE_ENV", "production", "status", "mine", "PATH", "/bin"), 16, 1000,
+            "SIGTERM", 5000);
 
     @Test
     void anOnlineInstanceHasPm2sFieldsAndItsEnvironmentAtTheTopOfPm2EnvAsInPm2() {

@@ -130,9 +130,9 @@ class WatchIT {
 
         // stop --watch turns watching off until start --watch.
         herd.run("stop", "ticker", "--watch").ok();
-        assertThat(herd.run("describe", "ticker").ok().out()).contains("(off: herd stop --watch;");
+        assertThat(herd.run("describe", "ticker").ok().out()).contains("(off (watch: false, or herd stop --watch): herd start <app> --watch turns it on)");
         herd.run("start", "ticker").ok();
-        assertThat(herd.run("describe", "ticker").ok().out()).contains("(off: herd stop --watch;");
+        assertThat(herd.run("describe", "ticker").ok().out()).contains("(off (watch: false, or herd stop --watch): herd start <app> --watch turns it on)");
         herd.run("start", "ticker", "--watch").ok();
         assertThat(herd.run("describe", "ticker").ok().out()).contains("(restarts 300 ms after the changes stop)");
     }

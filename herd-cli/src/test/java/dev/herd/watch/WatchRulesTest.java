@@ -95,6 +95,18 @@ class WatchRulesTest {
     }
 
     @Test
+    void theLineIndexBesideALogAndThePidFileNeverCountEvenWhenDotFilesDo() {
+        // ignore_watch set: names starting with a dot are watched, as in PM2.
+        WatchRules r = rules(List.of(CWD.toString()), List.of("tmp"), List.of(CWD.resolve("out.log"),
+                CWD.resolve("api.pid")), -1);
+        assertThat(ignored(r, ".env")).isFalse();
+        assertThat(ignored(r, ".out.log.times")).isTrue();
+        assertThat(ignored(r, ".out-1.log.times")).isTrue();
+        assertThat(ignored(r, "api-0.pid")).isTrue();
+        assertThat(ignored(r, "api.pidx")).isFalse();
+    }
+
+    @Test
     void herdsOwnFolderIsNeverWatched() {
         WatchRules r = rules(List.of("/home/me"), List.of(), LOGS, -1);
         assertThat(r.ignored(HOME.resolve("dump.json"), false)).isTrue();
