@@ -33,8 +33,8 @@ import dev.herd.supervisor.logs.Stream;
  * the time its file's {@code LineTimes} give), all of them in the order they were written, then,
  * with {@code follow}, new lines and changes of state as they come, until the client goes away.
  * The answer names the files read ({@code files}), and the combined logs left out because they
- * repeat those lines ({@code combined}); an instance that keeps only a combined log (its out and
- * error files are {@code /dev/null}) is read from it. Lines show as herd's readers show them: the
+ * repeat those lines ({@code combined}); an instance whose out or error file is {@code /dev/null}
+ * and that keeps a combined log is read from that log, the only file with all its lines. Lines show as herd's readers show them: the
  * message of a JSON line, a timestamped line with its timestamp. A slow client never slows
  * the apps or their log files: live items wait in a bounded queue, and those that do not fit are
  * dropped.
@@ -73,8 +73,10 @@ final class LogStream {
         Set<String> combined = new LinkedHashSet<>();
         for (InstanceInfo i : selected) {
             LogFormat format = i.spec().logs().format();
-            boolean kept = !isDiscarded(i.outLog()) || !isDiscarded(i.errLog());
-            if (i.logFile() != null && !kept && r.out() && r.err()) {
+            // Where a stream goes to no file of its own, only the combined log holds its lines: read
+            // that alone then, which has the other stream's lines too.
+            boolean bothKept = !isDiscarded(i.outLog()) && !isDiscarded(i.errLog());
+            if (i.logFile() != null && !bothKept && r.out() && r.err()) {
                 sources.putIfAbsent(Path.of(i.logFile()), new Source(i, "log", format));
                 continue;
             }

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +33,8 @@ final class PidFiles implements AutoCloseable {
     private static final Pattern PID_SUFFIX = Pattern.compile("(-[0-9]+)?\\.pid$");
 
     private final Supplier<List<AppSpec>> apps;
+    /** Each running instance's file, by id: touched on the writer thread only. */
+    private final Map<Integer, Path> written = new HashMap<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "herd-pid-files");
         t.setDaemon(true);
@@ -68,6 +72,19 @@ final class PidFiles implements AutoCloseable {
     }
 
     private void apply(InstanceEvent e, boolean running) {
+        if (!running) {
+            // The file it was given: by now its app may be gone from the supervisor (delete, kill).
+            Path file = written.remove(e.id());
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ex) {
+                    log.warn("{}[{}] (id {}): cannot remove its pid file {}: {}", e.app(), e.index(), e.id(), file,
+                            ex.toString());
+                }
+            }
+            return;
+        }
         Optional<AppSpec> spec;
         try {
             spec = apps.get().stream().filter(a -> a.name().equals(e.app())).findFirst();
@@ -80,18 +97,15 @@ final class PidFiles implements AutoCloseable {
         }
         Path file = fileOf(spec.get().pidFile(), e.id(), spec.get().instances());
         try {
-            if (running) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                // Written beside and moved, so that a reader never sees an empty or half-written pid.
-                Path next = file.resolveSibling("." + file.getFileName() + ".next");
-                Files.writeString(next, e.pid() + "\n", StandardCharsets.US_ASCII);
-                Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.deleteIfExists(file);
-            }
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            // Written beside and moved, so that a reader never sees an empty or half-written pid.
+            Path next = file.resolveSibling("." + file.getFileName() + ".next");
+            Files.writeString(next, e.pid() + "\n", StandardCharsets.US_ASCII);
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            written.put(e.id(), file);
         } catch (IOException ex) {
-            log.warn("{}[{}] (id {}): cannot {} its pid file {}: {}", e.app(), e.index(), e.id(),
-                    running ? "write" : "remove", file, ex.toString());
+            log.warn("{}[{}] (id {}): cannot write its pid file {}: {}", e.app(), e.index(), e.id(), file,
+                    ex.toString());
         }
     }
 

@@ -186,6 +186,22 @@ class LogsIT {
     }
 
     @Test
+    void anInstanceWhoseErrorsGoOnlyToItsCombinedLogIsTailedFromThatLog() throws Exception {
+        herd.script("half.sh", "echo first; sleep 0.2; echo second >&2; exec sleep 300\n");
+        herd.script("eco.yml", "apps:\n  - name: half\n    script: half.sh\n    error_file: \"NULL\"\n"
+                + "    log_file: all.log\n");
+        herd.run("start", "eco.yml").ok();
+        Path all = herd.work.resolve("all.log");
+        await().atMost(WAIT).until(() -> lines(all).size() == 2);
+
+        // Its out file has "first" only; the error line is in the combined log alone.
+        assertThat(herd.run("logs", "half", "--nostream").ok().out().lines().toList()).containsExactly(
+                "[TAILING] Tailing last 15 lines for [half] process (change the value with --lines option),"
+                        + " in the order written, of:",
+                "  " + all, "half[0]     | first", "half[0]     | second");
+    }
+
+    @Test
     void disableLogsKeepsNoFileButLogsStillFollowsNewLines() throws Exception {
         herd.script("quiet.sh", "while true; do echo not-kept; sleep 0.2; done\n");
         herd.script("eco.yml", "apps:\n  - name: quiet\n    script: quiet.sh\n    disable_logs: true\n");
