@@ -51,6 +51,10 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("-v")) {
+            // PM2's spelling of --version (picocli's is -V), for scripts that check pm2 -v.
+            args = new String[]{"--version"};
+        }
         ListCmd list = QuickCommand.plainList(args);
         System.exit(list != null ? quick(list) : commandLine(args).execute(args));
     }
@@ -136,11 +140,13 @@ public final class Main {
     }
 
     @Command(name = "start", description = {"Start a script, a jar, a command, an ecosystem file (default:"
-            + " ecosystem.config.js), or apps (running ones restart).",
+            + " ecosystem.config.js, else ecosystem.config.cjs), or apps (running ones restart).",
             "A file's running apps restart with its definitions; a stopped app's script starts it again."})
     static final class Start implements Callable<Integer> {
+        private static final String DEFAULT_FILE = "ecosystem.config.js";
+        private static final String DEFAULT_CJS_FILE = "ecosystem.config.cjs";
         @Parameters(index = "0", arity = "0..1", paramLabel = "<file|jar|cmd|ecosystem|app>")
-        String target = "ecosystem.config.js";
+        String target = DEFAULT_FILE;
         @Parameters(index = "1..*", paramLabel = "args", description = "Arguments for the script (after --), or more apps.")
         List<String> args = new ArrayList<>();
         @Option(names = {"-i", "--instances"}, paramLabel = "N|max", description = "Instances to run.")
@@ -206,6 +212,11 @@ public final class Main {
 
         @Override
         public Integer call() throws HerdException {
+            if (target.equals(DEFAULT_FILE) && !Files.exists(Path.of(DEFAULT_FILE))
+                    && Files.exists(Path.of(DEFAULT_CJS_FILE))) {
+                // A package with "type": "module" names its PM2 file .cjs, as PM2's docs say to.
+                target = DEFAULT_CJS_FILE;
+            }
             DaemonClient client = client();
             boolean defaultLog = log != null && log.isEmpty();
             StartCommand.Logs logs = new StartCommand.Logs(output, error, defaultLog ? null : log, defaultLog, time,

@@ -55,6 +55,15 @@ class Pm2CommandsIT {
     }
 
     @Test
+    void startWithNoTargetTakesEcosystemConfigCjsWhenThereIsNoJsOneAndDashVPrintsTheVersion() throws Exception {
+        herd.script("job.sh", "exec sleep 300\n");
+        herd.script("ecosystem.config.cjs", "module.exports = {apps: [{name: 'cjs', script: 'job.sh'}]};\n");
+
+        assertThat(herd.run("start").ok().out()).contains("herd: started cjs");
+        assertThat(herd.run("-v").ok().out().strip()).startsWith("herd ").isEqualTo(herd.run("--version").ok().out().strip());
+    }
+
+    @Test
     void startingAStoppedAppsScriptStartsItAndARunningOneIsAlreadyLaunched() throws Exception {
         herd.script("nonl.py", "import time\nprint('up', flush=True)\ntime.sleep(300)\n");
         herd.run("start", "nonl.py").ok();
