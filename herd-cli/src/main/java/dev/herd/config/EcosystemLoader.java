@@ -179,10 +179,15 @@ public final class EcosystemLoader {
             }
             AppDefinition chosen = cluster.use(warnings);
             if (chosen.cluster() != null) {
-                notes.add(label + ": cluster mode on port " + chosen.cluster().port() + ", as PM2 runs a Node app"
-                        + " with instances and no exec_mode: herd balances the port over its " + chosen.instances()
+                // Under PM2 the app's own listen() picks the address; here herd binds it, so say where.
+                String where = chosen.cluster().host().equals("0.0.0.0")
+                        ? " on all interfaces (balancer: {host: 127.0.0.1} keeps it local)"
+                        : " on " + chosen.cluster().host();
+                notes.add(label + ": cluster mode on port " + chosen.cluster().port() + where + ", as PM2 runs a Node"
+                        + " app with instances and no exec_mode: herd balances the port over its " + chosen.instances()
                         + (chosen.instances() == 1 ? " instance" : " instances") + ", each listening on a PORT of its"
-                        + " own (exec_mode: fork runs them side by side)");
+                        + " own, so the app must listen on process.env.PORT: one that listens on the port itself"
+                        + " fails with EADDRINUSE (exec_mode: fork runs them side by side)");
                 return chosen;
             }
             if (chosen.instances() > 1) {

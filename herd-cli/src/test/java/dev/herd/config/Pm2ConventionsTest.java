@@ -90,9 +90,11 @@ class Pm2ConventionsTest {
 
         assertThat(loaded.clusterOf("api")).isEqualTo(ClusterSpec.onPort(3000));
         assertThat(loaded.warnings()).isEmpty();
-        assertThat(loaded.notes()).containsExactly("apps[0].instances: cluster mode on port 3000, as PM2 runs a Node"
-                + " app with instances and no exec_mode: herd balances the port over its 4 instances, each"
-                + " listening on a PORT of its own (exec_mode: fork runs them side by side)");
+        assertThat(loaded.notes()).containsExactly("apps[0].instances: cluster mode on port 3000 on all interfaces"
+                + " (balancer: {host: 127.0.0.1} keeps it local), as PM2 runs a Node app with instances and no"
+                + " exec_mode: herd balances the port over its 4 instances, each listening on a PORT of its own, so"
+                + " the app must listen on process.env.PORT: one that listens on the port itself fails with"
+                + " EADDRINUSE (exec_mode: fork runs them side by side)");
     }
 
     @Test
