@@ -206,6 +206,29 @@ public final class Main {
         boolean noAutorestart;
         @Option(names = "--no-autostart", description = "Add the app stopped (herd start <name> starts it).")
         boolean noAutostart;
+        @Option(names = {"-k", "--kill-timeout"}, paramLabel = "MS", description = "How long a stop waits before"
+                + " SIGKILL (ms, or 5s).")
+        String killTimeout;
+        @Option(names = "--max-restarts", paramLabel = "N", description = "Exits in a row, each sooner than"
+                + " --min-uptime, before the app is errored.")
+        Integer maxRestarts;
+        @Option(names = "--min-uptime", paramLabel = "MS", description = "A run shorter than this is unstable.")
+        String minUptime;
+        @Option(names = "--restart-delay", paramLabel = "MS", description = "Wait between an exit and the restart.")
+        String restartDelay;
+        @Option(names = "--exp-backoff-restart-delay", paramLabel = "MS", description = "First restart delay, x1.5"
+                + " each time.")
+        String expBackoffRestartDelay;
+        @Option(names = "--wait-ready", description = "Online (cluster mode: traffic) once it says"
+                + " process.send('ready').")
+        boolean waitReady;
+        @Option(names = "--listen-timeout", paramLabel = "MS", description = "How long --wait-ready (or cluster mode)"
+                + " waits for it to be ready.")
+        String listenTimeout;
+        @Option(names = "--shutdown-with-message", description = "A stop sends the message 'shutdown', not a signal.")
+        boolean shutdownWithMessage;
+        @Option(names = "--no-treekill", description = "A stop signals the main process only, not its children.")
+        boolean noTreekill;
         @Option(names = "--update-env", description = "An app started again takes this shell's environment"
                 + " (its own variables over it); a file's apps always do.")
         boolean updateEnv;
@@ -224,7 +247,9 @@ public final class Main {
             Response r = client.call(new Request.Start(target, Path.of("").toAbsolutePath().toString(), System.getenv(),
                     name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs,
                     new StartCommand.Triggers(watch, ignoreWatch, watchDelay, cronRestart), namespace, !noAutorestart,
-                    !noAutostart, updateEnv, only), true);
+                    !noAutostart, updateEnv, only, new StartCommand.Policies(killTimeout, maxRestarts, minUptime,
+                    restartDelay, expBackoffRestartDelay, waitReady, listenTimeout, shutdownWithMessage, noTreekill)),
+                    true);
             printApplied(r);
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;

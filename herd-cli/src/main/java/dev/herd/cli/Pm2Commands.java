@@ -143,7 +143,7 @@ final class Pm2Commands {
             DaemonClient client = Main.client();
             Main.printApplied(client.call(new Request.Start(file("startOrRestart", target),
                     Path.of("").toAbsolutePath().toString(), System.getenv(), null, null, List.of(), null, List.of(),
-                    envName, null, null, null, null, null, true, true, false, only), true));
+                    envName, null, null, null, null, null, true, true, false, only, null), true));
             Tables.printList(new PrintWriter(System.out, true), Main.list(client));
             return 0;
         }

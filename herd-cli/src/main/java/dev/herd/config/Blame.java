@@ -65,7 +65,13 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 Map.entry("ignore_watch", "start --ignore-watch"),
                 Map.entry("watch_delay", "start --watch-delay"),
                 Map.entry("cron_restart", "start --cron-restart"),
-                Map.entry("namespace", "start --namespace"));
+                Map.entry("namespace", "start --namespace"),
+                Map.entry("kill_timeout", "start --kill-timeout"),
+                Map.entry("max_restarts", "start --max-restarts"),
+                Map.entry("min_uptime", "start --min-uptime"),
+                Map.entry("restart_delay", "start --restart-delay"),
+                Map.entry("exp_backoff_restart_delay", "start --exp-backoff-restart-delay"),
+                Map.entry("listen_timeout", "start --listen-timeout"));
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, label(field), reason);

@@ -80,6 +80,17 @@ final class CommandReader {
             cluster = ClusterSpec.onPort(command.port());
             env = Map.of("PORT", Integer.toString(command.port()));
         }
+        StartCommand.Policies p = command.policies();
+        Duration listenTimeout = p.listenTimeout() == null ? ClusterSpec.DEFAULT_LISTEN_TIMEOUT
+                : duration(p.listenTimeout(), "listen_timeout");
+        if (p.listenTimeout() != null && !p.waitReady() && cluster == null) {
+            throw BLAME.error("listen_timeout", "applies with --wait-ready, or in cluster mode (--port)");
+        }
+        if (cluster != null && (p.waitReady() || p.listenTimeout() != null)) {
+            cluster = new ClusterSpec(cluster.host(), cluster.port(), cluster.balancer(), listenTimeout,
+                    cluster.drainTimeout(), cluster.reloadParallelism(), p.waitReady());
+        }
+        Duration forkWaitReady = cluster == null && p.waitReady() ? listenTimeout : null;
         ClusterFields.checkNoPlaceholder(Map.of("args", String.join(" ", args),
                 "interpreter_args", String.join(" ", command.interpreterArgs())), cluster, BLAME);
         MemoryLimit memory = null;
@@ -96,14 +107,30 @@ final class CommandReader {
             throw BLAME.error("namespace", "must not be empty");
         }
         RestartPolicy d = RestartPolicy.DEFAULT;
-        RestartPolicy restart = command.autorestart() ? d
-                : new RestartPolicy(false, d.maxRestarts(), d.minUptime(), d.restartDelay(), d.expBackoffRestartDelay(),
-                        d.stopExitCodes());
+        if (p.maxRestarts() != null && p.maxRestarts() < 0) {
+            throw BLAME.error("max_restarts", "expected 0 or more, got " + p.maxRestarts());
+        }
+        RestartPolicy restart = new RestartPolicy(command.autorestart(),
+                p.maxRestarts() == null ? d.maxRestarts() : p.maxRestarts(),
+                p.minUptime() == null ? d.minUptime() : duration(p.minUptime(), "min_uptime"),
+                p.restartDelay() == null ? d.restartDelay() : duration(p.restartDelay(), "restart_delay"),
+                p.expBackoffRestartDelay() == null ? d.expBackoffRestartDelay()
+                        : duration(p.expBackoffRestartDelay(), "exp_backoff_restart_delay"),
+                d.stopExitCodes());
+        StopPolicy stop = new StopPolicy(StopPolicy.DEFAULT.killSignal(),
+                p.killTimeout() == null ? StopPolicy.DEFAULT.killTimeout() : duration(p.killTimeout(), "kill_timeout"),
+                p.noTreekill(), p.shutdownWithMessage());
         return new AppDefinition(BLAME, name, script, args, interpreter, command.interpreterArgs(), List.of(), null,
-                instances, env, restart, StopPolicy.DEFAULT, logs.output(), logs.error(), logs.merge(),
+                instances, env, restart, stop, logs.output(), logs.error(), logs.merge(),
                 dateFormat(logs), LogPolicy.DEFAULT_MAX_SIZE, LogPolicy.DEFAULT_RETAIN, cluster, memory, cluster != null,
-                command.instances() != null, null, null, null, null, null, null, null, null, logOptions(logs),
+                command.instances() != null, null, null, null, null, null, null, null, forkWaitReady, logOptions(logs),
                 triggers(command.triggers()), command.namespace(), command.autostart());
+    }
+
+    /** A duration flag: milliseconds, as PM2 reads them, or with a unit. */
+    private static Duration duration(String text, String field) throws ConfigException {
+        return Durations.parse(text).orElseThrow(() -> BLAME.error(field, "expected " + Durations.EXPECTED
+                + ", got '" + text + "'"));
     }
 
     /** {@code --log-date-format}, else PM2's for {@code --time}, else none. */

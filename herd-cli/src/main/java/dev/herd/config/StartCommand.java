@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param namespace       {@code --namespace}, or {@code null} for the default one
  * @param autorestart     {@code false} for {@code --no-autorestart}
  * @param autostart       {@code false} for {@code --no-autostart}: the app is added stopped
+ * @param policies        PM2's restart, stop and readiness flags ({@code --kill-timeout}...); never null
  */
 public record StartCommand(
         String target,
@@ -45,7 +46,8 @@ public record StartCommand(
         Triggers triggers,
         String namespace,
         boolean autorestart,
-        boolean autostart) {
+        boolean autostart,
+        Policies policies) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -55,6 +57,37 @@ public record StartCommand(
         env = Map.copyOf(env);
         logs = logs == null ? Logs.NONE : logs;
         triggers = triggers == null ? Triggers.NONE : triggers;
+        policies = policies == null ? Policies.NONE : policies;
+    }
+
+    /** As the canonical constructor, with none of PM2's restart, stop and readiness flags. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env, Integer port, String maxMemory, Logs logs,
+                        Triggers triggers, String namespace, boolean autorestart, boolean autostart) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, maxMemory, logs, triggers,
+                namespace, autorestart, autostart, Policies.NONE);
+    }
+
+    /**
+     * PM2's flags for how the app restarts, stops and says it is ready, as typed: the fields of an
+     * ecosystem file of the same names. Durations are milliseconds, or with a unit ({@code 5s}).
+     *
+     * @param killTimeout            {@code --kill-timeout}, or {@code null}
+     * @param maxRestarts            {@code --max-restarts}, or {@code null}
+     * @param minUptime              {@code --min-uptime}, or {@code null}
+     * @param restartDelay           {@code --restart-delay}, or {@code null}
+     * @param expBackoffRestartDelay {@code --exp-backoff-restart-delay}, or {@code null}
+     * @param waitReady              {@code --wait-ready}
+     * @param listenTimeout          {@code --listen-timeout}, or {@code null}
+     * @param shutdownWithMessage    {@code --shutdown-with-message}
+     * @param noTreekill             {@code --no-treekill}: a stop signals the main process only
+     */
+    public record Policies(String killTimeout, Integer maxRestarts, String minUptime, String restartDelay,
+                           String expBackoffRestartDelay, boolean waitReady, String listenTimeout,
+                           boolean shutdownWithMessage, boolean noTreekill) {
+
+        /** No flag given. */
+        public static final Policies NONE = new Policies(null, null, null, null, null, false, null, false, false);
     }
 
     /**

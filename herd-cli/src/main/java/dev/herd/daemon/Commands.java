@@ -164,6 +164,10 @@ final class Commands {
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
+            if (s.policies() != null && !s.policies().equals(StartCommand.Policies.NONE)) {
+                warnings.add("--kill-timeout, --max-restarts, --wait-ready and the like apply to a script or command:"
+                        + " ignored for " + s.target() + " (set them in the file, where PM2 reads them too)");
+            }
             Set<String> only = s.only() == null ? null : Targets.onlyNames(s.only());
             List<Rollouts.Step> steps = new ArrayList<>();
             for (AppSpec spec : loaded.apps()) {
@@ -209,7 +213,7 @@ final class Commands {
         }
         LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
                 s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs(),
-                s.triggers(), s.namespace(), s.autorestart(), s.autostart()));
+                s.triggers(), s.namespace(), s.autorestart(), s.autostart(), s.policies()));
         warnings.addAll(loaded.warnings());
         notes.addAll(loaded.notes());
         AppSpec spec = loaded.apps().get(0);

@@ -59,18 +59,19 @@ public sealed interface Request {
      * @param autostart       false for {@code --no-autostart}
      * @param updateEnv       {@code --update-env}: an existing app started again takes the client's environment
      * @param only            {@code --only a,b}: of an ecosystem file, only these apps; or null
+     * @param policies        {@code --kill-timeout}, {@code --max-restarts}, {@code --wait-ready}...; or null for none
      */
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
                  String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
                  StartCommand.Logs logs, StartCommand.Triggers triggers, String namespace, boolean autorestart,
-                 boolean autostart, boolean updateEnv, String only)
+                 boolean autostart, boolean updateEnv, String only, StartCommand.Policies policies)
             implements Request {
 
         /** A start with PM2's defaults for the flags added since. */
         public Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
                      String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory) {
             this(target, cwd, env, name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, null,
-                    null, null, true, true, false, null);
+                    null, null, true, true, false, null, null);
         }
     }
 

@@ -7,7 +7,10 @@ import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.StopPolicy;
+import dev.herd.cluster.ClusterSpec;
+import dev.herd.supervisor.Signal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,5 +132,41 @@ class FromCommandTest {
                 .hasMessage("start --interpreter: 'deno' not found on PATH (" + fx.bin + ")");
         assertThatThrownBy(() -> fx.loader().fromCommand(command("'unclosed", null, null, List.of())))
                 .hasMessage("start: unclosed single quote in \"'unclosed\"");
+    }
+
+    private StartCommand withPolicies(String target, Integer port, StartCommand.Policies policies) {
+        return new StartCommand(target, tmp, null, null, List.of(), null, List.of(), fx.env(), port, null, null, null,
+                null, true, true, policies);
+    }
+
+    @Test
+    void pm2sRestartStopAndReadinessFlagsSetWhatTheFileFieldsOfTheirNamesSet() throws ConfigException {
+        fx.file("job.sh");
+
+        AppSpec app = start(withPolicies("job.sh", null, new StartCommand.Policies("1500", 3, "2s", "250", "100",
+                true, "4s", true, true)));
+
+        assertThat(app.restart()).isEqualTo(new RestartPolicy(true, 3, Duration.ofSeconds(2), Duration.ofMillis(250),
+                Duration.ofMillis(100), RestartPolicy.DEFAULT.stopExitCodes()));
+        assertThat(app.stop()).isEqualTo(new StopPolicy(Signal.SIGTERM, Duration.ofMillis(1500), true, true));
+        assertThat(app.waitReady()).isEqualTo(Duration.ofSeconds(4));
+
+        LoadedApps cluster = fx.loader().fromCommand(withPolicies("job.sh", 8000, new StartCommand.Policies(null, null,
+                null, null, null, true, "20s", false, false)));
+        ClusterSpec spec = cluster.clusterOf(cluster.apps().get(0).name());
+        assertThat(spec.waitReady()).isTrue();
+        assertThat(spec.listenTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(cluster.apps().get(0).waitReady()).as("cluster mode has its own rule").isNull();
+    }
+
+    @Test
+    void aWrongPolicyFlagNamesTheFlag() {
+        fx.file("job.sh");
+        assertThatThrownBy(() -> start(withPolicies("job.sh", null, new StartCommand.Policies("soon", null, null, null,
+                null, false, null, false, false)))).hasMessage("start --kill-timeout: expected " + Durations.EXPECTED
+                + ", got 'soon'");
+        assertThatThrownBy(() -> start(withPolicies("job.sh", null, new StartCommand.Policies(null, null, null, null,
+                null, false, "5s", false, false)))).hasMessage("start --listen-timeout: applies with --wait-ready, or in"
+                + " cluster mode (--port)");
     }
 }
