@@ -84,6 +84,12 @@ public final class Main {
         }
         cl.setParameterExceptionHandler((e, parsed) -> {
             CommandLine cmd = e.getCommandLine();
+            if (cmd == cl && e instanceof CommandLine.UnmatchedArgumentException u && parsed.length > 0
+                    && !parsed[0].startsWith("-") && !u.getSuggestions().isEmpty()) {
+                cmd.getErr().println("herd: unknown command '" + parsed[0] + "' (did you mean '"
+                        + u.getSuggestions().get(0) + "'? see: herd --help)");
+                return cmd.getCommandSpec().exitCodeOnInvalidInput();
+            }
             cmd.getErr().println("herd: " + e.getMessage() + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
@@ -301,6 +307,8 @@ public final class Main {
         List<String> targets = new ArrayList<>();
         @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
         String only;
+        @Option(names = {"-s", "--silent"}, description = "Print nothing unless it fails.")
+        boolean silent;
 
         abstract Request request(String cwd);
 
@@ -310,8 +318,10 @@ public final class Main {
         public Integer call() throws HerdException {
             DaemonClient client = client();
             client.call(request(Path.of("").toAbsolutePath().toString()), false);
-            System.out.println("herd: " + done() + " " + String.join(", ", targets));
-            Tables.printList(new PrintWriter(System.out, true), list(client));
+            if (!silent) {
+                System.out.println("herd: " + done() + " " + String.join(", ", targets));
+                Tables.printList(new PrintWriter(System.out, true), list(client));
+            }
             return 0;
         }
     }
@@ -420,13 +430,18 @@ public final class Main {
         String only;
         @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
         boolean updateEnv;
+        @Option(names = {"-s", "--silent"}, description = "Print nothing unless it fails.")
+        boolean silent;
 
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            printApplied(client.call(new Request.Restart(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    envName, only, updateEnv), false));
-            Tables.printList(new PrintWriter(System.out, true), list(client));
+            Response r = client.call(new Request.Restart(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
+                    envName, only, updateEnv), false);
+            if (!silent) {
+                printApplied(r);
+                Tables.printList(new PrintWriter(System.out, true), list(client));
+            }
             return 0;
         }
     }
@@ -475,6 +490,8 @@ public final class Main {
         boolean err;
         @Option(names = "--nostream", description = "Print the past lines and exit.")
         boolean noStream;
+        @Option(names = "--raw", description = "The lines as the app wrote them: no header, prefix or herd events.")
+        boolean raw;
 
         @Override
         public Integer call() throws HerdException {
@@ -487,7 +504,7 @@ public final class Main {
             PrintWriter pw = new PrintWriter(System.out, true);
             client().stream(new Request.Logs(target, count, both || out, both || err, !noStream, from),
                     answer -> {
-                        if (!json && count != 0) {
+                        if (!json && !raw && count != 0) {
                             Tables.printTailing(pw, target, count, since, texts(answer.body().path("files")),
                                     texts(answer.body().path("combined")));
                         }
@@ -495,6 +512,12 @@ public final class Main {
                     item -> {
                         if (json) {
                             Tables.printStreamItemJson(pw, item);
+                        } else if (raw) {
+                            // PM2's --raw: for a pipe into grep or a log shipper, so nothing but the lines.
+                            if (!"event".equals(item.type())) {
+                                pw.println(item.text());
+                                pw.flush();
+                            }
                         } else {
                             Tables.printStreamItem(pw, item);
                         }

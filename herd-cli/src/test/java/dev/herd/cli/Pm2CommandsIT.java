@@ -64,6 +64,22 @@ class Pm2CommandsIT {
     }
 
     @Test
+    void silentStopsPrintNothingRawLogsAreTheLinesAloneAndAMistypedCommandGetsASuggestion() throws Exception {
+        herd.script("talk.sh", "echo hello; sleep 0.2; echo oops >&2; exec sleep 300\n");
+        herd.run("start", "talk.sh").ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> herd.run("logs", "talk", "--raw", "--nostream").ok().out()
+                .lines().toList().equals(List.of("hello", "oops")));
+
+        Herd.Result stop = herd.run("stop", "talk", "-s").ok();
+        assertThat(stop.out()).isEmpty();
+        assertThat(herd.run("restart", "talk", "--silent").ok().out()).isEmpty();
+
+        Herd.Result typo = herd.run("lst");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.err().strip()).isEqualTo("herd: unknown command 'lst' (did you mean 'ls'? see: herd --help)");
+    }
+
+    @Test
     void startingAStoppedAppsScriptStartsItAndARunningOneIsAlreadyLaunched() throws Exception {
         herd.script("nonl.py", "import time\nprint('up', flush=True)\ntime.sleep(300)\n");
         herd.run("start", "nonl.py").ok();
