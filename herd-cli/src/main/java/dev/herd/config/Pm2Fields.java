@@ -98,7 +98,10 @@ final class Pm2Fields {
     static final List<Field> ALL = List.of(
             implemented("script", "exec", "cmd", "command"),
             implemented("name"),
-            ignored("name_prefix", "herd does not prefix app names (PM2 sets it for its modules): put it in name"),
+            // PM2 prefixes a name from its own options when it installs a module (lib/API.js), never from
+            // a file's field, so a file's name_prefix changes nothing there either.
+            ignored("name_prefix", "PM2 applies it to the apps of modules it installs, not to a file's apps, and"
+                    + " neither does herd: put it in name"),
             implemented("filter_env"),
             implemented("namespace"),
             ignored("install_url", "herd has no PM2 modules (PM2 sets it when it installs one)"),
