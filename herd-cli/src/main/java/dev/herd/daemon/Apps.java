@@ -33,7 +33,7 @@ import dev.herd.supervisor.WatchSpec;
 import dev.herd.watch.DirectoryChanges;
 import dev.herd.watch.Triggers;
 import dev.herd.watch.WatchRules;
-import dev.herd.supervisor.SetsidLauncher;
+import dev.herd.supervisor.ProcessLauncher;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
 import dev.herd.supervisor.logs.LogRegistry;
@@ -75,7 +75,7 @@ final class Apps implements AutoCloseable {
         ClusterApps clusterApps = new ClusterApps(home.notifyDir());
         this.clusters = clusterApps;
         this.ipc = startIpc(home.ipcDir());
-        this.supervisor = new Supervisor(new SetsidLauncher(), ipc == null ? InstanceChannels.none() : ipc, logs,
+        this.supervisor = new Supervisor(ProcessLauncher.system(), ipc == null ? InstanceChannels.none() : ipc, logs,
                 Ticker.system(), System::currentTimeMillis, Math::random, e -> {
                     clusterApps.onInstanceEvent(e);
                     subscribers.forEach(s -> s.accept(e));

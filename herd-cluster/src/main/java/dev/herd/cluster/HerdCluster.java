@@ -23,7 +23,7 @@ import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Scheduler;
-import dev.herd.supervisor.SetsidLauncher;
+import dev.herd.supervisor.ProcessLauncher;
 import dev.herd.supervisor.StopPolicy;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.Ticker;
@@ -141,7 +141,7 @@ public final class HerdCluster {
         LogRegistry logs = new LogRegistry();
         logs.addListener(line -> (line.stream() == Stream.ERR ? System.err : System.out).println(line.text()));
         List<ClusterApp> apps = new ArrayList<>(1);
-        Supervisor supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
+        Supervisor supervisor = new Supervisor(ProcessLauncher.system(), logs, Ticker.system(), System::currentTimeMillis,
                 Math::random, e -> apps.forEach(a -> a.onInstanceEvent(e)));
         ProbeReadiness readiness = new ProbeReadiness();
         // Workers are ready when their port answers; the notify sockets stay unused, so a temporary folder does.

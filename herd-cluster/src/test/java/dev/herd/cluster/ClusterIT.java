@@ -39,7 +39,7 @@ import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.RestartPolicy;
 import dev.herd.supervisor.Scheduler;
-import dev.herd.supervisor.SetsidLauncher;
+import dev.herd.supervisor.ProcessLauncher;
 import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.StopPolicy;
 import dev.herd.supervisor.Supervisor;
@@ -76,7 +76,7 @@ class ClusterIT {
         logs = new LogRegistry();
         readiness = new ProbeReadiness();
         notify = new NotifySockets(dir.resolve("notify"));
-        supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis, Math::random,
+        supervisor = new Supervisor(ProcessLauncher.system(), logs, Ticker.system(), System::currentTimeMillis, Math::random,
                 e -> apps.forEach(a -> a.onInstanceEvent(e)));
     }
 

@@ -22,9 +22,17 @@ import java.util.Objects;
  * @param port      the port it is to listen on, or 0 when herd gives it none (fork mode)
  * @param readiness when it moves from STARTING to ONLINE
  * @param logFile   the combined log (PM2's {@code log_file}), or {@code null} for none
+ * @param handover  the listening sockets it gets instead of binding its port itself (a cluster
+ *                  app in socket mode), or {@code null}
  */
 public record InstancePlan(int index, List<String> command, Map<String, String> env, Path outLog, Path errLog,
-                           int port, Readiness readiness, Path logFile) {
+                           int port, Readiness readiness, Path logFile, Handover handover) {
+
+    /** A plan without sockets handed over. */
+    public InstancePlan(int index, List<String> command, Map<String, String> env, Path outLog, Path errLog,
+                        int port, Readiness readiness, Path logFile) {
+        this(index, command, env, outLog, errLog, port, readiness, logFile, null);
+    }
 
     public InstancePlan {
         if (index < 0) {

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The JDK reaps the children it spawned itself, by pid, the moment they exit; calling
  * {@code waitpid(-1)} would steal their exit codes. So this reaps only zombies that have stayed
- * zombies for a whole period: those are children the JDK does not know.
+ * zombies for a whole period: those are children the JDK does not know, unless
+ * {@link ChildReaper} waits for them.
  */
 public final class OrphanReaper implements AutoCloseable {
 
@@ -44,7 +45,7 @@ public final class OrphanReaper implements AutoCloseable {
                 }
             }
             for (long pid : zombies) {
-                if (seenLastTime.contains(pid) && Posix.reap(pid)) {
+                if (seenLastTime.contains(pid) && !ChildReaper.shared().owns(pid) && Posix.reap(pid)) {
                     log.debug("reaped orphan {}", pid);
                 }
             }

@@ -34,6 +34,31 @@ public interface ProcessLauncher {
         return launch(command, cwd, env);
     }
 
+    /**
+     * Starts one process that gets listening sockets from herd; a launcher that cannot hand them
+     * over refuses, so that no instance binds a port of its own it was meant to share.
+     *
+     * @param runAs    the user and group, or {@code null} for this process's own
+     * @param handover the sockets, or {@code null} for none
+     * @throws IOException with a message fit for the user when it cannot be started
+     */
+    default Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs, Handover handover)
+            throws IOException {
+        if (handover != null) {
+            throw new IOException("this launcher cannot hand listening sockets to a process");
+        }
+        return launch(command, cwd, env, runAs);
+    }
+
+    /**
+     * This system's best: {@link SpawnLauncher}, which can hand sockets over and waits for every
+     * child on one thread, where the C library and kernel have what it needs; else
+     * {@link SetsidLauncher}.
+     */
+    static ProcessLauncher system() {
+        return SpawnLauncher.isAvailable() ? new SpawnLauncher() : new SetsidLauncher();
+    }
+
     /** A started process: its pid is also its process group id. */
     interface Launched {
         long pid();

@@ -638,7 +638,9 @@ public final class Supervisor implements AutoCloseable {
         inst.lastEnv = Map.copyOf(env);
         ProcessLauncher.Launched p;
         try {
-            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs());
+            p = inst.plan.handover() == null
+                    ? launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs())
+                    : launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs(), inst.plan.handover());
         } catch (IOException | RuntimeException e) {
             channel.close();
             inst.process = null;

@@ -36,7 +36,7 @@ class SupervisorIT {
     @BeforeEach
     void setUp() {
         logs = new LogRegistry();
-        supervisor = new Supervisor(new SetsidLauncher(), logs, Ticker.system(), System::currentTimeMillis,
+        supervisor = new Supervisor(ProcessLauncher.system(), logs, Ticker.system(), System::currentTimeMillis,
                 () -> 0.5, events::add);
     }
 
