@@ -11,6 +11,7 @@ import dev.herd.balancer.netty.HttpProxySettings;
 import dev.herd.balancer.netty.TcpProxySettings;
 import dev.herd.cluster.BalancerSettings;
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortSharing;
 
 /**
  * The cluster-mode fields of one app: whether it is a cluster app, its public port, its
@@ -99,7 +100,10 @@ final class ClusterFields {
         }
         boolean waitReady = fields.containsKey("wait_ready")
                 && r.bool(fields.get("wait_ready").value(), label.apply("wait_ready"));
-        return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, parallelism, waitReady);
+        PortSharing sharing = fields.containsKey("balancer")
+                ? sharing(fields.get("balancer").value(), label.apply("balancer"), r)
+                : PortSharing.PROXY;
+        return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, parallelism, waitReady, sharing);
     }
 
     /** The field that made the app a cluster app: {@code exec_mode}, else {@code instances}, else (for {@code -i}) its script. */
@@ -181,6 +185,25 @@ final class ClusterFields {
         return host == null || host.value() instanceof Node.Null ? "0.0.0.0" : r.text(host.value(), label + ".host");
     }
 
+    /**
+     * {@code mode: socket} shares the port through one socket handed to every instance; any other
+     * mode is the proxy's. The proxy's settings mean nothing then, and are refused.
+     */
+    private static PortSharing sharing(Node node, String label, AppParser r) throws ConfigException {
+        Node.Mapping map = (Node.Mapping) node;
+        Node.Entry mode = map.entries().get("mode");
+        if (mode == null || !(mode.value() instanceof Node.Text t) || !t.value().equals("socket")) {
+            return PortSharing.PROXY;
+        }
+        for (Node.Entry e : map.entries().values()) {
+            if (!e.key().equals("mode") && !e.key().equals("host") && !(e.value() instanceof Node.Null)) {
+                throw r.failKey(e, FieldPath.key(label, e.key()), "a setting of herd's proxy (mode http or tcp): with"
+                        + " mode socket the instances accept on the port themselves and herd sees no request");
+            }
+        }
+        return PortSharing.SOCKET;
+    }
+
     private static BalancerSettings balancer(Node node, String label, AppParser r) throws ConfigException {
         if (!(node instanceof Node.Mapping map)) {
             throw r.fail(node, label, "expected an object of balancer settings, got " + node.describe());
@@ -218,9 +241,10 @@ final class ClusterFields {
                 case "mode" -> {
                     String m = r.text(v, l);
                     mode = switch (m) {
-                        case "http" -> Balancer.Mode.HTTP;
+                        // socket is no proxy at all (sharing): the proxy's settings stay at their defaults.
+                        case "http", "socket" -> Balancer.Mode.HTTP;
                         case "tcp" -> Balancer.Mode.TCP;
-                        default -> throw r.fail(v, l, "expected http or tcp, got " + v.describe());
+                        default -> throw r.fail(v, l, "expected http, tcp or socket, got " + v.describe());
                     };
                 }
                 case "algorithm" -> {

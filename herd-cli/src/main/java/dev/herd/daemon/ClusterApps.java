@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.herd.cluster.BalancerPool;
+import dev.herd.cluster.Pool;
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.cluster.NotifySockets;
@@ -132,7 +132,7 @@ final class ClusterApps implements AutoCloseable {
         if (readiness == null) {
             readiness = new ProbeReadiness();
         }
-        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(), ports,
+        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, Pool.Factory.standard(), ports,
                 readiness, notify, loop, Ticker.system()));
         apps.put(spec.name(), app);
         return app;

@@ -25,6 +25,7 @@ import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.cluster.ClusterApp;
 import dev.herd.supervisor.InstanceChannels;
 
 /**
@@ -56,6 +57,11 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
     static final String TOKEN_VARIABLE = "HERD_IPC_TOKEN";
     /** The preload's name, as a resource next to this class and as a file in the channel folder. */
     static final String PRELOAD = "herd-ipc.cjs";
+    /**
+     * The preload that turns an app's listen on its port into a listen on the socket herd hands it
+     * (a cluster app in socket mode: {@code HERD_LISTEN_FD} set), as a resource and as a file.
+     */
+    static final String LISTEN_PRELOAD = "herd-listen.cjs";
     /** How long {@link #close} waits for the selector thread to close the connections. */
     private static final long CLOSE_WAIT_MILLIS = 2000;
 
@@ -90,7 +96,13 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         removeStaleSockets(dir);
-        Path preload = writePreload(dir);
+        Path preload = writePreload(dir, PRELOAD);
+        try {
+            writePreload(dir, LISTEN_PRELOAD);
+        } catch (IOException e) {
+            log.warn("cannot write {}: Node.js apps in socket mode will listen on ports of their own: {}", LISTEN_PRELOAD,
+                    e.getMessage());
+        }
         Path socket = dir.resolve(ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -141,16 +153,17 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         Files.deleteIfExists(socket);
     }
 
-    /** Whether the preload is there, written again if someone removed it. */
-    private synchronized boolean preloadPresent() {
-        if (Files.isRegularFile(preload)) {
+    /** Whether the preload {@code name} is there, written again if someone removed it. */
+    private synchronized boolean preloadPresent(String name, String without) {
+        Path file = preload.resolveSibling(name);
+        if (Files.isRegularFile(file)) {
             return true;
         }
         try {
-            writePreload(preload.getParent());
+            writePreload(file.getParent(), name);
             return true;
         } catch (IOException e) {
-            log.warn("{} is gone and cannot be written again: instances start without process.send: {}", preload,
+            log.warn("{} is gone and cannot be written again: instances start without {}: {}", file, without,
                     e.getMessage());
             return false;
         }
@@ -187,8 +200,14 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
 
         @Override
         public void addTo(Map<String, String> env) {
+            // Before the channel's: that one takes itself off the end of NODE_OPTIONS for the
+            // processes Node starts, and this one must stay for them until one takes the socket.
+            if (env.containsKey(ClusterApp.LISTEN_FD_VARIABLE)
+                    && preloadPresent(LISTEN_PRELOAD, "the listen on the socket herd hands them")) {
+                env.put("NODE_OPTIONS", nodeOptions(env.get("NODE_OPTIONS"), preload.resolveSibling(LISTEN_PRELOAD)));
+            }
             // Node refuses to start when a --require is missing: without the file, no channel.
-            if (!preloadPresent()) {
+            if (!preloadPresent(PRELOAD, "process.send")) {
                 return;
             }
             env.put(SOCKET_VARIABLE, socket.toString());
@@ -400,19 +419,19 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
     }
 
     /** The preload, written afresh by each daemon (atomically, as running processes may be reading it). */
-    private static Path writePreload(Path dir) throws IOException {
+    private static Path writePreload(Path dir, String name) throws IOException {
         byte[] content;
-        try (InputStream in = NodeIpc.class.getResourceAsStream(PRELOAD)) {
+        try (InputStream in = NodeIpc.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IOException(PRELOAD + " is missing from herd's jar");
+                throw new IOException(name + " is missing from herd's jar");
             }
             content = in.readAllBytes();
         }
-        Path target = dir.resolve(PRELOAD);
+        Path target = dir.resolve(name);
         if (Files.exists(target) && Arrays.equals(Files.readAllBytes(target), content)) {
             return target;
         }
-        Path tmp = Files.createTempFile(dir, PRELOAD, ".tmp");
+        Path tmp = Files.createTempFile(dir, name, ".tmp");
         try {
             Files.write(tmp, content);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,5 +1,6 @@
 package dev.herd.cluster;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -18,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.Handover;
 import dev.herd.supervisor.InstanceEvent;
 import dev.herd.supervisor.InstancePlan;
 import dev.herd.supervisor.ProcessState;
@@ -101,7 +105,10 @@ public final class ClusterApp {
     static final class MemberState {
         final int id;
         final int index;
-        /** Its internal port; a new one when another program took it between two runs. */
+        /**
+         * Its internal port; a new one when another program took it between two runs. In socket
+         * mode, where it listens on none of its own, a number that only tells it apart.
+         */
         int port;
         /** The version it runs, to plan it again. */
         AppSpec version;
@@ -118,8 +125,8 @@ public final class ClusterApp {
             this.port = port;
         }
 
-        Member view() {
-            return new Member(id, index, port, place);
+        Member view(boolean ownPort) {
+            return new Member(id, index, ownPort ? port : 0, place);
         }
     }
 
@@ -152,6 +159,8 @@ public final class ClusterApp {
     /** How the last reload or scale ended, for describe; read from any thread. */
     private volatile String lastOutcome;
     private Pool pool;
+    /** The inode of the pool's socket in socket mode (how {@code /proc} names it), else 0. */
+    private long socketInode;
     private Operation operation;
 
     /**
@@ -275,7 +284,7 @@ public final class ClusterApp {
 
     /** The app's instances, in id order. */
     public CompletableFuture<List<Member>> members() {
-        return onLoop(() -> members.values().stream().map(MemberState::view).toList());
+        return onLoop(() -> members.values().stream().map(m -> m.view(!sharesSocket())).toList());
     }
 
     /** Samples its instances' traffic (see {@link Pool#sampleTraffic}); nothing while its public port is closed. */
@@ -335,6 +344,11 @@ public final class ClusterApp {
             if (nextCluster != null) {
                 if (nextCluster.port() != cluster.port() || !nextCluster.host().equals(cluster.host())) {
                     throw new IllegalArgumentException(spec.name() + ": the public address cannot change in a reload");
+                }
+                if (nextCluster.sharing() != cluster.sharing()) {
+                    throw new IllegalArgumentException(spec.name() + ": how the port is shared (balancer.mode "
+                            + label(cluster.sharing()) + " to " + label(nextCluster.sharing())
+                            + ") cannot change in a reload: herd stop " + spec.name() + ", then herd start it again");
                 }
                 if (!nextCluster.balancer().equals(cluster.balancer())) {
                     progress.accept(new Progress(-1, "note", "the balancer settings changed: they apply when the public"
@@ -472,7 +486,7 @@ public final class ClusterApp {
                 notify.reset(m.port);
                 boolean beforeReady = e.from() == ProcessState.STARTING;
                 boolean endedBeforeReady = beforeReady && e.to() != ProcessState.STOPPING;
-                if (endedBeforeReady && e.to() == ProcessState.WAITING_RESTART && !ports.isFree(m.port)) {
+                if (endedBeforeReady && e.to() == ProcessState.WAITING_RESTART && !sharesSocket() && !ports.isFree(m.port)) {
                     movePort(m);
                 }
                 if (beforeReady && operation != null) {
@@ -542,7 +556,9 @@ public final class ClusterApp {
         }
         // How it was found ready, or null while it is not.
         CompletableFuture<String> look;
-        if (!cluster.waitReady()) {
+        if (!cluster.waitReady() && sharesSocket()) {
+            look = readiness.accepting(pid, socketInode);
+        } else if (!cluster.waitReady()) {
             look = readiness.probe(m.port, cluster.balancer().readinessPath())
                     .thenApply(ready -> Boolean.TRUE.equals(ready) ? readyHow(m.port) : null);
         } else if (notify.isReady(m.port)) {
@@ -563,7 +579,7 @@ public final class ClusterApp {
             if (ticker.nanos() - deadlineNanos >= 0) {
                 m.probeRun++;
                 String why = "not ready within listen_timeout (" + seconds(cluster.listenTimeout().toNanos())
-                        + "): " + notReadyHow(m.port);
+                        + "): " + notReadyHow(m.port, pid);
                 if (operation != null && operation.owns(m)) {
                     operation.onFailed(m, why);
                 } else {
@@ -576,9 +592,20 @@ public final class ClusterApp {
         }, loop);
     }
 
-    private String notReadyHow(int port) {
+    private String notReadyHow(int port, long pid) {
         if (cluster.waitReady()) {
             return "no process.send('ready'), nor READY=1 on its NOTIFY_SOCKET";
+        }
+        if (sharesSocket()) {
+            Set<Integer> own = AcceptWatch.look(pid, socketInode).ownPorts();
+            if (!own.isEmpty()) {
+                return "it listens on port " + own.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                        + " itself instead of accepting on the socket herd hands it (fd 3, LISTEN_FDS=1): make it"
+                        + " listen on the public port " + cluster.port() + ", or use balancer.mode http";
+            }
+            return "it never accepted on the socket herd hands it (fd 3, LISTEN_FDS=1, LISTEN_PID; also stdin for a"
+                    + " JVM): make it take its socket from LISTEN_FDS (systemd's socket activation), or use"
+                    + " balancer.mode http";
         }
         String path = cluster.balancer().readinessPath();
         return path == null ? "port " + port + " accepted no connection" : "GET " + path + " on port " + port
@@ -620,7 +647,13 @@ public final class ClusterApp {
         }
         try {
             pool = pools.open(cluster);
+            Handover shared = pool.handover(spec.name(), false);
+            socketInode = shared == null ? 0 : AcceptWatch.inodeOf(shared.fds().get(0));
         } catch (java.io.IOException e) {
+            if (pool != null) {
+                pool.close(Duration.ZERO);
+                pool = null;
+            }
             throw new CompletionException(e);
         }
         for (MemberState m : members.values()) {
@@ -643,6 +676,11 @@ public final class ClusterApp {
     }
 
     private void closeIfAllStopped() {
+        // A shared socket stays open while the app exists, as a systemd socket unit's does: what
+        // connects while no instance runs waits in its queue, and no instance's plan outlives it.
+        if (sharesSocket()) {
+            return;
+        }
         if (operation == null && members.values().stream().allMatch(x -> x.state == ProcessState.STOPPED)) {
             closePool();
         }
@@ -810,7 +848,7 @@ public final class ClusterApp {
      * {@code NOTIFY_SOCKET}.
      */
     private InstancePlan planFor(AppSpec version, int index, int port) {
-        InstancePlan plan = plan(version, index, port);
+        InstancePlan plan = sharesSocket() ? sharedPlan(version, index, port) : plan(version, index, port);
         if (!cluster.waitReady()) {
             return plan;
         }
@@ -821,7 +859,33 @@ public final class ClusterApp {
             throw new java.io.UncheckedIOException("cannot make the notify socket of port " + port, e);
         }
         return new InstancePlan(index, plan.command(), env, plan.outLog(), plan.errLog(), port, plan.readiness(),
-                plan.logFile());
+                plan.logFile(), plan.handover());
+    }
+
+    /** Whether the instances accept on one socket herd hands them, rather than each on a port of its own. */
+    private boolean sharesSocket() {
+        return cluster.sharing() == PortSharing.SOCKET;
+    }
+
+    /**
+     * The plan of an instance in socket mode: the public port in {@code PORT} (what it would
+     * listen on alone) and in {@code {port}}, the pool's socket handed over (also as stdin for a
+     * JVM, whose {@code System.inheritedChannel()} looks there), and the variables that herd's
+     * Node.js preload reads to turn a listen on that port into one on the socket. {@code key} only
+     * tells the instance apart (its notify socket).
+     */
+    private InstancePlan sharedPlan(AppSpec version, int index, int key) {
+        InstancePlan own = plan(version, index, cluster.port());
+        Map<String, String> env = new LinkedHashMap<>(own.env());
+        env.put(LISTEN_FD_VARIABLE, Integer.toString(Handover.FIRST_FD));
+        env.put(LISTEN_PORT_VARIABLE, Integer.toString(cluster.port()));
+        boolean jvm = Path.of(own.command().get(0)).getFileName().toString().equals("java");
+        return new InstancePlan(index, own.command(), env, own.outLog(), own.errLog(), key, own.readiness(),
+                own.logFile(), pool.handover(version.name(), jvm));
+    }
+
+    private static String label(PortSharing sharing) {
+        return sharing == PortSharing.SOCKET ? "socket" : "http/tcp";
     }
 
     /**
@@ -838,6 +902,11 @@ public final class ClusterApp {
         return new InstancePlan(index, command, env, fork.outLog(), fork.errLog(), port, Readiness.WHEN_MARKED,
                 fork.logFile());
     }
+
+    /** Where herd's Node.js preload finds the socket it hands over (fd 3). */
+    public static final String LISTEN_FD_VARIABLE = "HERD_LISTEN_FD";
+    /** The port whose listen herd's Node.js preload turns into a listen on the socket. */
+    public static final String LISTEN_PORT_VARIABLE = "HERD_LISTEN_PORT";
 
     static String pidText(MemberState m) {
         return m.pid > 0 ? Long.toString(m.pid) : "(not running)";

@@ -21,9 +21,11 @@ import java.util.Objects;
  *                          its port answers (PM2's {@code wait_ready}): {@code process.send('ready')}
  *                          over its channel ({@link dev.herd.supervisor.InstanceChannels}), or
  *                          systemd's notify protocol ({@code READY=1} on its {@code NOTIFY_SOCKET})
+ * @param sharing           whether a proxy or the instances themselves accept on the public port
+ *                          ({@code balancer} applies to the proxy only)
  */
 public record ClusterSpec(String host, int port, BalancerSettings balancer, Duration listenTimeout,
-                          Duration drainTimeout, int reloadParallelism, boolean waitReady) {
+                          Duration drainTimeout, int reloadParallelism, boolean waitReady, PortSharing sharing) {
 
     /** PM2's {@code listen_timeout} is 3 s, short for a JVM; herd waits longer, and fails past it. */
     public static final Duration DEFAULT_LISTEN_TIMEOUT = Duration.ofSeconds(10);
@@ -41,6 +43,18 @@ public record ClusterSpec(String host, int port, BalancerSettings balancer, Dura
         if (reloadParallelism < 1) {
             throw new IllegalArgumentException("reloadParallelism must be at least 1, was " + reloadParallelism);
         }
+        Objects.requireNonNull(sharing, "sharing");
+    }
+
+    /** A cluster behind herd's proxy. */
+    public ClusterSpec(String host, int port, BalancerSettings balancer, Duration listenTimeout, Duration drainTimeout,
+                       int reloadParallelism, boolean waitReady) {
+        this(host, port, balancer, listenTimeout, drainTimeout, reloadParallelism, waitReady, PortSharing.PROXY);
+    }
+
+    /** The same cluster with its port shared as {@code sharing} says. */
+    public ClusterSpec withSharing(PortSharing sharing) {
+        return new ClusterSpec(host, port, balancer, listenTimeout, drainTimeout, reloadParallelism, waitReady, sharing);
     }
 
     /** A cluster whose instances are ready when their port answers. */

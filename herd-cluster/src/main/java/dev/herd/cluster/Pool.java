@@ -1,5 +1,7 @@
 package dev.herd.cluster;
 
+import dev.herd.supervisor.Handover;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -13,6 +15,18 @@ import dev.herd.balancer.TrafficStats;
  * process; a pool in a process of its own fits the same shape.
  */
 public interface Pool {
+
+    /**
+     * The listening socket instances get instead of ports of their own
+     * ({@link PortSharing#SOCKET}), or {@code null} when each instance listens on its own port
+     * behind a proxy.
+     *
+     * @param name    the socket's name for {@code LISTEN_FDNAMES}
+     * @param asStdin whether the instance also gets it as its standard input (a JVM's inherited channel)
+     */
+    default Handover handover(String name, boolean asStdin) {
+        return null;
+    }
 
     /** Adds an instance listening on {@code 127.0.0.1:port}; it gets no traffic until {@link #admit}. */
     void add(int id, int port);
@@ -60,5 +74,10 @@ public interface Pool {
          * @throws java.net.BindException naming the address when it is taken or not allowed
          */
         Pool open(ClusterSpec spec) throws java.io.IOException;
+
+        /** herd's: a {@link SocketPool} for {@link PortSharing#SOCKET}, else a {@link BalancerPool}. */
+        static Factory standard() {
+            return spec -> spec.sharing() == PortSharing.SOCKET ? SocketPool.open(spec) : BalancerPool.open(spec);
+        }
     }
 }

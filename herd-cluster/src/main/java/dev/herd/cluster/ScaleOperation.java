@@ -29,7 +29,7 @@ final class ScaleOperation extends Operation {
     }
 
     void begin() {
-        ScalePlan plan = ScalePlan.of(app.memberStates().stream().map(ClusterApp.MemberState::view).toList(), target);
+        ScalePlan plan = ScalePlan.of(app.memberStates().stream().map(m -> m.view(true)).toList(), target);
         AppSpec resized = app.currentSpec().withInstances(target);
         if (plan.isEmpty()) {
             app.finish(this, new ClusterApp.Outcome(null));

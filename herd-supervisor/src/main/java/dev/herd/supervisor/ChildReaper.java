@@ -32,7 +32,7 @@ final class ChildReaper {
     private static final Logger log = LoggerFactory.getLogger(ChildReaper.class);
     private static final int POLLIN = 1;
     private static final int EINTR = 4;
-    private static final int EBADF = 9;
+    private static final int ECHILD = 10;
     private static final int P_PIDFD = 3;
     private static final int WEXITED = 4;
     private static final int WNOHANG = 1;
@@ -81,14 +81,20 @@ final class ChildReaper {
 
     /** Whether the kernel has pidfds that {@code waitid} takes (Linux 5.4). */
     static boolean supported() {
+        int self;
         try {
-            int fd = LIBC.pidfd_open((int) ProcessHandle.current().pid(), 0);
-            LIBC.close(fd);
-            LIBC.waitid(P_PIDFD, -1, new Memory(SIGINFO_SIZE), WEXITED | WNOHANG);
+            self = LIBC.pidfd_open((int) ProcessHandle.current().pid(), 0);
+        } catch (LastErrorException e) {
+            return false;
+        }
+        try {
+            LIBC.waitid(P_PIDFD, self, new Memory(SIGINFO_SIZE), WEXITED | WNOHANG);
             return true;
         } catch (LastErrorException e) {
-            // EBADF: the kernel knows P_PIDFD and refused the descriptor; EINVAL: it does not know it.
-            return e.getErrorCode() == EBADF;
+            // ECHILD: the kernel knows P_PIDFD, and this process is no child of its own; EINVAL: it does not know it.
+            return e.getErrorCode() == ECHILD;
+        } finally {
+            LIBC.close(self);
         }
     }
 

@@ -50,6 +50,13 @@ class SpawnLauncherIT {
     }
 
     @Test
+    void isTheSystemsLauncherHere() {
+        // Debian 12 has glibc 2.36 and a kernel past 5.4: what the daemon runs must be this one.
+        assertThat(SpawnLauncher.isAvailable()).isTrue();
+        assertThat(ProcessLauncher.system()).isInstanceOf(SpawnLauncher.class);
+    }
+
+    @Test
     void exitCodeAndBothStreamsReachTheParent() throws Exception {
         ProcessLauncher.Launched p = sh("echo out; echo err >&2; exit 7");
         assertThat(read(p.stdout())).isEqualTo("out\n");
