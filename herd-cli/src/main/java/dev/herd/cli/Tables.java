@@ -113,14 +113,21 @@ final class Tables {
             field(out, "mode", v.mode());
             if (v.cluster() != null) {
                 field(out, "public port", Integer.toString(v.cluster().publicPort()));
-                field(out, "own port", v.cluster().port() + " (PORT)");
+                // Port 0: socket mode, where every instance accepts on the public port's one socket.
+                boolean shared = v.cluster().port() == 0;
+                field(out, "own port", shared ? "none: it accepts on the public port's socket (fd 3, LISTEN_FDS)"
+                        : v.cluster().port() + " (PORT)");
                 field(out, "pool", v.cluster().pool());
                 if (v.cluster().lastChange() != null) {
                     field(out, "last reload/scale", v.cluster().lastChange());
                 }
                 InstanceView.Traffic t = v.cluster().traffic();
-                field(out, "requests", t.requests() + " (" + t.inFlight() + " in flight, " + t.errors() + " failed)");
-                if (t.windowSeconds() > 0) {
+                if (shared) {
+                    field(out, "requests", "not seen by herd (socket mode: no byte passes through it)");
+                } else {
+                    field(out, "requests", t.requests() + " (" + t.inFlight() + " in flight, " + t.errors() + " failed)");
+                }
+                if (!shared && t.windowSeconds() > 0) {
                     field(out, "last " + Math.round(t.windowSeconds()) + " s", rate(t.requestsPerSecond()) + " req/s, "
                             + rate(t.errorsPerSecond()) + " failed/s" + (t.p99Millis() > 0
                                     ? ", p50 " + millis(t.p50Millis()) + ", p99 " + millis(t.p99Millis()) : ""));

@@ -15,6 +15,7 @@ import dev.herd.balancer.Algorithm;
 import dev.herd.balancer.netty.Balancer;
 import dev.herd.cluster.BalancerSettings;
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortSharing;
 
 /** Cluster mode in ecosystem files and on the command line: PM2's port rules and herd's balancer block. */
 class ClusterConfigTest {
@@ -284,5 +285,54 @@ class ClusterConfigTest {
                 List.of("--port", "{port}"), null, List.of(), fx.env())))
                 .hasMessageContaining("start: '{port}' is replaced by an instance's own port in cluster mode only:"
                         + " give the public port with --port");
+    }
+
+    @Test
+    void balancerModeSocketSharesOneSocketInsteadOfAProxy() throws ConfigException {
+        LoadedApps loaded = load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    instances: 3
+                    port: 3000
+                    balancer: {mode: socket, host: 127.0.0.1}
+                """);
+
+        ClusterSpec c = loaded.clusterOf("api");
+        assertThat(c.sharing()).isEqualTo(PortSharing.SOCKET);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(3000);
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    port: 3000
+                """).clusterOf("api").sharing()).as("the proxy stays the default").isEqualTo(PortSharing.PROXY);
+    }
+
+    @Test
+    void aProxySettingBesideModeSocketIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    port: 3000
+                    balancer:
+                      mode: socket
+                      algorithm: least-conn
+                """)).hasMessageContaining(":8:7: apps[0].balancer.algorithm: a setting of herd's proxy (mode http or tcp):"
+                + " with mode socket the instances accept on the port themselves and herd sees no request");
+        assertThatThrownBy(() -> load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    port: 3000
+                    balancer: {mode: sockets}
+                """)).hasMessageContaining("apps[0].balancer.mode: expected http, tcp or socket, got 'sockets'");
     }
 }

@@ -28,6 +28,7 @@ import dev.herd.balancer.TrafficStats;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.FakeChannels;
 import dev.herd.supervisor.FakeProcesses;
+import dev.herd.supervisor.Handover;
 import dev.herd.supervisor.FakeProcesses.FakeProcess;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.ManualScheduler;
@@ -59,6 +60,8 @@ class ClusterAppTest {
     private final FakeChannels channels = new FakeChannels();
     private final FakePools pools = new FakePools();
     private final Set<Integer> readyPorts = new HashSet<>();
+    /** Pids of instances that accept on the socket of a socket-mode pool. */
+    private final Set<Long> acceptingPids = new HashSet<>();
     /** Ports another program listens on. */
     private final Set<Integer> takenPorts = new HashSet<>();
     private final List<Progress> progress = new CopyOnWriteArrayList<>();
@@ -85,8 +88,18 @@ class ClusterAppTest {
     private ClusterApp cluster(AppSpec spec, ClusterSpec cluster) {
         PortAllocator ports = new PortAllocator(30000, 30999, port -> !takenPorts.contains(port),
                 bound -> nextPort++ - 30000);
-        return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, pools, ports,
-                (port, path) -> CompletableFuture.completedFuture(readyPorts.contains(port)),
+        ReadinessCheck readiness = new ReadinessCheck() {
+            @Override
+            public CompletableFuture<Boolean> probe(int port, String httpPath) {
+                return CompletableFuture.completedFuture(readyPorts.contains(port));
+            }
+
+            @Override
+            public CompletableFuture<String> accepting(long pid, long socketInode) {
+                return CompletableFuture.completedFuture(acceptingPids.contains(pid) ? "it accepts on the socket" : null);
+            }
+        };
+        return new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, pools, ports, readiness,
                 new NotifySockets(dir.resolve("notify")), loop, loop));
     }
 
@@ -520,6 +533,116 @@ class ClusterAppTest {
         assertThat(reload).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
     }
 
+    private ClusterApp socketApp(AppSpec spec) {
+        apps.remove(app);
+        app = cluster(spec, ClusterSpec.onPort(8000).withSharing(PortSharing.SOCKET));
+        apps.add(app);
+        return app;
+    }
+
+    /** Every instance that runs accepts on the socket; the next probes find them ready. */
+    private void allAccepting() {
+        os.launched().stream().filter(FakeProcess::alive).forEach(p -> acceptingPids.add(p.pid()));
+        loop.advance(ClusterApp.READY_POLL);
+    }
+
+    @Test
+    void inSocketModeEveryInstanceGetsTheOneSocketAndThePublicPort() {
+        socketApp(spec("api", 2)).start(true).join();
+
+        assertThat(os.launched()).hasSize(2).allSatisfy(p -> {
+            assertThat(p.handover()).isEqualTo(Handover.of(FakePool.SOCKET_FD, "api", false));
+            assertThat(p.env()).containsEntry("PORT", "8000").containsEntry("URL", "http://127.0.0.1:8000/")
+                    .containsEntry(ClusterApp.LISTEN_FD_VARIABLE, "3").containsEntry(ClusterApp.LISTEN_PORT_VARIABLE, "8000");
+            assertThat(p.command()).endsWith("--port", "8000");
+        });
+        assertThat(members()).extracting(Member::port).as("no port of their own").containsOnly(0);
+    }
+
+    @Test
+    void inSocketModeAJvmAlsoGetsTheSocketAsStdinForItsInheritedChannel() {
+        AppSpec jvm = new AppSpec("jvm", dir.resolve("app.jar"), Path.of("/usr/lib/jvm/java-17/bin/java"),
+                List.of("-jar"), List.of(), dir, Map.of(), 1, RestartPolicy.DEFAULT, StopPolicy.DEFAULT,
+                new LogPolicy(dir.resolve("jvm-out.log"), dir.resolve("jvm-error.log"), false, null, 0, 0));
+        socketApp(jvm).start(true).join();
+
+        assertThat(os.last().handover()).isEqualTo(Handover.of(FakePool.SOCKET_FD, "jvm", true));
+    }
+
+    @Test
+    void inSocketModeAnInstanceIsReadyOnlyOnceItAcceptsOnTheSocket() {
+        socketApp(spec("api", 2)).start(true).join();
+        loop.advance(ClusterApp.READY_POLL.multipliedBy(3));
+        assertThat(members()).extracting(Member::place).containsOnly(Place.STARTING);
+
+        acceptingPids.add(os.launched().get(0).pid());
+        loop.advance(ClusterApp.READY_POLL);
+
+        assertThat(members()).extracting(Member::place).containsExactly(Place.READY, Place.STARTING);
+        assertThat(supervisor.list().get(0).state()).isEqualTo(ProcessState.ONLINE);
+        assertThat(supervisor.list().get(0).lastReason()).contains("(it accepts on the socket)");
+    }
+
+    @Test
+    void inSocketModeAnInstanceThatNeverAcceptsFailsAtListenTimeoutSayingWhatItNeeds() {
+        socketApp(spec("api", 1)).start(true).join();
+
+        loop.advance(ClusterSpec.DEFAULT_LISTEN_TIMEOUT);
+
+        assertThat(os.last().received()).containsExactly(Signal.SIGTERM);
+        assertThat(supervisor.list().get(0).lastReason()).contains("not ready within listen_timeout (10.00 s)")
+                .contains("never accepted on the socket herd hands it (fd 3, LISTEN_FDS=1")
+                .contains("or use balancer.mode http");
+    }
+
+    @Test
+    void inSocketModeTheSocketStaysOpenWhileEveryInstanceIsStopped() {
+        List<Integer> ids = socketApp(spec("api", 2)).start(true).join();
+        allAccepting();
+
+        supervisor.stop(ids).join();
+
+        assertThat(pools.current().closed).as("connections wait in its queue").isFalse();
+        assertThat(app.address().join()).isNotNull();
+        supervisor.start(ids).join();
+        assertThat(pools.opened).isEqualTo(1);
+        assertThat(os.launched().subList(2, 4)).allSatisfy(p ->
+                assertThat(p.handover()).isEqualTo(Handover.of(FakePool.SOCKET_FD, "api", false)));
+        app.close().join();
+        assertThat(pools.current().closed).isTrue();
+    }
+
+    @Test
+    void inSocketModeAReloadStopsEachOldInstanceOnceItsReplacementAccepts() {
+        socketApp(spec("api", 2)).start(true).join();
+        allAccepting();
+        List<Member> before = members();
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 2), progress::add);
+        assertThat(os.launched()).hasSize(3);
+        assertThat(processOf(before.get(0)).received()).as("serves until its replacement accepts").isEmpty();
+        allAccepting();
+        allAccepting();
+
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
+        assertThat(os.launched().subList(0, 2)).allSatisfy(p -> assertThat(p.received()).containsExactly(Signal.SIGTERM));
+        assertThat(os.launched().subList(2, 4)).allSatisfy(p -> assertThat(p.alive()).isTrue());
+        assertThat(pools.opened).isEqualTo(1);
+        assertThat(steps()).containsExactly("0:starting", "0:ready", "0:drained", "0:stopped",
+                "1:starting", "1:ready", "1:drained", "1:stopped", "-1:done");
+    }
+
+    @Test
+    void aReloadCannotSwitchBetweenProxyAndSocket() {
+        app.start(true).join();
+        allReady();
+
+        assertThatThrownBy(() -> app.reload(spec("api", 2), ClusterSpec.onPort(8000).withSharing(PortSharing.SOCKET),
+                progress::add).join())
+                .hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("how the port is shared (balancer.mode http/tcp to socket) cannot change in a reload");
+    }
+
     @Test
     void aTakenPublicPortStartsNothing() {
         pools.failWith = new BindException("127.0.0.1:8000 is in use");
@@ -542,7 +665,7 @@ class ClusterAppTest {
                 throw failWith;
             }
             opened++;
-            FakePool p = new FakePool(spec.port());
+            FakePool p = new FakePool(spec.port(), spec.sharing() == PortSharing.SOCKET);
             all.add(p);
             return p;
         }
@@ -559,12 +682,21 @@ class ClusterAppTest {
         final Map<Integer, Integer> inFlight = new LinkedHashMap<>();
         final Map<Integer, CompletableFuture<Void>> drains = new LinkedHashMap<>();
         final List<Integer> drained = new CopyOnWriteArrayList<>();
+        /** A descriptor of this process that stands for the socket: the app reads its inode from /proc. */
+        static final int SOCKET_FD = 1;
         final int port;
+        final boolean socket;
         boolean holdDrains;
         boolean closed;
 
-        FakePool(int port) {
+        FakePool(int port, boolean socket) {
             this.port = port;
+            this.socket = socket;
+        }
+
+        @Override
+        public Handover handover(String name, boolean asStdin) {
+            return socket ? Handover.of(SOCKET_FD, name, asStdin) : null;
         }
 
         @Override

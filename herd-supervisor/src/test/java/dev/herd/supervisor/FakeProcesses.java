@@ -24,15 +24,17 @@ public final class FakeProcesses implements ProcessLauncher, ProcessTable {
         final long pid;
         final List<String> command;
         final Map<String, String> env;
+        final Handover handover;
         final CompletableFuture<Integer> exit = new CompletableFuture<>();
         /** Whether SIGTERM (or the app's kill signal) ends it; SIGKILL always does. */
         volatile boolean obeysTerm = true;
         final List<Signal> received = new CopyOnWriteArrayList<>();
 
-        FakeProcess(long pid, List<String> command, Map<String, String> env) {
+        FakeProcess(long pid, List<String> command, Map<String, String> env, Handover handover) {
             this.pid = pid;
             this.command = command;
             this.env = env;
+            this.handover = handover;
         }
 
         @Override
@@ -72,6 +74,11 @@ public final class FakeProcesses implements ProcessLauncher, ProcessTable {
             return env;
         }
 
+        /** The sockets it was handed, or null. */
+        public Handover handover() {
+            return handover;
+        }
+
         public List<Signal> received() {
             return received;
         }
@@ -96,13 +103,22 @@ public final class FakeProcesses implements ProcessLauncher, ProcessTable {
     private volatile String failNextLaunch;
 
     @Override
-    public synchronized Launched launch(List<String> command, Path cwd, Map<String, String> env) throws IOException {
+    public Launched launch(List<String> command, Path cwd, Map<String, String> env) throws IOException {
+        return launch(command, cwd, env, null, null);
+    }
+
+    @Override
+    public synchronized Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs,
+                                        Handover handover) throws IOException {
+        if (runAs != null) {
+            throw new IOException("this launcher cannot run a process as uid " + runAs.uid());
+        }
         if (failNextLaunch != null) {
             String why = failNextLaunch;
             failNextLaunch = null;
             throw new IOException(why);
         }
-        FakeProcess p = new FakeProcess(FIRST_PID + launched.size(), List.copyOf(command), Map.copyOf(env));
+        FakeProcess p = new FakeProcess(FIRST_PID + launched.size(), List.copyOf(command), Map.copyOf(env), handover);
         launched.add(p);
         return p;
     }
