@@ -186,7 +186,8 @@ final class Tables {
                 field(out, "last exits", "");
                 for (ExitRecord e : v.lastExits()) {
                     out.printf("    %s  %-14s after %s%s%n", TIME.format(Instant.ofEpochMilli(e.epochMillis())),
-                            e.describe(), duration(e.uptimeMillis()), e.requested() ? " (asked)" : "");
+                            e.describe(), duration(e.uptimeMillis()), e.requested() ? " (asked)"
+                                    : e.stoppedFor() != null ? ", stopped by herd: " + e.stoppedFor() : "");
                 }
             }
             out.println();

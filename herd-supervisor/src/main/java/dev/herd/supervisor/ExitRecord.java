@@ -10,12 +10,20 @@ package dev.herd.supervisor;
  *                     folds both into one number.
  * @param uptimeMillis how long the run lasted
  * @param requested    whether herd was asked to stop it
+ * @param stoppedFor   why herd itself stopped it, as a failed one (it never got ready, say), or
+ *                     {@code null}
  */
-public record ExitRecord(long epochMillis, int exitCode, Signal signal, long uptimeMillis, boolean requested) {
+public record ExitRecord(long epochMillis, int exitCode, Signal signal, long uptimeMillis, boolean requested,
+                         String stoppedFor) {
 
-    static ExitRecord of(long epochMillis, int exitCode, long uptimeMillis, boolean requested) {
+    /** An exit herd did not cause for a reason of its own. */
+    public ExitRecord(long epochMillis, int exitCode, Signal signal, long uptimeMillis, boolean requested) {
+        this(epochMillis, exitCode, signal, uptimeMillis, requested, null);
+    }
+
+    static ExitRecord of(long epochMillis, int exitCode, long uptimeMillis, boolean requested, String stoppedFor) {
         Signal signal = exitCode > 128 && exitCode < 160 ? Signal.ofNumber(exitCode - 128).orElse(null) : null;
-        return new ExitRecord(epochMillis, exitCode, signal, uptimeMillis, requested);
+        return new ExitRecord(epochMillis, exitCode, signal, uptimeMillis, requested, stoppedFor);
     }
 
     /** "code 1" or "signal SIGKILL". */

@@ -768,7 +768,7 @@ public final class Supervisor implements AutoCloseable {
         long uptimeNanos = ticker.nanos() - inst.startedNanos;
         Duration uptime = Duration.ofNanos(uptimeNanos);
         boolean requested = inst.state == ProcessState.STOPPING;
-        ExitRecord exit = ExitRecord.of(wallClock.getAsLong(), code, uptime.toMillis(), requested);
+        ExitRecord exit = ExitRecord.of(wallClock.getAsLong(), code, uptime.toMillis(), requested, inst.failure);
         inst.recordExit(exit);
         closeChannel(inst);
         long pgid = inst.pid();

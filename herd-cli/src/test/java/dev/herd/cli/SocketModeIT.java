@@ -1,0 +1,257 @@
+package dev.herd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herd.daemon.Protocol;
+import dev.herd.supervisor.Posix;
+import dev.herd.supervisor.Signal;
+
+/**
+ * Cluster apps in socket mode as a user runs them: the real herd and daemon, one listening socket
+ * handed to every instance, {@code herd hit} as the client.
+ */
+class SocketModeIT {
+
+    /**
+     * A server of the kind that speaks systemd's socket activation, as gunicorn or Puma do: it
+     * serves on fd 3 only when LISTEN_PID is its own pid; on SIGTERM it stops accepting, answers
+     * what it has (closing each connection after its answer) and exits.
+     */
+    private static final String LISTEN_FDS_SERVER = """
+            import os, socket, sys, signal, threading, http.server, socketserver
+            if os.environ.get('LISTEN_PID') != str(os.getpid()) or os.environ.get('LISTEN_FDS') != '1':
+                sys.exit('not socket-activated: LISTEN_PID=%s LISTEN_FDS=%s' % (os.environ.get('LISTEN_PID'), os.environ.get('LISTEN_FDS')))
+            draining = threading.Event()
+            class Handler(http.server.BaseHTTPRequestHandler):
+                protocol_version = 'HTTP/1.1'
+                timeout = 5
+                def do_GET(self):
+                    body = ('Hello from worker %d\\n' % os.getpid()).encode()
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(body)))
+                    if draining.is_set():
+                        self.send_header('Connection', 'close')
+                        self.close_connection = True
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *args):
+                    pass
+            class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+                daemon_threads = False
+                block_on_close = True
+            server = Server(('127.0.0.1', 0), Handler, bind_and_activate=False)
+            server.socket.close()
+            server.socket = socket.socket(fileno=3)
+            def stop(signum, frame):
+                draining.set()
+                threading.Thread(target=server.shutdown).start()
+            signal.signal(signal.SIGTERM, stop)
+            print('serving on the socket herd handed over', flush=True)
+            server.serve_forever()
+            server.server_close()
+            """;
+
+    /** A server that ignores the socket it is handed and binds a port of its own. */
+    private static final String OWN_PORT_SERVER = """
+            import http.server
+            http.server.HTTPServer(('127.0.0.1', int(__import__('sys').argv[1])), http.server.BaseHTTPRequestHandler).serve_forever()
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private Herd herd;
+    private final List<Process> background = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        herd = new Herd(tmp);
+        herd.script("fdserver.py", LISTEN_FDS_SERVER);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        background.forEach(Process::destroyForcibly);
+        herd.close();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Path ecosystem(int port, int instances, String script) throws IOException {
+        return herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: %s
+                    interpreter: python3
+                    exec_mode: cluster
+                    instances: %d
+                    port: %d
+                    listen_timeout: 10000
+                    balancer: {mode: socket, host: 127.0.0.1}
+                """.formatted(script, instances, port));
+    }
+
+    private void awaitReady(int count) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode list = herd.list();
+            int ready = 0;
+            for (JsonNode i : list) {
+                ready += "ready".equals(i.path("cluster").path("pool").asText()) ? 1 : 0;
+            }
+            return list.size() == count && ready == count;
+        });
+    }
+
+    private List<Long> pids() throws Exception {
+        List<Long> pids = new ArrayList<>();
+        herd.list().forEach(i -> pids.add(i.path("pid").asLong()));
+        return pids;
+    }
+
+    /** Starts {@code herd hit} in the background with a JSON summary. */
+    private Process hit(Path out, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(Herd.javaCommand());
+        argv.add("hit");
+        argv.addAll(List.of(args));
+        argv.add("--json");
+        Process p = new ProcessBuilder(argv).directory(herd.work.toFile()).redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        background.add(p);
+        return p;
+    }
+
+    private static JsonNode summary(Process p, Path out) throws Exception {
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("herd hit ended").isTrue();
+        return Protocol.json().readTree(Files.readString(out));
+    }
+
+    /** The inode of the socket behind a process's fd 3, as {@code /proc} names it. */
+    private static String fd3(long pid) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/3")).toString();
+    }
+
+    @Test
+    void everyInstanceAcceptsOnTheOneSocketHerdHoldsAndEachAnswers() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 3, "fdserver.py").toString()).ok();
+        awaitReady(3);
+
+        List<Long> pids = pids();
+        Set<String> sockets = new HashSet<>();
+        for (long pid : pids) {
+            sockets.add(fd3(pid));
+        }
+        assertThat(sockets).as("one socket for all").hasSize(1);
+        assertThat(sockets.iterator().next()).startsWith("socket:[");
+        Path out = tmp.resolve("spread.json");
+        JsonNode s = summary(hit(out, "http://127.0.0.1:" + port + "/", "-n", "300", "-c", "6", "--no-keep-alive"), out);
+        assertThat(s.path("errors").path("total").asLong()).as(s.toString()).isZero();
+        Set<Long> answered = new HashSet<>();
+        s.path("instances").forEach(i -> answered.add(i.path("instance").asLong()));
+        assertThat(answered).containsExactlyInAnyOrderElementsOf(pids);
+        String describe = herd.run("describe", "api").ok().out();
+        assertThat(describe).contains("none: it accepts on the public port's socket (fd 3, LISTEN_FDS)")
+                .contains("it accepts on the socket herd handed it");
+    }
+
+    @Test
+    void reloadsAndAKilledInstanceUnderLoadRefuseNoConnection() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 3, "fdserver.py").toString()).ok();
+        awaitReady(3);
+        List<Long> before = pids();
+        String url = "http://127.0.0.1:" + port + "/";
+        Path keepAliveOut = tmp.resolve("keepalive.json");
+        Path freshOut = tmp.resolve("fresh.json");
+        // The load outlasts the reloads however slow the machine is; it is stopped once they are done.
+        Process keepAlive = hit(keepAliveOut, url, "--rate", "200", "-c", "8", "-d", "300s");
+        Process fresh = hit(freshOut, url, "--rate", "50", "-c", "4", "-d", "300s", "--no-keep-alive");
+        for (int i = 0; i < 3; i++) {
+            Herd.Result r = herd.run("reload", "api");
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            if (i == 1) {
+                Posix.kill(pids().get(0), Signal.SIGKILL);
+                awaitReady(3);
+            }
+        }
+        Posix.kill(keepAlive.pid(), Signal.SIGTERM);
+        Posix.kill(fresh.pid(), Signal.SIGTERM);
+        JsonNode a = summary(keepAlive, keepAliveOut);
+        JsonNode b = summary(fresh, freshOut);
+        assertThat(a.path("errors").path("refused").asLong()).as(a.toString()).isZero();
+        assertThat(b.path("errors").path("total").asLong()).as(b.toString()).isZero();
+        assertThat(a.path("ok").asLong()).isGreaterThan(300);
+        assertThat(pids()).hasSize(3).doesNotContainAnyElementsOf(before);
+    }
+
+    @Test
+    void anInstanceThatBindsAPortOfItsOwnFailsSayingWhichPort() throws Exception {
+        int port = freePort();
+        int own = freePort();
+        herd.script("own.py", OWN_PORT_SERVER);
+        herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: own.py
+                    args: "%d"
+                    interpreter: python3
+                    exec_mode: cluster
+                    instances: 1
+                    port: %d
+                    listen_timeout: 3000
+                    max_restarts: 0
+                    balancer: {mode: socket, host: 127.0.0.1}
+                """.formatted(own, port));
+        herd.run("start", "eco.yml");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(herd.run("describe", "api").out())
+                .contains("it listens on port " + own + " itself instead of accepting on the socket herd hands it"));
+    }
+
+    @Test
+    void theSocketStaysOpenAcrossAStopAndAWaitingConnectionIsAnsweredOnStart() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 1, "fdserver.py").toString()).ok();
+        awaitReady(1);
+        herd.run("stop", "api").ok();
+
+        // Connected while nothing runs: it waits in the queue of the socket herd holds.
+        Path out = tmp.resolve("waiting.json");
+        Process waiting = hit(out, "http://127.0.0.1:" + port + "/", "-n", "1", "--timeout", "30s");
+        herd.run("start", "api").ok();
+
+        JsonNode s = summary(waiting, out);
+        assertThat(s.path("ok").asLong()).as(s.toString()).isEqualTo(1);
+        herd.run("delete", "api").ok();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (java.net.Socket c = new java.net.Socket("127.0.0.1", port)) {
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
+    }
+}
