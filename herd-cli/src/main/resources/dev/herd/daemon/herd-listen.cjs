@@ -43,16 +43,17 @@
 // while the app has no listener of its own for that signal: when the app adds one, the shim's goes
 // (so the app decides, and a library that re-raises a signal when it is the only listener, as
 // signal-exit does, still sees itself alone); when the app removes its last, the shim's comes back.
-// On the signal the shim stops accepting (closes its copy of the socket; the socket stays open in
-// herd and in the other instances, so nothing in the accept queue is lost) and exits with code 0
-// once every connection has ended. For an HTTP/1 server (http or https) it also ends the keep-alive
-// connections: those idle between two requests are closed at once; a response still to be written
-// carries Connection: close (so its client sends no further request on it) and one whose headers
-// went out before the signal has its connection closed when it is done; a request that arrives
-// during the drain is answered with Connection: close. A connection accepted but not yet sent a
-// byte is not closed as idle, unlike closeIdleConnections (which Node's own server.close() also
-// calls): its request was surely sent and would be lost on a fresh connection, which no client
-// retries; it is answered with Connection: close, or closed if still silent a second later. Other
+// On the signal the shim closes the server, which stops accepting (it closes this process's copy
+// of the socket; the socket stays open in herd and in the other instances, so nothing in the
+// accept queue is lost), and exits with code 0 once every connection has ended. For an HTTP/1
+// server (http or https, Node 18.2 and later) it also ends the keep-alive connections: those idle
+// between two requests are closed at once (closeIdleConnections); a response still to be written
+// carries Connection: close (so its client sends no further request on it), and a connection
+// whose response head went out before the signal is closed as idle when that response is done; a
+// request that arrives during the drain is answered with Connection: close. A connection accepted
+// but silent so far is not idle to Node (it waits for its first request's head): its request is
+// surely on its way and would be lost on a fresh connection, which no client retries, so it is
+// answered with Connection: close, or closed if still silent a second into the drain. Other
 // servers (raw TCP, HTTP/2) only stop accepting: their protocols are the app's. A second signal
 // during the drain, or a signal when the server no longer listens on its own (a cluster primary
 // hands its handle to the round-robin, an app may close it), ends the process at once with the
@@ -63,8 +64,9 @@
 // can close an idle HTTP/1.1 connection without this window (RFC 9112 section 9.6); RFC 9110
 // section 9.2.2 lets clients retry an idempotent request in that case, and they do for a reused
 // connection (browsers, curl, the JDK's HttpClient; Node's agent marks it reusedSocket). The shim
-// keeps the window to idle connections that already served a request, the only ones such a retry
-// covers, and closes them at once rather than after a delay that would only hold the drain open.
+// keeps the window to connections that already served a request and have not begun another, the
+// only ones such a retry covers, and closes them at once rather than after a delay that would
+// only hold the drain open.
 'use strict';
 
 (function herdListen() {
@@ -317,38 +319,19 @@
       socket.on('close', untrack);
     }
 
-    function closeWhenIdle(socket, res) {
-      // Not when a newer request came on it (pipelined: it carries Connection: close), nor when
-      // the connection left HTTP (an upgrade).
-      if (socket[response] === res && socket.parser) {
-        socket.destroy();
-      }
-    }
-
-    function closeAfter(res, socket) {
+    function closeAfter(res) {
       if (!res.headersSent) {
         res.setHeader('Connection', 'close');
       } else {
-        res.once('finish', () => setImmediate(closeWhenIdle, socket, res));
+        // Its connection is idle once the response is done: closed then, as the others were.
+        res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
       }
     }
 
     function onRequest(req, res) {
       req.socket[response] = res;
       if (draining) {
-        closeAfter(res, req.socket);
-      }
-    }
-
-    function settle(socket) {
-      const res = socket[response];
-      if (res === null) {
-        return;
-      }
-      if (res.writableFinished) {
-        closeWhenIdle(socket, res);
-      } else {
-        closeAfter(res, socket);
+        closeAfter(res);
       }
     }
 
@@ -399,11 +382,15 @@
         return;
       }
       draining = true;
-      // net's close, not http's: http's also closes the connections that have not sent a request yet.
-      net.Server.prototype.close.call(server, () => process.exit(0));
+      server.close(() => process.exit(0));
       if (http1) {
+        // Node 19 and later do this in close() too; 18 does not.
+        server.closeIdleConnections();
         for (const socket of sockets) {
-          settle(socket);
+          const res = socket[response];
+          if (res !== null && !res.writableFinished) {
+            closeAfter(res);
+          }
         }
         setTimeout(dropSilent, FIRST_REQUEST_GRACE_MS).unref();
       }
