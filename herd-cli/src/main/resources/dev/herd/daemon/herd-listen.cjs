@@ -305,7 +305,7 @@
   function drainOnSignal(server) {
     // http.Server and https.Server (Node 18.2 and later): the ones whose keep-alive the shim ends.
     const http1 = typeof server.closeIdleConnections === 'function';
-    const response = Symbol('herd-listen response');
+    // The open connections, so a drain finds the responses in flight and the silent connections.
     const sockets = new Set();
     let draining = false;
 
@@ -314,7 +314,6 @@
     }
 
     function track(socket) {
-      socket[response] = null;
       sockets.add(socket);
       socket.on('close', untrack);
     }
@@ -328,16 +327,9 @@
       }
     }
 
-    function onRequest(req, res) {
-      req.socket[response] = res;
-      if (draining) {
-        closeAfter(res);
-      }
-    }
-
     function dropSilent() {
       for (const socket of sockets) {
-        if (socket[response] === null && socket.bytesRead === 0) {
+        if (socket.bytesRead === 0) {
           socket.destroy();
         }
       }
@@ -386,9 +378,11 @@
       if (http1) {
         // Node 19 and later do this in close() too; 18 does not.
         server.closeIdleConnections();
+        server.prependListener('request', (req, res) => closeAfter(res));
         for (const socket of sockets) {
-          const res = socket[response];
-          if (res !== null && !res.writableFinished) {
+          // The response being written on it, where Node's http server keeps it.
+          const res = socket._httpMessage;
+          if (res && !res.writableFinished) {
             closeAfter(res);
           }
         }
@@ -399,7 +393,6 @@
     if (http1) {
       // https's requests come on the TLS socket, not on the TCP one under it.
       server.on(typeof server.setSecureContext === 'function' ? 'secureConnection' : 'connection', track);
-      server.prependListener('request', onRequest);
     }
     process.on('newListener', onNewListener);
     process.on('removeListener', onRemoveListener);
