@@ -47,7 +47,8 @@
 // of the socket; the socket stays open in herd and in the other instances, so nothing in the
 // accept queue is lost), and exits with code 0 once every connection has ended. For an HTTP/1
 // server (http or https, Node 18.2 and later) it also ends the keep-alive connections: those idle
-// between two requests are closed at once (closeIdleConnections); a response still to be written
+// between two requests are kept for a second in which their client's next request is answered with
+// Connection: close, then closed (closeIdleConnections); a response still to be written
 // carries Connection: close (so its client sends no further request on it), and a connection
 // whose response head went out before the signal is closed as idle when that response is done; a
 // request that arrives during the drain is answered with Connection: close. A connection accepted
@@ -64,9 +65,10 @@
 // can close an idle HTTP/1.1 connection without this window (RFC 9112 section 9.6); RFC 9110
 // section 9.2.2 lets clients retry an idempotent request in that case, and they do for a reused
 // connection (browsers, curl, the JDK's HttpClient; Node's agent marks it reusedSocket). The shim
-// keeps the window to connections that already served a request and have not begun another, the
-// only ones such a retry covers, and closes them at once rather than after a delay that would
-// only hold the drain open.
+// keeps the window to connections that already served a request and then stayed idle for a whole
+// second of the drain: a client that keeps sending (a load balancer, a busy API client, wrk) gets
+// Connection: close on its next answer and closes the connection itself, so it never races; the
+// drain is a second longer.
 'use strict';
 
 (function herdListen() {
@@ -88,6 +90,10 @@
   // A client sends its first request as soon as it has connected; one still silent this long into
   // a drain would only hold it open until herd's kill timeout.
   const FIRST_REQUEST_GRACE_MS = 1000;
+  // How long a drain keeps an idle keep-alive connection open for its client's next request (then
+  // answered with Connection: close): a busy client sends within it, so it never meets a
+  // connection closed under its request; one idle longer is closed.
+  const IDLE_GRACE_MS = 1000;
   const TCP_LISTEN = '0A';
 
   function warn(message) {
@@ -374,10 +380,18 @@
         return;
       }
       draining = true;
+      if (http1) {
+        // Node 19 and later close the idle connections in close(): held back for the grace, in
+        // which a client that goes on sending gets its answer with Connection: close.
+        const closeIdle = server.closeIdleConnections;
+        server.closeIdleConnections = () => {};
+        setTimeout(() => {
+          server.closeIdleConnections = closeIdle;
+          server.closeIdleConnections();
+        }, IDLE_GRACE_MS).unref();
+      }
       server.close(() => process.exit(0));
       if (http1) {
-        // Node 19 and later do this in close() too; 18 does not.
-        server.closeIdleConnections();
         server.prependListener('request', (req, res) => closeAfter(res));
         for (const socket of sockets) {
           // The response being written on it, where Node's http server keeps it.

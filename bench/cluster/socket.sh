@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Socket mode beside proxy mode, Node's cluster module and PM2's cluster mode, the same two
+# instances of the shared harness's servers/hello.js each time:
+#   1. throughput: wrk -t2 -c64 and -t1 -c4 (DUR each, after a WARM warm-up), the configs in an
+#      order that rotates from rep to rep; requests/s and p99 of each, medians over REPS;
+#   2. spread: SPREAD new connections (herd hit --no-keep-alive -c 4) to herd's socket mode,
+#      counted per instance by the pid each answer names; the busiest over the idlest;
+#   3. reloads: RELOADS herd reloads under wrk -t2 -c64 in socket mode, wrk's errors.
+# Usage: bench/cluster/socket.sh   env: REPS (3) DUR (10s) WARM (5s) SPREAD (10000) RELOADS (10)
+#        CONFIGS ("node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i") GRACEFUL (1)
+# Needs wrk (apt-get install -y wrk), node, and herd's jar (./mvnw -B -q -DskipTests package).
+# Everything it starts is stopped by PID (herd kill, pm2 kill with their own homes).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$BENCH"
+REPS=${REPS:-3}; DUR=${DUR:-10s}; WARM=${WARM:-5s}; SPREAD=${SPREAD:-10000}; RELOADS=${RELOADS:-10}
+read -r -a CONFIGS <<<"${CONFIGS:-node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i}"
+export GRACEFUL=${GRACEFUL:-1}
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUTDIR="$OUT/results/socket-$STAMP"; mkdir -p "$OUTDIR/raw"
+CSV="$OUTDIR/results.csv"
+exec 2> >(tee -a "$OUTDIR/log.txt" >&2)
+echo "rep,config,load,rps,p50_ms,p99_ms,requests,non2xx,sock_err" >"$CSV"
+NODE_HELLO="$BENCH/servers/hello.js"
+HOMES=()
+cleanup() {
+  local h
+  for h in "${HOMES[@]}"; do HERD_HOME=$h timeout 60 "$HERD" kill >/dev/null 2>&1; rm -rf "$h"; done
+  [[ -f $PM2_HOME/pm2.pid ]] && "$PM2" kill >/dev/null 2>&1
+  stop_started
+}
+trap cleanup EXIT
+
+herd_ecosystem() {  # herd_ecosystem MODE: a file of the hello app, 2 instances, port 3000
+  local f="$RUN/herd-$1.yml"
+  cat >"$f" <<EOF
+apps:
+  - name: hello
+    script: $NODE_HELLO
+    exec_mode: cluster
+    instances: 2
+    port: 3000
+    env: {GRACEFUL: "$GRACEFUL"}
+    balancer: {mode: $1, host: 127.0.0.1}
+EOF
+  echo "$f"
+}
+
+start_config() {
+  case $1 in
+    node-cluster-2w) PORT=3000 WORKERS=2 start_bg cluster node "$BENCH/servers/cluster.js" ;;
+    pm2-cluster-2i) PORT=3000 "$PM2" start "$NODE_HELLO" -i 2 --name hello >"$RUN/pm2-start.log" 2>&1 ;;
+    herd-proxy-2i|herd-socket-2i)
+      local mode=http; [[ $1 == herd-socket-2i ]] && mode=socket
+      HERD_HOME=$(mktemp -d /tmp/herd-home.XXXXXX); export HERD_HOME; HOMES+=("$HERD_HOME")
+      timeout 60 "$HERD" start "$(herd_ecosystem $mode)" >"$RUN/herd-start.log" 2>&1 ;;
+  esac
+  wait_http http://127.0.0.1:3000/
+}
+
+stop_config() {
+  case $1 in
+    pm2-cluster-2i) "$PM2" kill >"$RUN/pm2-kill.log" 2>&1 ;;
+    herd-*) timeout 60 "$HERD" kill >"$RUN/herd-kill.log" 2>&1 ;;
+  esac
+  stop_started
+  sleep 1
+}
+
+[[ -f $PM2_HOME/pm2.pid ]] && "$PM2" kill >/dev/null 2>&1
+n=${#CONFIGS[@]}
+for rep in $(seq 1 "$REPS"); do
+  for k in $(seq 0 $((n - 1))); do
+    cfg=${CONFIGS[$(( (k + rep) % n ))]}
+    log "rep $rep: $cfg"
+    start_config "$cfg" || { log "$cfg did not start"; stop_config "$cfg"; continue; }
+    wrk -t2 -c64 -d"$WARM" http://127.0.0.1:3000/ >/dev/null 2>&1
+    for load in c64 c4; do
+      if [[ $load == c64 ]]; then t=2; c=64; else t=1; c=4; fi
+      raw="$OUTDIR/raw/$rep-$cfg-$load.txt"
+      wrk -t$t -c$c -d"$DUR" --latency http://127.0.0.1:3000/ >"$raw" 2>&1
+      read -r rps p50 p99 req non se < <(parse_wrk "$raw")
+      echo "$rep,$cfg,$load,$rps,$p50,$p99,$req,$non,$se" >>"$CSV"
+      log "  $load: $rps req/s p50 $p50 ms p99 $p99 ms errors $((non + se))"
+    done
+    stop_config "$cfg"
+  done
+done
+
+# Medians per config and load, and each against PM2 and Node's cluster module.
+awk -F, 'NR>1 { k=$2","$3; n[k]++; r[k,n[k]]=$4; p[k,n[k]]=$6 }
+  function med(a, k, c,   i, j, t, v) { for (i=1;i<=c;i++) v[i]=a[k,i]; for (i=1;i<=c;i++) for (j=i+1;j<=c;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
+    return c%2 ? v[(c+1)/2] : (v[c/2]+v[c/2+1])/2 }
+  END { for (k in n) { split(k, f, ","); R[f[1],f[2]]=med(r,k,n[k]); P[f[1],f[2]]=med(p,k,n[k]); cfgs[f[1]]=1 }
+    printf "%-16s %-4s %10s %9s %8s %8s\n", "config", "load", "req/s", "p99 ms", "x pm2", "x node"
+    for (c in cfgs) for (l=1; l<=2; l++) { ld = l==1 ? "c64" : "c4"
+      printf "%-16s %-4s %10.0f %9.2f %8.2f %8.2f\n", c, ld, R[c,ld], P[c,ld],
+        R["pm2-cluster-2i",ld] ? R[c,ld]/R["pm2-cluster-2i",ld] : 0, R["node-cluster-2w",ld] ? R[c,ld]/R["node-cluster-2w",ld] : 0 } }' \
+  "$CSV" | sort | tee "$OUTDIR/summary.txt"
+
+# The spread over new connections, in socket mode.
+start_config herd-socket-2i && {
+  timeout 300 "$HERD" hit http://127.0.0.1:3000/ -n "$SPREAD" -c 4 --no-keep-alive --json >"$OUTDIR/spread.json" 2>&1
+  node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const counts = s.instances.map(i => i.requests);
+    console.log("spread over " + s.ok + " new connections: " + s.instances.map(i => i.instance + " " + i.requests).join(", ")
+      + "; busiest/idlest " + (Math.max(...counts) / Math.min(...counts)).toFixed(2) + "; failed " + s.errors.total);
+  ' "$OUTDIR/spread.json" | tee -a "$OUTDIR/summary.txt"
+  stop_config herd-socket-2i
+}
+
+# Reloads under load, in socket mode.
+start_config herd-socket-2i && {
+  wrk -t2 -c64 -d150s --latency http://127.0.0.1:3000/ >"$OUTDIR/raw/reload.wrk.txt" 2>&1 & wpid=$!
+  sleep 2
+  for ((i = 0; i < RELOADS; i++)); do timeout 60 "$HERD" reload hello >>"$OUTDIR/raw/reload.log" 2>&1 || log "reload $i failed"; sleep 0.8; done
+  sleep 2
+  kill -INT "$wpid"; wait "$wpid"
+  read -r rps p50 p99 req non se < <(parse_wrk "$OUTDIR/raw/reload.wrk.txt")
+  echo "socket mode, $RELOADS reloads under wrk -t2 -c64: $req requests, $non non-2xx, $se socket errors" \
+    | tee -a "$OUTDIR/summary.txt"
+  grep 'Socket errors' "$OUTDIR/raw/reload.wrk.txt" | tee -a "$OUTDIR/summary.txt"
+  stop_config herd-socket-2i
+}
+echo "results: $OUTDIR"
