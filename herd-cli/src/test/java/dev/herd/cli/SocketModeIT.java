@@ -70,6 +70,24 @@ class SocketModeIT {
             server.server_close()
             """;
 
+    /** The seed's {@code src/apps/cluster_server/server.ts}, compiled: no signal handler, a listen on PORT. */
+    private static final String SEED_SERVER = """
+            "use strict";
+            var __importDefault = (this && this.__importDefault) || function (mod) {
+                return (mod && mod.__esModule) ? mod : { "default": mod };
+            };
+            Object.defineProperty(exports, "__esModule", { value: true });
+            const http_1 = __importDefault(require("http"));
+            const port = process.env.PORT || 3000;
+            const server = http_1.default.createServer((req, res) => {
+                res.writeHead(200);
+                res.end(`Hello from process ${process.pid}\\n`);
+            });
+            server.listen(port, () => {
+                console.log(`Server started by process ${process.pid} on port ${port}`);
+            });
+            """;
+
     /** A server that ignores the socket it is handed and binds a port of its own. */
     private static final String OWN_PORT_SERVER = """
             import http.server
@@ -205,6 +223,49 @@ class SocketModeIT {
         assertThat(b.path("errors").path("total").asLong()).as(b.toString()).isZero();
         assertThat(a.path("ok").asLong()).isGreaterThan(300);
         assertThat(pids()).hasSize(3).doesNotContainAnyElementsOf(before);
+    }
+
+    @Test
+    void theSeedsNodeServerUnchangedTakesTheSocketAndFiveReloadsFailNoRequest() throws Exception {
+        int port = freePort();
+        herd.script("server.js", SEED_SERVER);
+        herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: server.js
+                    instances: 3
+                    port: %d
+                    balancer: {mode: socket, host: 127.0.0.1}
+                """.formatted(port));
+        herd.run("start", "eco.yml").ok();
+        awaitReady(3);
+        Set<String> sockets = new HashSet<>();
+        for (long pid : pids()) {
+            sockets.add(fd3(pid));
+        }
+        assertThat(sockets).as("one socket for all").hasSize(1);
+        assertThat(herd.run("describe", "api").ok().out()).contains("an epoll set watches it");
+        String url = "http://127.0.0.1:" + port + "/";
+        Path keepAliveOut = tmp.resolve("keepalive.json");
+        Path freshOut = tmp.resolve("fresh.json");
+        Process keepAlive = hit(keepAliveOut, url, "--rate", "200", "-c", "8", "-d", "300s");
+        Process fresh = hit(freshOut, url, "--rate", "50", "-c", "4", "-d", "300s", "--no-keep-alive");
+        List<Long> before = pids();
+        for (int i = 0; i < 5; i++) {
+            Herd.Result r = herd.run("reload", "api");
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+        }
+        Posix.kill(keepAlive.pid(), Signal.SIGTERM);
+        Posix.kill(fresh.pid(), Signal.SIGTERM);
+        JsonNode a = summary(keepAlive, keepAliveOut);
+        JsonNode b = summary(fresh, freshOut);
+        assertThat(a.path("errors").path("total").asLong()).as(a.toString()).isZero();
+        assertThat(b.path("errors").path("total").asLong()).as(b.toString()).isZero();
+        assertThat(a.path("ok").asLong()).isGreaterThan(300);
+        assertThat(pids()).hasSize(3).doesNotContainAnyElementsOf(before);
+        // No instance bound a port of its own: the only listener on the port is the socket herd holds.
+        assertThat(Files.readString(herd.home.resolve("logs").resolve("api-error-0.log")))
+                .doesNotContain("does not use the shared socket");
     }
 
     @Test
