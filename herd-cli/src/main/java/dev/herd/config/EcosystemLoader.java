@@ -1,6 +1,7 @@
 package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortSharing;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.Posix;
 import java.io.IOException;
@@ -183,11 +184,14 @@ public final class EcosystemLoader {
                 String where = chosen.cluster().host().equals("0.0.0.0")
                         ? " on all interfaces (balancer: {host: 127.0.0.1} keeps it local)"
                         : " on " + chosen.cluster().host();
+                String count = chosen.instances() + (chosen.instances() == 1 ? " instance" : " instances");
                 notes.add(label + ": cluster mode on port " + chosen.cluster().port() + where + ", as PM2 runs a Node"
-                        + " app with instances and no exec_mode: herd balances the port over its " + chosen.instances()
-                        + (chosen.instances() == 1 ? " instance" : " instances") + ", each listening on a PORT of its"
-                        + " own, so the app must listen on process.env.PORT: one that listens on the port itself"
-                        + " fails with EADDRINUSE (exec_mode: fork runs them side by side)");
+                        + " app with instances and no exec_mode: " + (chosen.cluster().sharing() == PortSharing.SOCKET
+                        ? "herd hands the port's one socket to its " + count + ", and a listen on that port takes it"
+                        : "herd balances the port over its " + count + ", each listening on a PORT of its own, so the"
+                        + " app must listen on process.env.PORT: one that listens on the port itself fails with"
+                        + " EADDRINUSE (balancer: {mode: socket} shares the port itself; exec_mode: fork runs them side"
+                        + " by side)"));
                 return chosen;
             }
             if (chosen.instances() > 1) {

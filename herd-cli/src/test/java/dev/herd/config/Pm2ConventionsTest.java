@@ -94,7 +94,23 @@ class Pm2ConventionsTest {
                 + " (balancer: {host: 127.0.0.1} keeps it local), as PM2 runs a Node app with instances and no"
                 + " exec_mode: herd balances the port over its 4 instances, each listening on a PORT of its own, so"
                 + " the app must listen on process.env.PORT: one that listens on the port itself fails with"
-                + " EADDRINUSE (exec_mode: fork runs them side by side)");
+                + " EADDRINUSE (balancer: {mode: socket} shares the port itself; exec_mode: fork runs them side by"
+                + " side)");
+    }
+
+    @Test
+    void inSocketModeTheNoteSaysAListenOnThePortTakesTheSocket() throws ConfigException {
+        LoadedApps loaded = load("""
+                apps:
+                  - name: api
+                    script: server.js
+                    instances: 2
+                    port: 8000
+                    balancer: {mode: socket}
+                """);
+
+        assertThat(loaded.notes()).singleElement().asString().endsWith("as PM2 runs a Node app with instances and no"
+                + " exec_mode: herd hands the port's one socket to its 2 instances, and a listen on that port takes it");
     }
 
     @Test
