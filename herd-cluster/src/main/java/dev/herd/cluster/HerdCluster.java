@@ -2,6 +2,7 @@ package dev.herd.cluster;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,14 @@ import dev.herd.supervisor.logs.Stream;
  * on SIGTERM or SIGINT stops them all before it exits. Workers never outlive it: each watches
  * its parent and exits as soon as the primary is gone, even after a SIGKILL of the primary.
  * Workers' output goes to the primary's standard output and error, line by line.
+ *
+ * <p>{@link #serve} instead hands every worker the public port's one listening socket (a
+ * {@link ServerSocketChannel}), so the kernel spreads the connections and no byte passes through
+ * the primary ({@link PortSharing#SOCKET}), as Node's cluster module shares its primary's handle:
+ *
+ * <pre>{@code
+ * HerdCluster.builder().instances(4).port(8000).serve(socket -> startMyServer(socket));
+ * }</pre>
  */
 public final class HerdCluster {
 
@@ -61,6 +70,13 @@ public final class HerdCluster {
     public interface Server {
         /** Listens on {@code 127.0.0.1:port} (or every address) and serves. */
         void start(int port) throws Exception;
+    }
+
+    /** Starts a worker's server on the socket the primary shares with every worker; returns once it accepts. */
+    @FunctionalInterface
+    public interface SocketServer {
+        /** Accepts on {@code socket} (bound and listening already; blocking) and serves. */
+        void start(ServerSocketChannel socket) throws Exception;
     }
 
     private final int instances;
@@ -97,13 +113,40 @@ public final class HerdCluster {
     public void run(Server server) throws Exception {
         Objects.requireNonNull(server, "server");
         if (isWorker()) {
-            runWorker(server);
+            watchPrimary();
+            String port = System.getenv("PORT");
+            if (port == null) {
+                throw new IllegalStateException("a herd cluster worker needs PORT, which its primary sets");
+            }
+            server.start(Integer.parseInt(port));
         } else {
-            runPrimary();
+            runPrimary(cluster);
         }
     }
 
-    private static void runWorker(Server server) throws Exception {
+    /**
+     * As {@link #run}, with the public port's socket shared by the workers instead of a balancer
+     * in the primary: in a worker, starts {@code server} on it (the JDK's inherited channel, which
+     * the primary hands over) and returns; in the primary, binds the port and starts the workers,
+     * and returns when the cluster has stopped. The balancer settings do not apply.
+     *
+     * @throws IOException if the public port cannot be bound (its message names it)
+     */
+    public void serve(SocketServer server) throws Exception {
+        Objects.requireNonNull(server, "server");
+        if (isWorker()) {
+            watchPrimary();
+            if (!(System.inheritedChannel() instanceof ServerSocketChannel socket)) {
+                throw new IllegalStateException("a herd cluster worker of serve() needs the socket its primary hands"
+                        + " over as its standard input, and has none");
+            }
+            server.start(socket);
+        } else {
+            runPrimary(cluster.withSharing(PortSharing.SOCKET));
+        }
+    }
+
+    private static void watchPrimary() {
         long primary = Long.parseLong(System.getenv(WORKER_VARIABLE));
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herd-cluster-watchdog");
@@ -117,14 +160,9 @@ public final class HerdCluster {
                 Runtime.getRuntime().halt(1);
             }
         }, 0, PARENT_CHECK.toMillis(), TimeUnit.MILLISECONDS);
-        String port = System.getenv("PORT");
-        if (port == null) {
-            throw new IllegalStateException("a herd cluster worker needs PORT, which its primary sets");
-        }
-        server.start(Integer.parseInt(port));
     }
 
-    private void runPrimary() throws Exception {
+    private void runPrimary(ClusterSpec cluster) throws Exception {
         ProcessHandle.Info self = ProcessHandle.current().info();
         Path java = Path.of(self.command().orElseThrow(() -> new IllegalStateException(
                 "cannot tell which java runs this JVM, to start the workers with it")));
@@ -146,7 +184,7 @@ public final class HerdCluster {
         ProbeReadiness readiness = new ProbeReadiness();
         // Workers are ready when their port answers; the notify sockets stay unused, so a temporary folder does.
         NotifySockets notify = new NotifySockets(Files.createTempDirectory("herd-cluster-"));
-        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, BalancerPool.factory(),
+        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, Pool.Factory.standard(),
                 PortAllocator.forThisMachine(), readiness, notify, Scheduler.singleThread("herd-cluster"),
                 Ticker.system()));
         apps.add(app);
@@ -246,6 +284,11 @@ public final class HerdCluster {
         /** Checks the settings and runs, as {@link HerdCluster#run}. */
         public void run(Server server) throws Exception {
             new HerdCluster(this).run(server);
+        }
+
+        /** Checks the settings and runs with the socket shared, as {@link HerdCluster#serve}. */
+        public void serve(SocketServer server) throws Exception {
+            new HerdCluster(this).serve(server);
         }
     }
 }

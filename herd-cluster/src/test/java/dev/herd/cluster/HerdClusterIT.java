@@ -47,9 +47,13 @@ class HerdClusterIT {
     }
 
     private Process start(int port, int workers) throws IOException {
+        return start(HelloCluster.class, port, workers);
+    }
+
+    private Process start(Class<?> main, int port, int workers) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                HelloCluster.class.getName(), Integer.toString(port), Integer.toString(workers))
+                main.getName(), Integer.toString(port), Integer.toString(workers))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("primary.log").toFile()).start();
     }
 
@@ -79,6 +83,28 @@ class HerdClusterIT {
             return seen.size() >= n;
         });
         return seen;
+    }
+
+    @Test
+    void withServeTheWorkersAcceptOnThePrimarysOneSocketAndAKilledOneComesBack() throws Exception {
+        int port = freePort();
+        primary = start(HelloSocketCluster.class, port, 2);
+
+        awaitAnswers(port, 2);
+        List<ProcessHandle> workers = workers();
+        assertThat(workers).hasSize(2);
+        Set<String> sockets = new java.util.HashSet<>();
+        for (ProcessHandle w : workers) {
+            sockets.add(java.nio.file.Files.readSymbolicLink(Path.of("/proc/" + w.pid() + "/fd/0")).toString());
+        }
+        assertThat(sockets).as("one socket, the workers' standard input").hasSize(1);
+        assertThat(PortOwner.of(port)).as("the public port listens").isPresent();
+        long victim = workers.get(0).pid();
+        Posix.kill(victim, Signal.SIGKILL);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> workers().size() == 2
+                && workers().stream().noneMatch(w -> w.pid() == victim));
+        assertThat(awaitAnswers(port, 2)).doesNotContain("Hello from worker " + victim);
     }
 
     @Test
