@@ -19,11 +19,13 @@ import java.net.SocketImpl;
  */
 final class JdkSockets {
 
+    private final Class<?> channelType;
     private final MethodHandle dup;
     private final MethodHandle dup2;
     private final MethodHandle channelFd;
 
-    private JdkSockets(MethodHandle dup, MethodHandle dup2, MethodHandle channelFd) {
+    private JdkSockets(Class<?> channelType, MethodHandle dup, MethodHandle dup2, MethodHandle channelFd) {
+        this.channelType = channelType;
         this.dup = dup;
         this.dup2 = dup2;
         this.channelFd = channelFd;
@@ -38,11 +40,16 @@ final class JdkSockets {
         MethodHandle dup2 = lookup.findStatic(inherited, "dup2", MethodType.methodType(void.class, int.class, int.class));
         MethodHandle fd = privateLookup(channel).findVirtual(channel, "getFDVal", MethodType.methodType(int.class))
                 .asType(MethodType.methodType(int.class, Object.class));
-        return new JdkSockets(dup, dup2, fd);
+        return new JdkSockets(channel, dup, dup2, fd);
     }
 
     private static MethodHandles.Lookup privateLookup(Class<?> type) throws IllegalAccessException {
         return MethodHandles.privateLookupIn(type, MethodHandles.lookup());
+    }
+
+    /** {@code sun.nio.ch.ServerSocketChannelImpl}, what {@code ServerSocketChannel.open()} makes. */
+    Class<?> channelType() {
+        return channelType;
     }
 
     /** A new descriptor of what {@code fd} is. */

@@ -1,7 +1,9 @@
 package dev.herd.agent;
 
+import static net.bytebuddy.matcher.ElementMatchers.anyOf;
+import static net.bytebuddy.matcher.ElementMatchers.is;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -14,9 +16,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.Map;
 import java.util.Set;
 
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.dynamic.Nexus;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -25,9 +29,6 @@ import net.bytebuddy.utility.JavaModule;
  * JDK's server socket classes.
  */
 final class Weaving {
-
-    private static final String CHANNEL = "sun.nio.ch.ServerSocketChannelImpl";
-    private static final String SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
 
     private Weaving() {
     }
@@ -48,7 +49,7 @@ final class Weaving {
         // (close it, or let a server use it) cannot close it, nor give its number to another file.
         int source = jdk.dup(jdk.channelFd(inherited));
         InheritedSocket.install(new InheritedSocket(settings.port(), source, address, jdk, impl, err));
-        weave(instrumentation, impl != null, err);
+        weave(instrumentation, jdk.channelType(), impl == null ? null : impl.type(), err);
     }
 
     /**
@@ -62,27 +63,33 @@ final class Weaving {
                 Map.of("sun.nio.ch", agent, "java.net", agent), Set.of(), Map.of());
     }
 
-    private static void weave(Instrumentation instrumentation, boolean serverSocket, PrintStream err) {
-        Set<String> types = serverSocket ? Set.of(CHANNEL, SOCKET_IMPL) : Set.of(CHANNEL);
+    private static void weave(Instrumentation instrumentation, Class<?> channel, Class<?> socketImpl,
+                              PrintStream err) {
+        Class<?>[] types = socketImpl == null ? new Class<?>[] {channel} : new Class<?>[] {channel, socketImpl};
         // AgentBuilder.Default's constructor readies Byte Buddy's Nexus (type initializers injected
         // through sun.misc.Unsafe, which JDK 24 on warns about on stderr) although advice needs none.
         // The property is the shaded copy's own (relocated with it) and read once: it leaves no trace.
         System.setProperty(Nexus.PROPERTY, "true");
         AgentBuilder agent;
         try {
-            agent = new AgentBuilder.Default();
+            // The JDK's classes are valid as they are: checking them again costs startup time only.
+            agent = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED));
         } finally {
             System.clearProperty(Nexus.PROPERTY);
         }
         agent.disableClassFormatChanges()
-                // The channel class is loaded already: System.inheritedChannel() made one.
+                // Both are loaded already (System.inheritedChannel() and JdkSockets did it): they are
+                // retransformed, and only they, rather than every class loaded so far being matched.
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(types))
+                .with(AgentBuilder.PoolStrategy.Default.FAST)
                 .with(new FallBack(err))
-                .ignore(not(namedOneOf(types.toArray(String[]::new))))
-                .type(named(CHANNEL))
+                // The transformer stays: another agent's retransformation of these classes keeps the advice.
+                .ignore(not(anyOf(types)))
+                .type(is(channel))
                 .transform((builder, type, loader, module, domain) -> builder.visit(Advice.to(BindAdvice.ChannelBind.class)
                         .on(named("netBind").and(takesArguments(SocketAddress.class, int.class)))))
-                .type(named(SOCKET_IMPL))
+                .type(socketImpl == null ? none() : is(socketImpl))
                 .transform((builder, type, loader, module, domain) -> builder
                         .visit(Advice.to(BindAdvice.SocketBind.class)
                                 .on(named("bind").and(takesArguments(InetAddress.class, int.class))))
