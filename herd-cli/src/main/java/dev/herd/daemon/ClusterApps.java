@@ -1,6 +1,7 @@
 package dev.herd.daemon;
 
 import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,10 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.herd.cluster.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.cluster.NotifySockets;
+import dev.herd.cluster.Pool;
 import dev.herd.cluster.PortAllocator;
 import dev.herd.cluster.PortOwner;
 import dev.herd.cluster.ProbeReadiness;
@@ -31,6 +35,8 @@ import dev.herd.supervisor.Ticker;
  * <p>Thread-safe.
  */
 final class ClusterApps implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterApps.class);
 
     private final Map<String, ClusterApp> apps = new ConcurrentHashMap<>();
     private final Scheduler loop = Scheduler.singleThread("herd-cluster");
@@ -133,10 +139,33 @@ final class ClusterApps implements AutoCloseable {
             readiness = new ProbeReadiness();
         }
         ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, Pool.Factory.standard(), ports,
-                readiness, notify, loop, Ticker.system()));
+                readiness, notify, loop, Ticker.system(), JVM_AGENT));
         apps.put(spec.name(), app);
         return app;
     }
+
+    /**
+     * herd's JVM agent, the {@code herd-agent.jar} the build puts beside {@code herd.jar}, or
+     * {@code null} when it is not there (socket-mode JVM apps must then take the socket themselves).
+     */
+    private static final Path JVM_AGENT = agentBesideOwnJar();
+
+    private static Path agentBesideOwnJar() {
+        try {
+            Path own = Path.of(ClusterApps.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path agent = own.resolveSibling(AGENT_JAR);
+            if (Files.isRegularFile(agent)) {
+                return agent;
+            }
+            log.warn("{} is not beside {}: JVM apps in socket mode must take the socket herd hands them themselves",
+                    AGENT_JAR, own);
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            log.warn("cannot locate herd's own jar, so not {} either: {}", AGENT_JAR, e.getMessage());
+        }
+        return null;
+    }
+
+    private static final String AGENT_JAR = "herd-agent.jar";
 
     private void forget(String name) {
         ClusterApp app = apps.remove(name);

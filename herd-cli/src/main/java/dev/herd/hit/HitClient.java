@@ -63,6 +63,8 @@ public final class HitClient {
     private static final int MAX_LINE_BYTES = 1024;
     /** Methods whose requests carry no body, so no {@code Content-Length: 0} either. */
     private static final Set<String> BODYLESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS", "TRACE");
+    /** The methods RFC 9110 (9.2.2) calls idempotent: a client may send them again. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
 
     private final HitPlan plan;
     private final LongSupplier clock = System::nanoTime;
@@ -190,6 +192,11 @@ public final class HitClient {
         private final String uri = plan.pathAndQuery();
 
         private Channel channel;
+        /** Answers the current channel has carried: a request on one that carried some went on a kept-alive connection. */
+        private int servedOnChannel;
+        /** Whether the request in flight went on a kept-alive connection, and whether it was sent again already. */
+        private boolean onKeptAlive;
+        private boolean resent;
         /** The request in flight, or null. */
         private Schedule.Slot current;
         private ScheduledFuture<?> timer;
@@ -250,12 +257,23 @@ public final class HitClient {
             instanceHeader = null;
             lineLength = 0;
             lineEnded = false;
-            timer = loop.schedule(() -> fail(slot, ErrorKind.TIMEOUT, "no response in " + plan.timeout().toMillis() + " ms"),
-                    timeoutNanos, TimeUnit.NANOSECONDS);
+            resent = false;
+            timer = loop.schedule(() -> expire(slot), timeoutNanos, TimeUnit.NANOSECONDS);
             if (channel != null && channel.isActive()) {
+                onKeptAlive = servedOnChannel > 0;
                 write(slot);
                 return;
             }
+            connectAndWrite(slot);
+        }
+
+        private void expire(Schedule.Slot slot) {
+            fail(slot, ErrorKind.TIMEOUT, "no response in " + plan.timeout().toMillis() + " ms");
+        }
+
+        /** Opens a new connection for the request in flight; its timeout keeps running. */
+        private void connectAndWrite(Schedule.Slot slot) {
+            onKeptAlive = false;
             dropChannel();
             ChannelFuture connecting = bootstrap.connect(address);
             Channel c = connecting.channel();
@@ -278,7 +296,7 @@ public final class HitClient {
             channel.writeAndFlush(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content,
                     headers, EmptyHttpHeaders.INSTANCE)).addListener(f -> {
                         if (!f.isSuccess()) {
-                            fail(slot, Failures.classify(f.cause()), Failures.describe(f.cause()));
+                            failOrResend(slot, Failures.classify(f.cause()), Failures.describe(f.cause()));
                         }
                     });
         }
@@ -320,6 +338,7 @@ public final class HitClient {
             current = null;
             timer.cancel(false);
             String first = new String(line, 0, lineLength, StandardCharsets.UTF_8).strip();
+            servedOnChannel++;
             record(Exchange.answered(slot.number(), clock.getAsLong() - slot.dueNanos(), status,
                     InstanceRule.identify(instanceHeader, first), first));
             // After a 101 the connection speaks another protocol: never send the next request on it.
@@ -331,16 +350,32 @@ public final class HitClient {
 
         void onClosed(Channel c) {
             if (c == channel && current != null) {
-                fail(current, ErrorKind.RESET, "connection closed before the response ended");
+                failOrResend(current, ErrorKind.RESET, "connection closed before the response ended");
             }
         }
 
         void onError(Channel c, Throwable cause) {
             if (c == channel && current != null) {
-                fail(current, Failures.classify(cause), Failures.describe(cause));
+                failOrResend(current, Failures.classify(cause), Failures.describe(cause));
             } else {
                 c.close();
             }
+        }
+
+        /**
+         * A kept-alive connection that ended before any byte of the answer was most likely closed by
+         * the server as idle while the request was on its way; HTTP clients send an idempotent
+         * request again on a new connection then (RFC 9110, 9.2.2), once.
+         */
+        private void failOrResend(Schedule.Slot slot, ErrorKind kind, String detail) {
+            if (current == slot && plan.retry() && onKeptAlive && !resent && status == 0 && kind == ErrorKind.RESET
+                    && IDEMPOTENT.contains(plan.method())) {
+                resent = true;
+                tally.retried();
+                connectAndWrite(slot);
+                return;
+            }
+            fail(slot, kind, detail);
         }
 
         private void fail(Schedule.Slot slot, ErrorKind kind, String detail) {
@@ -365,6 +400,7 @@ public final class HitClient {
                 channel.close();
                 channel = null;
             }
+            servedOnChannel = 0;
         }
     }
 

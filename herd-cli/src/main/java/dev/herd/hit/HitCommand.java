@@ -55,6 +55,11 @@ public final class HitCommand implements Callable<Integer> {
     @Option(names = "--keep-alive", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Reuse connections (default); --no-keep-alive opens a new one per request.")
     boolean keepAlive;
+    @Option(names = "--retry", description = {"When a kept-alive connection closes before any byte of an answer (the"
+            + " server closed it as idle just as the request went out), send an idempotent request once more on a new"
+            + " one, as browsers and the JDK's HttpClient do (RFC 9110, 9.2.2), and count it as retried; without it,"
+            + " such a request counts as failed (reset), as wrk counts it."})
+    boolean retry;
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "How long a request may take, connecting included (default ${DEFAULT-VALUE}).")
     String timeout;
@@ -159,7 +164,7 @@ public final class HitCommand implements Callable<Integer> {
             throw new HerdException("-X: '" + method + "' is not a method name");
         }
         return new HitPlan(target, connections, n, d, rate == null ? 0 : rate, keepAlive, positive("--timeout", timeout),
-                method, parsed, body);
+                method, parsed, body, retry);
     }
 
     /** A duration with a unit (20s, 500ms): a bare number would read as milliseconds, not what -d 20 means elsewhere. */

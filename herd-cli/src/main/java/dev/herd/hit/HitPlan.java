@@ -19,9 +19,17 @@ import java.util.Locale;
  * @param method      the request method, e.g. {@code GET}
  * @param headers     extra request headers, in order
  * @param body        the request body (UTF-8), or null for none
+ * @param retry       whether an idempotent request whose kept-alive connection closed before any byte of
+ *                    an answer is sent once more on a new connection, as HTTP clients do (RFC 9110, 9.2.2)
  */
 public record HitPlan(URI target, int connections, long count, Duration duration, double rate, boolean keepAlive,
-                      Duration timeout, String method, List<Header> headers, String body) {
+                      Duration timeout, String method, List<Header> headers, String body, boolean retry) {
+
+    /** A plan that sends each request once. */
+    public HitPlan(URI target, int connections, long count, Duration duration, double rate, boolean keepAlive,
+                   Duration timeout, String method, List<Header> headers, String body) {
+        this(target, connections, count, duration, rate, keepAlive, timeout, method, headers, body, false);
+    }
 
     /** One request header. */
     public record Header(String name, String value) {

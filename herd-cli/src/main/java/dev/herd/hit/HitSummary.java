@@ -18,10 +18,19 @@ import java.util.Map;
  * @param instances         requests answered 2xx per instance, most first
  * @param timeline          one entry per second of the run, from second 0
  * @param interrupted       whether the run was stopped (Ctrl-C) before its end
+ * @param retried           requests sent a second time because their kept-alive connection closed before any
+ *                          byte of an answer ({@link HitPlan#retry}); each counts once in {@code requests}
  */
 public record HitSummary(String url, long requests, long ok, double seconds, double requestsPerSecond, double rate,
                          Errors errors, Latency latency, List<InstanceShare> instances, List<Second> timeline,
-                         boolean interrupted) {
+                         boolean interrupted, long retried) {
+
+    /** A summary with no request retried. */
+    public HitSummary(String url, long requests, long ok, double seconds, double requestsPerSecond, double rate,
+                      Errors errors, Latency latency, List<InstanceShare> instances, List<Second> timeline,
+                      boolean interrupted) {
+        this(url, requests, ok, seconds, requestsPerSecond, rate, errors, latency, instances, timeline, interrupted, 0);
+    }
 
     /**
      * Failures by kind; {@code statuses} counts the non-2xx answers by status.

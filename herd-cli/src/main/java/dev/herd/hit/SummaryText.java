@@ -32,6 +32,10 @@ final class SummaryText {
             out.append(String.format(Locale.ROOT, "errors: refused %d, reset %d, timeout %d, non-2xx %d%s, other %d%n",
                     e.refused(), e.reset(), e.timeout(), e.non2xx(), statuses, e.other()));
         }
+        if (s.retried() > 0) {
+            out.append(String.format(Locale.ROOT, "retried %d: a kept-alive connection closed before any byte of the"
+                    + " answer, so the request went again on a new one (--retry), as browsers do%n", s.retried()));
+        }
         // An open loop whose connections fell behind: its figures are not the rate's, and it must say so.
         if (s.rate() > 0 && !s.interrupted() && s.requestsPerSecond() < 0.95 * s.rate()) {
             out.append(String.format(Locale.ROOT, "rate not reached: %.1f/s of %.1f/s; each connection has one"

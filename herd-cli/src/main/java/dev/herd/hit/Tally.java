@@ -100,6 +100,9 @@ public final class Tally {
     }
 
     /** The run so far, as of {@code nowNanos}. */
+    /** Requests sent again on a new connection; guarded by this. */
+    private long retried;
+
     public synchronized HitSummary summary(long nowNanos, boolean interrupted) {
         double seconds = Math.max(0, nowNanos - startNanos) / 1e9;
         TreeMap<Long, HitSummary.Second> bySecond = new TreeMap<>();
@@ -121,7 +124,12 @@ public final class Tally {
                 : new HitSummary.Latency(ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(90)),
                         ms(latency.getValueAtPercentile(99)), ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue()));
         return new HitSummary(url, requests, ok, seconds, seconds > 0 ? requests / seconds : 0, rate, errs, lat,
-                List.copyOf(shares), List.copyOf(timeline), interrupted);
+                List.copyOf(shares), List.copyOf(timeline), interrupted, retried);
+    }
+
+    /** A request is sent again on a new connection ({@link HitPlan#retry}). */
+    public synchronized void retried() {
+        retried++;
     }
 
     private long count(ErrorKind kind) {

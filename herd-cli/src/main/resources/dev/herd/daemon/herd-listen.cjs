@@ -51,7 +51,9 @@
 // Connection: close, then closed (closeIdleConnections); a response still to be written
 // carries Connection: close (so its client sends no further request on it), and a connection
 // whose response head went out before the signal is closed as idle when that response is done; a
-// request that arrives during the drain is answered with Connection: close. A connection accepted
+// request that arrives during the drain is answered with Connection: close. An app that closes the
+// server itself (its own SIGTERM handler's server.close()) ends its keep-alive connections the same
+// way: the shim wraps that server's close(). A connection accepted
 // but silent so far is not idle to Node (it waits for its first request's head): its request is
 // surely on its way and would be lost on a fresh connection, which no client retries, so it is
 // answered with Connection: close, or closed if still silent a second into the drain. Other
@@ -373,6 +375,33 @@
       }
     }
 
+    let keepAliveEnding = false;
+
+    // Ends the keep-alive connections without a race: Node 19 and later close the idle ones in
+    // close(), held back here for the grace, in which a client that goes on sending gets its
+    // answer with Connection: close; then the idle ones left are closed.
+    function endKeepAlive() {
+      if (keepAliveEnding) {
+        return;
+      }
+      keepAliveEnding = true;
+      const closeIdle = server.closeIdleConnections;
+      server.closeIdleConnections = () => {};
+      setTimeout(() => {
+        server.closeIdleConnections = closeIdle;
+        server.closeIdleConnections();
+      }, IDLE_GRACE_MS).unref();
+      server.prependListener('request', (req, res) => closeAfter(res));
+      for (const socket of sockets) {
+        // The response being written on it, where Node's http server keeps it.
+        const res = socket._httpMessage;
+        if (res && !res.writableFinished) {
+          closeAfter(res);
+        }
+      }
+      setTimeout(dropSilent, FIRST_REQUEST_GRACE_MS).unref();
+    }
+
     function onSignal(signal) {
       if (draining || !server.listening) {
         stopWatching();
@@ -380,28 +409,17 @@
         return;
       }
       draining = true;
-      if (http1) {
-        // Node 19 and later close the idle connections in close(): held back for the grace, in
-        // which a client that goes on sending gets its answer with Connection: close.
-        const closeIdle = server.closeIdleConnections;
-        server.closeIdleConnections = () => {};
-        setTimeout(() => {
-          server.closeIdleConnections = closeIdle;
-          server.closeIdleConnections();
-        }, IDLE_GRACE_MS).unref();
-      }
       server.close(() => process.exit(0));
-      if (http1) {
-        server.prependListener('request', (req, res) => closeAfter(res));
-        for (const socket of sockets) {
-          // The response being written on it, where Node's http server keeps it.
-          const res = socket._httpMessage;
-          if (res && !res.writableFinished) {
-            closeAfter(res);
-          }
-        }
-        setTimeout(dropSilent, FIRST_REQUEST_GRACE_MS).unref();
-      }
+    }
+
+    if (http1) {
+      // The app's own close (its SIGTERM handler's server.close(), say) ends the keep-alive
+      // connections the same way as the shim's drain does.
+      const close = server.close;
+      server.close = function closeAfterKeepAlive(...args) {
+        endKeepAlive();
+        return close.apply(this, args);
+      };
     }
 
     if (http1) {

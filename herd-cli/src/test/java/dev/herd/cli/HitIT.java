@@ -57,6 +57,7 @@ class HitIT {
 
     private final List<HttpServer> servers = new ArrayList<>();
     private final List<ExecutorService> pools = new ArrayList<>();
+    private final List<ServerSocket> closers = new ArrayList<>();
     /** Released when the test ends, so that a stalled handler lets its server stop. */
     private final CountDownLatch release = new CountDownLatch(1);
 
@@ -65,6 +66,13 @@ class HitIT {
         release.countDown();
         servers.forEach(s -> s.stop(0));
         pools.forEach(ExecutorService::shutdownNow);
+        for (ServerSocket s : closers) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // Closed already.
+            }
+        }
     }
 
     @Test
@@ -133,6 +141,66 @@ class HitIT {
         HitSummary reset = new HitClient(HitPlan.sequential(hangingUp, 1)).run(e -> { });
         assertThat(reset.errors().total()).isEqualTo(1);
         assertThat(reset.errors().reset()).isEqualTo(1);
+    }
+
+    /**
+     * A server that answers the first request of each connection, kept alive, and closes the
+     * connection without a word when the next one arrives: the race of a connection closed as idle
+     * just as a request goes out on it.
+     */
+    private URI closesKeptAliveConnections() throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ExecutorService pool = Executors.newCachedThreadPool();
+        pools.add(pool);
+        pool.execute(() -> {
+            while (!server.isClosed()) {
+                try {
+                    java.net.Socket c = server.accept();
+                    pool.execute(() -> {
+                        try (c) {
+                            java.io.BufferedReader in = new java.io.BufferedReader(
+                                    new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+                            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                                // The first request's head.
+                            }
+                            c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfirst\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
+                            in.readLine();
+                        } catch (IOException e) {
+                            // The client went away.
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        closers.add(server);
+        return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/");
+    }
+
+    @Test
+    void aKeptAliveConnectionClosedUnderAnIdempotentRequestIsRetriedOnceOnANewOneAndCounted() throws Exception {
+        URI racy = closesKeptAliveConnections();
+
+        HitSummary retried = new HitClient(new HitPlan(racy, 1, 3, null, 0, true, TIMEOUT, "GET", List.of(), null, true))
+                .run(e -> { });
+        assertThat(retried.ok()).isEqualTo(3);
+        assertThat(retried.errors().total()).isZero();
+        assertThat(retried.retried()).as("requests 2 and 3 went on a kept-alive connection first").isEqualTo(2);
+        Outcome cli = herd("hit", racy.toString(), "-n", "3", "-q", "--retry");
+        assertThat(cli.exit()).isZero();
+        assertThat(cli.out()).contains("3 requests in").contains(", 0 failed")
+                .contains("retried 2: a kept-alive connection closed before any byte of the answer");
+
+        HitSummary strict = new HitClient(HitPlan.sequential(racy, 3)).run(e -> { });
+        assertThat(strict.retried()).isZero();
+        assertThat(strict.errors().reset()).as("without --retry they fail, as wrk counts them").isEqualTo(1);
+
+        HitSummary post = new HitClient(new HitPlan(racy, 1, 2, null, 0, true, TIMEOUT, "POST", List.of(), "x", true))
+                .run(e -> { });
+        assertThat(post.retried()).as("POST is not idempotent").isZero();
+        assertThat(post.errors().reset()).isEqualTo(1);
     }
 
     /**

@@ -227,8 +227,20 @@ class SocketModeIT {
 
     @Test
     void theSeedsNodeServerUnchangedTakesTheSocketAndFiveReloadsFailNoRequest() throws Exception {
+        fiveReloadsUnderLoadFailNoRequest(SEED_SERVER);
+    }
+
+    /** Its own SIGTERM handler closes the server: the preload's drain ends the keep-alive connections all the same. */
+    @Test
+    void theNodeExampleWithItsOwnSigtermHandlerFailsNoKeptAliveRequestAcrossFiveReloads() throws Exception {
+        Path example = Path.of(System.getProperty("user.dir")).resolveSibling("examples").resolve("node").resolve("server.js");
+        assertThat(Files.readString(example)).contains("process.on('SIGTERM'");
+        fiveReloadsUnderLoadFailNoRequest(Files.readString(example));
+    }
+
+    private void fiveReloadsUnderLoadFailNoRequest(String server) throws Exception {
         int port = freePort();
-        herd.script("server.js", SEED_SERVER);
+        herd.script("server.js", server);
         herd.script("eco.yml", """
                 apps:
                   - name: api

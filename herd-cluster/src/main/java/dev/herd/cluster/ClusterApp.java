@@ -140,9 +140,17 @@ public final class ClusterApp {
      * @param notifySockets the notify sockets of {@code wait_ready} apps' instances
      * @param loop       where the apps' decisions run
      * @param ticker     the loop's clock
+     * @param jvmAgent   herd's agent jar, given to a JVM instance in socket mode ({@code -javaagent}) so that
+     *                   its own bind of the port takes the socket herd hands it; {@code null} for none
      */
     public record Services(Supervisor supervisor, Pool.Factory pools, PortAllocator ports, ReadinessCheck readiness,
-                           NotifySockets notifySockets, Scheduler loop, Ticker ticker) {
+                           NotifySockets notifySockets, Scheduler loop, Ticker ticker, Path jvmAgent) {
+
+        /** Services without herd's JVM agent. */
+        public Services(Supervisor supervisor, Pool.Factory pools, PortAllocator ports, ReadinessCheck readiness,
+                        NotifySockets notifySockets, Scheduler loop, Ticker ticker) {
+            this(supervisor, pools, ports, readiness, notifySockets, loop, ticker, null);
+        }
     }
 
     /** Read from any thread; replaced on the loop by a reload from a file that changed its rules. */
@@ -154,6 +162,7 @@ public final class ClusterApp {
     private final NotifySockets notify;
     private final Scheduler loop;
     private final Ticker ticker;
+    private final Path jvmAgent;
     private final Map<Integer, MemberState> members = new LinkedHashMap<>();
     private AppSpec spec;
     /** How the last reload or scale ended, for describe; read from any thread. */
@@ -178,6 +187,7 @@ public final class ClusterApp {
         this.notify = Objects.requireNonNull(services.notifySockets(), "notifySockets");
         this.loop = services.loop();
         this.ticker = services.ticker();
+        this.jvmAgent = services.jvmAgent();
     }
 
     /** The app's name. */
@@ -871,7 +881,8 @@ public final class ClusterApp {
      * The plan of an instance in socket mode: the public port in {@code PORT} (what it would
      * listen on alone) and in {@code {port}}, the pool's socket handed over (also as stdin for a
      * JVM, whose {@code System.inheritedChannel()} looks there), and the variables that herd's
-     * Node.js preload reads to turn a listen on that port into one on the socket. {@code key} only
+     * Node.js preload and its JVM agent (added to a JVM's options) read to turn a listen on that
+     * port into one on the socket. {@code key} only
      * tells the instance apart (its notify socket).
      */
     private InstancePlan sharedPlan(AppSpec version, int index, int key) {
@@ -880,7 +891,12 @@ public final class ClusterApp {
         env.put(LISTEN_FD_VARIABLE, Integer.toString(Handover.FIRST_FD));
         env.put(LISTEN_PORT_VARIABLE, Integer.toString(cluster.port()));
         boolean jvm = Path.of(own.command().get(0)).getFileName().toString().equals("java");
-        return new InstancePlan(index, own.command(), env, own.outLog(), own.errLog(), key, own.readiness(),
+        List<String> command = own.command();
+        if (jvm && jvmAgent != null) {
+            command = new ArrayList<>(command);
+            command.add(1, "-javaagent:" + jvmAgent);
+        }
+        return new InstancePlan(index, command, env, own.outLog(), own.errLog(), key, own.readiness(),
                 own.logFile(), pool.handover(version.name(), jvm));
     }
 
