@@ -110,11 +110,12 @@ final class Tables {
             out.printf("%s[%d] (id %d)%n", v.name(), v.index(), v.id());
             field(out, "status", v.status() + " (" + v.lastReason() + ")");
             field(out, "pid", v.pid() > 0 ? Long.toString(v.pid()) : "-");
-            field(out, "mode", v.mode());
+            // Port 0: socket mode, where every instance accepts on the public port's one socket.
+            boolean shared = v.cluster() != null && v.cluster().port() == 0;
+            field(out, "mode", shared ? v.mode() + " (socket: the instances share the public port's socket)"
+                    : v.cluster() != null ? v.mode() + " (proxy: herd balances the public port)" : v.mode());
             if (v.cluster() != null) {
                 field(out, "public port", Integer.toString(v.cluster().publicPort()));
-                // Port 0: socket mode, where every instance accepts on the public port's one socket.
-                boolean shared = v.cluster().port() == 0;
                 field(out, "own port", shared ? "none: it accepts on the public port's socket (fd 3, LISTEN_FDS)"
                         : v.cluster().port() + " (PORT)");
                 field(out, "pool", v.cluster().pool());

@@ -280,6 +280,50 @@ class SocketModeIT {
                 .doesNotContain("does not use the shared socket");
     }
 
+    /** examples/hello/ecosystem-socket.yml with its port made free: the JDK's HttpServer, unchanged, through herd's agent. */
+    @Test
+    void theJavaHelloExampleTakesTheSocketThroughTheAgentAndReloadsRefuseNothing() throws Exception {
+        int port = freePort();
+        Path examples = Path.of(System.getProperty("user.dir")).resolveSibling("examples").resolve("hello");
+        herd.script("Hello.java", Files.readString(examples.resolve("Hello.java")));
+        herd.script("eco.yml", Files.readString(examples.resolve("ecosystem-socket.yml"))
+                .replace("port: 8000", "port: " + port));
+        herd.run("start", "eco.yml").ok();
+        awaitReady(2);
+
+        List<Long> before = pids();
+        Set<String> sockets = new HashSet<>();
+        for (long pid : before) {
+            sockets.add(fd3(pid));
+            assertThat(Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/0")).toString()).isEqualTo(fd3(pid));
+        }
+        assertThat(sockets).as("one socket for all").hasSize(1);
+        assertThat(Files.readString(herd.home.resolve("logs").resolve("hello-socket-error-0.log")))
+                .contains("[herd] 127.0.0.1:" + port + " is the socket herd hands this instance");
+        String url = "http://127.0.0.1:" + port + "/";
+        Path freshOut = tmp.resolve("fresh.json");
+        Path keptOut = tmp.resolve("kept.json");
+        Process fresh = hit(freshOut, url, "--rate", "50", "-c", "4", "-d", "300s", "--no-keep-alive");
+        // The JDK's HttpServer.stop closes idle kept-alive connections at once: the client resends, as browsers do.
+        Process kept = hit(keptOut, url, "--rate", "100", "-c", "4", "-d", "300s", "--retry");
+        for (int i = 0; i < 2; i++) {
+            Herd.Result r = herd.run("reload", "hello-socket");
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains("starting on the public port's socket")
+                    .contains("left to finish what it has on its stop signal");
+        }
+        Posix.kill(fresh.pid(), Signal.SIGTERM);
+        Posix.kill(kept.pid(), Signal.SIGTERM);
+        JsonNode a = summary(fresh, freshOut);
+        JsonNode b = summary(kept, keptOut);
+        assertThat(a.path("errors").path("total").asLong()).as(a.toString()).isZero();
+        assertThat(b.path("errors").path("total").asLong()).as(b.toString()).isZero();
+        Set<Long> answered = new HashSet<>();
+        a.path("instances").forEach(i -> answered.add(i.path("instance").asLong()));
+        assertThat(answered).containsAll(before);
+        assertThat(pids()).hasSize(2).doesNotContainAnyElementsOf(before);
+    }
+
     @Test
     void anInstanceThatBindsAPortOfItsOwnFailsSayingWhichPort() throws Exception {
         int port = freePort();

@@ -89,7 +89,7 @@ final class AcceptWatch {
             if (fd.getValue().equals("anon_inode:[eventpoll]")) {
                 String info = read(proc.resolve("fdinfo").resolve(Integer.toString(fd.getKey())));
                 if (info != null && epollTargets(info).contains(socket)) {
-                    return "it accepts on the socket herd handed it (an epoll set watches it)";
+                    return "it accepts on the socket herd handed it: an epoll set watches it";
                 }
             }
         }
@@ -101,11 +101,11 @@ final class AcceptWatch {
                 }
                 OptionalInt accept = acceptFd(line);
                 if (accept.isPresent() && socketFds.contains(accept.getAsInt())) {
-                    return "it accepts on the socket herd handed it (a thread waits in accept)";
+                    return "it accepts on the socket herd handed it: a thread waits in accept";
                 }
                 Set<Integer> polled = polledFds(task.resolve("mem"), line);
                 if (polled.stream().anyMatch(socketFds::contains)) {
-                    return "it accepts on the socket herd handed it (a thread polls it)";
+                    return "it accepts on the socket herd handed it: a thread polls it";
                 }
             }
         } catch (IOException e) {

@@ -610,8 +610,9 @@ public final class ClusterApp {
             Set<Integer> own = AcceptWatch.look(pid, socketInode).ownPorts();
             if (!own.isEmpty()) {
                 return "it listens on port " + own.stream().map(String::valueOf).collect(Collectors.joining(", "))
-                        + " itself instead of accepting on the socket herd hands it (fd 3, LISTEN_FDS=1): make it"
-                        + " listen on the public port " + cluster.port() + ", or use balancer.mode http";
+                        + " itself instead of accepting on the socket herd hands it (fd 3, LISTEN_FDS=1): make it take"
+                        + " that socket (systemd's socket activation: gunicorn, uvicorn --fd 3, Puma, go-systemd), or"
+                        + " use balancer.mode http";
             }
             return "it never accepted on the socket herd hands it (fd 3, LISTEN_FDS=1, LISTEN_PID; also stdin for a"
                     + " JVM): make it take its socket from LISTEN_FDS (systemd's socket activation), or use"
@@ -754,9 +755,18 @@ public final class ClusterApp {
         }, loop);
     }
 
+    /** "on port 32244", or in socket mode "on the public port's socket". */
+    String whereItListens(MemberState m) {
+        return sharesSocket() ? "on the public port's socket" : "on port " + m.port;
+    }
+
     /** Drains an instance, for at most the drain timeout; completes with what was in flight when it began. */
     CompletableFuture<String> drain(MemberState m) {
         m.place = Place.DRAINING;
+        if (sharesSocket()) {
+            // herd sees none of its requests: it drains itself once told to stop.
+            return CompletableFuture.completedFuture("left to finish what it has on its stop signal");
+        }
         if (pool == null) {
             return CompletableFuture.completedFuture("nothing in flight");
         }

@@ -26,7 +26,7 @@ abstract class Operation {
     void onStarting(ClusterApp.MemberState m) {
         if (owns(m)) {
             progress.accept(new ClusterApp.Progress(m.index, "starting", "instance " + m.index + ": new pid " + m.pid
-                    + " starting on port " + m.port));
+                    + " starting " + app.whereItListens(m)));
         }
     }
 

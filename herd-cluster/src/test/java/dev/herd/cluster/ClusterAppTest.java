@@ -192,6 +192,29 @@ class ClusterAppTest {
     }
 
     @Test
+    void anInstanceThatCanNeverGetReadyEndsErroredAfterMaxRestartsHoweverLongEachTryLasted() {
+        AppSpec base = spec("api", 1);
+        AppSpec twice = new AppSpec(base.name(), base.script(), base.interpreter(), base.interpreterArgs(), base.args(),
+                base.cwd(), base.env(), 1, new RestartPolicy(true, 2, Duration.ofMillis(1000), Duration.ofMillis(100),
+                Duration.ZERO, Set.of()), base.stop(), base.logs());
+        apps.remove(app);
+        app = cluster(twice, ClusterSpec.onPort(8000));
+        apps.add(app);
+        app.start(true).join();
+
+        for (int run = 0; run < 3; run++) {
+            // Each try lasts the whole listen_timeout, ten times min_uptime.
+            loop.advance(ClusterSpec.DEFAULT_LISTEN_TIMEOUT);
+            loop.advance(Duration.ofMillis(200));
+        }
+
+        assertThat(supervisor.list().get(0).state()).isEqualTo(ProcessState.ERRORED);
+        assertThat(supervisor.list().get(0).lastReason()).contains("max_restarts is 2")
+                .contains("not ready within listen_timeout");
+        assertThat(os.launched()).hasSize(3);
+    }
+
+    @Test
     void aReplacementSwapsOneInstanceForAReadyOneAndLeavesTheOthersAlone() {
         app.start(true).join();
         allReady();
