@@ -160,6 +160,10 @@ public final class Main {
         @Option(names = "--port", paramLabel = "PORT", description = {"Cluster mode: the public port, balanced over the"
                 + " instances; each listens on its own port, given as PORT and as {port} in the arguments."})
         Integer port;
+        @Option(names = "--socket", description = {"With --port: herd binds the public port once and hands the same"
+                + " socket to every instance (fd 3, LISTEN_FDS; a Node app's listen and a JVM's bind of PORT take it);"
+                + " no proxy in between (balancer: {mode: socket} in a file)."})
+        boolean socket;
         @Option(names = {"-n", "--name"}, description = "The app's name.")
         String name;
         @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file.")
@@ -254,8 +258,8 @@ public final class Main {
                     name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs,
                     new StartCommand.Triggers(watch, ignoreWatch, watchDelay, cronRestart), namespace, !noAutorestart,
                     !noAutostart, updateEnv, only, new StartCommand.Policies(killTimeout, maxRestarts, minUptime,
-                    restartDelay, expBackoffRestartDelay, waitReady, listenTimeout, shutdownWithMessage, noTreekill)),
-                    true);
+                    restartDelay, expBackoffRestartDelay, waitReady, listenTimeout, shutdownWithMessage, noTreekill),
+                    socket), true);
             printApplied(r);
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;

@@ -71,7 +71,8 @@ sealed interface Blame permits Blame.InFile, Blame.InCommand {
                 Map.entry("min_uptime", "start --min-uptime"),
                 Map.entry("restart_delay", "start --restart-delay"),
                 Map.entry("exp_backoff_restart_delay", "start --exp-backoff-restart-delay"),
-                Map.entry("listen_timeout", "start --listen-timeout"));
+                Map.entry("listen_timeout", "start --listen-timeout"),
+                Map.entry("socket", "start --socket"));
 
         public ConfigException error(String field, String reason) {
             return ConfigException.at(null, null, label(field), reason);

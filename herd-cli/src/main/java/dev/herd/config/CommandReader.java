@@ -1,6 +1,7 @@
 package dev.herd.config;
 
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortSharing;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.MemoryLimit;
 import dev.herd.supervisor.RestartPolicy;
@@ -77,8 +78,11 @@ final class CommandReader {
             if (command.port() < 1 || command.port() > 65535) {
                 throw BLAME.error("port", "expected a port from 1 to 65535, got " + command.port());
             }
-            cluster = ClusterSpec.onPort(command.port());
+            cluster = ClusterSpec.onPort(command.port())
+                    .withSharing(command.socket() ? PortSharing.SOCKET : PortSharing.PROXY);
             env = Map.of("PORT", Integer.toString(command.port()));
+        } else if (command.socket()) {
+            throw BLAME.error("socket", "shares the public port: give it with --port");
         }
         StartCommand.Policies p = command.policies();
         Duration listenTimeout = p.listenTimeout() == null ? ClusterSpec.DEFAULT_LISTEN_TIMEOUT
@@ -88,7 +92,7 @@ final class CommandReader {
         }
         if (cluster != null && (p.waitReady() || p.listenTimeout() != null)) {
             cluster = new ClusterSpec(cluster.host(), cluster.port(), cluster.balancer(), listenTimeout,
-                    cluster.drainTimeout(), cluster.reloadParallelism(), p.waitReady());
+                    cluster.drainTimeout(), cluster.reloadParallelism(), p.waitReady(), cluster.sharing());
         }
         Duration forkWaitReady = cluster == null && p.waitReady() ? listenTimeout : null;
         ClusterFields.checkNoPlaceholder(Map.of("args", String.join(" ", args),

@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param autorestart     {@code false} for {@code --no-autorestart}
  * @param autostart       {@code false} for {@code --no-autostart}: the app is added stopped
  * @param policies        PM2's restart, stop and readiness flags ({@code --kill-timeout}...); never null
+ * @param socket          {@code --socket}: the public port is one socket handed to every instance
+ *                        (balancer mode socket) rather than herd's proxy
  */
 public record StartCommand(
         String target,
@@ -47,7 +49,8 @@ public record StartCommand(
         String namespace,
         boolean autorestart,
         boolean autostart,
-        Policies policies) {
+        Policies policies,
+        boolean socket) {
 
     public StartCommand {
         Objects.requireNonNull(target, "target");
@@ -58,6 +61,14 @@ public record StartCommand(
         logs = logs == null ? Logs.NONE : logs;
         triggers = triggers == null ? Triggers.NONE : triggers;
         policies = policies == null ? Policies.NONE : policies;
+    }
+
+    /** As the canonical constructor, with the public port (if any) behind herd's proxy. */
+    public StartCommand(String target, Path cwd, String name, String instances, List<String> args, String interpreter,
+                        List<String> interpreterArgs, Map<String, String> env, Integer port, String maxMemory, Logs logs,
+                        Triggers triggers, String namespace, boolean autorestart, boolean autostart, Policies policies) {
+        this(target, cwd, name, instances, args, interpreter, interpreterArgs, env, port, maxMemory, logs, triggers,
+                namespace, autorestart, autostart, policies, false);
     }
 
     /** As the canonical constructor, with none of PM2's restart, stop and readiness flags. */

@@ -213,7 +213,7 @@ final class Commands {
         }
         LoadedApps loaded = loader.fromCommand(new StartCommand(s.target(), cwd, s.name(), s.instances(),
                 s.args(), s.interpreter(), s.interpreterArgs(), s.env(), s.port(), s.maxMemory(), s.logs(),
-                s.triggers(), s.namespace(), s.autorestart(), s.autostart(), s.policies()));
+                s.triggers(), s.namespace(), s.autorestart(), s.autostart(), s.policies(), s.socket()));
         warnings.addAll(loaded.warnings());
         notes.addAll(loaded.notes());
         AppSpec spec = loaded.apps().get(0);

@@ -64,8 +64,17 @@ public sealed interface Request {
     record Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
                  String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
                  StartCommand.Logs logs, StartCommand.Triggers triggers, String namespace, boolean autorestart,
-                 boolean autostart, boolean updateEnv, String only, StartCommand.Policies policies)
+                 boolean autostart, boolean updateEnv, String only, StartCommand.Policies policies, boolean socket)
             implements Request {
+
+        /** A start whose public port, if any, is behind herd's proxy. */
+        public Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,
+                     String interpreter, List<String> interpreterArgs, String envName, Integer port, String maxMemory,
+                     StartCommand.Logs logs, StartCommand.Triggers triggers, String namespace, boolean autorestart,
+                     boolean autostart, boolean updateEnv, String only, StartCommand.Policies policies) {
+            this(target, cwd, env, name, instances, args, interpreter, interpreterArgs, envName, port, maxMemory, logs,
+                    triggers, namespace, autorestart, autostart, updateEnv, only, policies, false);
+        }
 
         /** A start with PM2's defaults for the flags added since. */
         public Start(String target, String cwd, Map<String, String> env, String name, String instances, List<String> args,

@@ -335,4 +335,15 @@ class ClusterConfigTest {
                     balancer: {mode: sockets}
                 """)).hasMessageContaining("apps[0].balancer.mode: expected http, tcp or socket, got 'sockets'");
     }
+
+    @Test
+    void startWithPortAndSocketSharesOneSocket() throws ConfigException {
+        LoadedApps loaded = fx.loader().fromCommand(new StartCommand("server.js", tmp, "api", "3", List.of(), null,
+                List.of(), fx.env(), 8000, null, null, null, null, true, true, StartCommand.Policies.NONE, true));
+
+        assertThat(loaded.clusterOf("api")).isEqualTo(ClusterSpec.onPort(8000).withSharing(PortSharing.SOCKET));
+        assertThatThrownBy(() -> fx.loader().fromCommand(new StartCommand("server.js", tmp, "api", "3", List.of(), null,
+                List.of(), fx.env(), null, null, null, null, null, true, true, StartCommand.Policies.NONE, true)))
+                .hasMessageContaining("start --socket: shares the public port: give it with --port");
+    }
 }
