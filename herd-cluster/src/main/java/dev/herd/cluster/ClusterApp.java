@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -892,8 +892,7 @@ public final class ClusterApp {
      * listen on alone) and in {@code {port}}, the pool's socket handed over (also as stdin for a
      * JVM, whose {@code System.inheritedChannel()} looks there), and the variables that herd's
      * Node.js preload and its JVM agent (added to a JVM's options) read to turn a listen on that
-     * port into one on the socket. {@code key} only
-     * tells the instance apart (its notify socket).
+     * port into one on the socket. {@code key} only tells the instance apart (its notify socket).
      */
     private InstancePlan sharedPlan(AppSpec version, int index, int key) {
         InstancePlan own = plan(version, index, cluster.port());

@@ -210,10 +210,20 @@ public final class SpawnLauncher implements ProcessLauncher {
             if (rc != 0) {
                 throw new IOException("cannot start " + argv.get(0) + ": " + LIBC.strerror(rc));
             }
-            CompletableFuture<Integer> exit = reaper.watch(pid[0]);
-            // Reopened before our copies of the write ends close, so that a writer is there.
-            InputStream stdout = reopen(out[0]);
-            InputStream stderr = reopen(err[0]);
+            CompletableFuture<Integer> exit;
+            InputStream stdout;
+            InputStream stderr;
+            try {
+                exit = reaper.watch(pid[0]);
+                // Reopened before our copies of the write ends close, so that a writer is there.
+                stdout = reopen(out[0]);
+                stderr = reopen(err[0]);
+            } catch (IOException e) {
+                // A child nobody could wait for or read must not run on unsupervised.
+                Posix.killGroup(pid[0], Signal.SIGKILL);
+                Posix.reap(pid[0]);
+                throw e;
+            }
             return new Launched() {
                 @Override
                 public long pid() {
