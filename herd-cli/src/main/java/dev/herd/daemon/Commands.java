@@ -22,6 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.TrafficStats;
+import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.PortSharing;
 import dev.herd.config.ConfigException;
 import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
@@ -153,6 +155,28 @@ final class Commands {
      * definitions); names, ids and namespaces are restarted, or started where stopped; a script or
      * command is added, or its stopped app started again.
      */
+    /** Programs whose listen herd turns into the socket it hands over: Node.js (and what starts it) and the JVM. */
+    private static final Set<String> TAKE_THE_SOCKET = Set.of("node", "nodejs", "bun", "npm", "npx", "yarn", "pnpm", "java");
+
+    /**
+     * For a socket-mode app of another program than those: that it must take the socket itself,
+     * which herd cannot tell before it runs.
+     */
+    static List<String> socketNotes(LoadedApps loaded) {
+        List<String> notes = new ArrayList<>();
+        for (AppSpec spec : loaded.apps()) {
+            ClusterSpec cluster = loaded.clusterOf(spec.name());
+            String program = Path.of(spec.command().get(0)).getFileName().toString();
+            if (cluster != null && cluster.sharing() == PortSharing.SOCKET && !TAKE_THE_SOCKET.contains(program)) {
+                notes.add(spec.name() + ": socket mode: " + program + " gets the public port's socket at fd 3"
+                        + " (LISTEN_FDS=1, LISTEN_PID) and must take it from there, as gunicorn, uvicorn --fd 3, Puma"
+                        + " or go-systemd do; herd turns the listen of Node.js and the bind of a JVM into it, not that"
+                        + " of other programs, and one that binds the port itself never gets ready");
+            }
+        }
+        return notes;
+    }
+
     private Object start(Request.Start s) throws Exception {
         Path cwd = Path.of(s.cwd());
         List<String> warnings = new ArrayList<>();
@@ -164,6 +188,7 @@ final class Commands {
             LoadedApps loaded = loader.load(cwd.resolve(s.target()), s.env(), s.envName(), s.instances());
             warnings.addAll(loaded.warnings());
             notes.addAll(loaded.notes());
+            notes.addAll(socketNotes(loaded));
             if (s.policies() != null && !s.policies().equals(StartCommand.Policies.NONE)) {
                 warnings.add("--kill-timeout, --max-restarts, --wait-ready and the like apply to a script or command:"
                         + " ignored for " + s.target() + " (set them in the file, where PM2 reads them too)");
@@ -216,6 +241,7 @@ final class Commands {
                 s.triggers(), s.namespace(), s.autorestart(), s.autostart(), s.policies(), s.socket()));
         warnings.addAll(loaded.warnings());
         notes.addAll(loaded.notes());
+        notes.addAll(socketNotes(loaded));
         AppSpec spec = loaded.apps().get(0);
         List<Integer> existing = apps.idsOf(spec.name());
         if (existing.isEmpty()) {

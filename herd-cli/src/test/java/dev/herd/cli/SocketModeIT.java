@@ -342,10 +342,13 @@ class SocketModeIT {
                     max_restarts: 0
                     balancer: {mode: socket, host: 127.0.0.1}
                 """.formatted(own, port));
-        herd.run("start", "eco.yml");
+        Herd.Result started = herd.run("start", "eco.yml");
+        assertThat(started.out() + started.err()).contains("api: socket mode: python3 gets the public port's socket at"
+                + " fd 3 (LISTEN_FDS=1, LISTEN_PID) and must take it from there");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(herd.run("describe", "api").out())
-                .contains("it listens on port " + own + " itself instead of accepting on the socket herd hands it"));
+                .contains("it listens on port " + own + " itself instead of accepting on the socket herd hands it")
+                .contains("errored"));
     }
 
     @Test
