@@ -87,7 +87,7 @@ final class ClusterApps implements AutoCloseable {
             app.start(start).join();
         } catch (CompletionException e) {
             forget(spec.name());
-            throw new HerdException(spec.name() + ": " + failure(cluster, Supervisor.cause(e)));
+            throw new HerdException(spec.name() + ": " + failure(spec.name(), cluster, Supervisor.cause(e)));
         }
     }
 
@@ -174,9 +174,19 @@ final class ClusterApps implements AutoCloseable {
         }
     }
 
-    /** The one line for a cluster app that cannot start: a taken public port names its holder. */
-    private static String failure(ClusterSpec cluster, Throwable cause) {
+    /**
+     * The one line for a cluster app that cannot start: a taken public port names its holder,
+     * another app of this daemon by its name.
+     */
+    private String failure(String name, ClusterSpec cluster, Throwable cause) {
         if (cause instanceof BindException bind) {
+            Optional<String> other = apps.values().stream()
+                    .filter(a -> !a.name().equals(name) && a.cluster().port() == cluster.port())
+                    .map(ClusterApp::name).findFirst();
+            if (other.isPresent() && String.valueOf(bind.getMessage()).endsWith("the address is in use")) {
+                return "cannot listen on " + cluster.host() + ":" + cluster.port() + ": it is the public port of app '"
+                        + other.get() + "' of this herd (herd delete " + other.get() + ", or give this one another port)";
+            }
             return PortOwner.bindFailure(cluster.host(), cluster.port(), bind);
         }
         return cause.getMessage() != null ? cause.getMessage() : cause.toString();

@@ -352,6 +352,20 @@ class SocketModeIT {
     }
 
     @Test
+    void aPublicPortAnotherAppOfThisHerdHoldsIsSaidByThatAppsName() throws Exception {
+        int port = freePort();
+        herd.run("start", ecosystem(port, 1, "fdserver.py").toString()).ok();
+        awaitReady(1);
+
+        Herd.Result second = herd.run("start", "fdserver.py", "--name", "other", "--interpreter", "python3", "--port",
+                Integer.toString(port), "--socket");
+
+        assertThat(second.code()).isNotZero();
+        assertThat(second.err()).contains("other: cannot listen on 0.0.0.0:" + port + ": it is the public port of app"
+                + " 'api' of this herd (herd delete api, or give this one another port)");
+    }
+
+    @Test
     void theSocketStaysOpenAcrossAStopAndAWaitingConnectionIsAnsweredOnStart() throws Exception {
         int port = freePort();
         herd.run("start", ecosystem(port, 1, "fdserver.py").toString()).ok();
