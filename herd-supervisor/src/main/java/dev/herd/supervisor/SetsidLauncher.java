@@ -3,14 +3,12 @@ package dev.herd.supervisor;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 /**
  * Starts each instance through {@code setsid(1)}, so that the instance's pid is the id of a new
@@ -31,15 +29,9 @@ public final class SetsidLauncher implements ProcessLauncher {
 
     /** Finds {@code setsid}, and {@code setpriv} if there is one, in the usual places. */
     public SetsidLauncher() {
-        this.setsid = find("setsid")
+        this.setsid = LaunchRules.find("setsid")
                 .orElseThrow(() -> new IllegalStateException("setsid(1) not found: install util-linux"));
-        this.setpriv = find("setpriv");
-    }
-
-    private static Optional<String> find(String program) {
-        return Stream.of("/usr/bin/", "/bin/", "/usr/local/bin/").map(dir -> dir + program)
-                .filter(p -> Files.isExecutable(Path.of(p)))
-                .findFirst();
+        this.setpriv = LaunchRules.find("setpriv");
     }
 
     @Override
@@ -49,20 +41,11 @@ public final class SetsidLauncher implements ProcessLauncher {
 
     @Override
     public Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs) throws IOException {
-        Path program = Path.of(command.get(0));
-        if (!Files.exists(program)) {
-            throw new IOException(program + " not found");
-        }
-        if (!Files.isExecutable(program) || Files.isDirectory(program)) {
-            throw new IOException(program + " is not executable");
-        }
-        if (!Files.isDirectory(cwd)) {
-            throw new IOException("working directory " + cwd + " not found");
-        }
+        LaunchRules.check(command, cwd);
         List<String> argv = new ArrayList<>(command.size() + 7);
         argv.add(setsid);
         if (runAs != null) {
-            argv.addAll(dropTo(runAs));
+            argv.addAll(LaunchRules.dropTo(runAs, setpriv));
         }
         argv.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd.toFile()).redirectInput(DEV_NULL);
@@ -90,17 +73,5 @@ public final class SetsidLauncher implements ProcessLauncher {
                 return p.onExit().thenApply(Process::exitValue);
             }
         };
-    }
-
-    /** The {@code setpriv} words that make what follows run as {@code runAs}. */
-    private List<String> dropTo(RunAs runAs) throws IOException {
-        int uid = Posix.uid();
-        if (uid != 0) {
-            throw new IOException("uid/gid need a daemon running as root, and this one runs as uid " + uid);
-        }
-        String program = setpriv.orElseThrow(() -> new IOException("setpriv(1), needed for uid/gid, not found:"
-                + " install util-linux"));
-        return List.of(program, "--reuid=" + runAs.uid(), "--regid=" + runAs.gid(),
-                runAs.initGroups() ? "--init-groups" : "--clear-groups", "--");
     }
 }

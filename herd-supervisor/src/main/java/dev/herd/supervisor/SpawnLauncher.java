@@ -4,14 +4,12 @@ import java.io.FileInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -117,9 +115,7 @@ public final class SpawnLauncher implements ProcessLauncher {
 
     /** A launcher; finds {@code setpriv}, if there is one, in the usual places. */
     public SpawnLauncher() {
-        this.setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv", "/usr/local/bin/setpriv")
-                .filter(p -> Files.isExecutable(Path.of(p)))
-                .findFirst();
+        this.setpriv = LaunchRules.find("setpriv");
     }
 
     @Override
@@ -135,22 +131,13 @@ public final class SpawnLauncher implements ProcessLauncher {
     @Override
     public Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs, Handover handover)
             throws IOException {
-        Path program = Path.of(command.get(0));
-        if (!Files.exists(program)) {
-            throw new IOException(program + " not found");
-        }
-        if (!Files.isExecutable(program) || Files.isDirectory(program)) {
-            throw new IOException(program + " is not executable");
-        }
-        if (!Files.isDirectory(cwd)) {
-            throw new IOException("working directory " + cwd + " not found");
-        }
+        LaunchRules.check(command, cwd);
         List<String> argv = new ArrayList<>(command.size() + 9);
         if (handover != null) {
             argv.addAll(List.of(SHELL, "-c", LISTEN_PID_SCRIPT, "herd-listen"));
         }
         if (runAs != null) {
-            argv.addAll(dropTo(runAs));
+            argv.addAll(LaunchRules.dropTo(runAs, setpriv));
         }
         argv.addAll(command);
         List<String> envp = new ArrayList<>(env.size() + 2);
@@ -300,17 +287,5 @@ public final class SpawnLauncher implements ProcessLauncher {
         } catch (LastErrorException e) {
             // Closed already, or never opened: nothing of ours is left open either way.
         }
-    }
-
-    /** The {@code setpriv} words that make what follows run as {@code runAs}. */
-    private List<String> dropTo(RunAs runAs) throws IOException {
-        int uid = Posix.uid();
-        if (uid != 0) {
-            throw new IOException("uid/gid need a daemon running as root, and this one runs as uid " + uid);
-        }
-        String program = setpriv.orElseThrow(() -> new IOException("setpriv(1), needed for uid/gid, not found:"
-                + " install util-linux"));
-        return List.of(program, "--reuid=" + runAs.uid(), "--regid=" + runAs.gid(),
-                runAs.initGroups() ? "--init-groups" : "--clear-groups", "--");
     }
 }
