@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -262,35 +261,15 @@ final class AcceptWatch {
     /** The TCP ports on which sockets of these inodes listen. */
     private static Set<Integer> listeningPorts(Set<Long> inodes) {
         Set<Integer> ports = new TreeSet<>();
-        if (inodes.isEmpty()) {
-            return ports;
-        }
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            String text = read(Path.of(table));
-            if (text != null) {
-                ports.addAll(listeningPorts(text, inodes));
-            }
+        if (!inodes.isEmpty()) {
+            PortOwner.listeners().stream().filter(l -> inodes.contains(l.inode())).forEach(l -> ports.add(l.port()));
         }
         return ports;
     }
 
-    /** The ports of {@code /proc/net/tcp}'s LISTEN lines ({@code 0A}) whose inode is one of these. */
+    /** The ports of one {@code /proc/net/tcp} table's listening sockets whose inode is one of these. */
     static List<Integer> listeningPorts(String table, Set<Long> inodes) {
-        List<Integer> ports = new ArrayList<>();
-        for (String line : table.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length <= 9 || !f[3].equals("0A")) {
-                continue;
-            }
-            try {
-                if (inodes.contains(Long.parseLong(f[9]))) {
-                    String local = f[1];
-                    ports.add(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16));
-                }
-            } catch (NumberFormatException e) {
-                // The header line.
-            }
-        }
-        return ports;
+        return PortOwner.listeners(table).stream().filter(l -> inodes.contains(l.inode()))
+                .map(PortOwner.Listener::port).toList();
     }
 }

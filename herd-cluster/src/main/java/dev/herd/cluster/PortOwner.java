@@ -5,8 +5,8 @@ import java.net.BindException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -35,23 +35,54 @@ public final class PortOwner {
 
     /** "pid 1234 (node)" (or this process, said so), or empty when the listener is not visible to us. */
     public static Optional<String> of(int port) {
-        String hexPort = String.format(Locale.ROOT, ":%04X", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            try {
-                for (String line : Files.readAllLines(Path.of(table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 9 && f[1].endsWith(hexPort) && LISTEN.equals(f[3])) {
-                        Optional<String> owner = ownerOfInode(f[9]);
-                        if (owner.isPresent()) {
-                            return owner;
-                        }
-                    }
+        for (Listener l : listeners()) {
+            if (l.port() == port) {
+                Optional<String> owner = ownerOfInode(Long.toString(l.inode()));
+                if (owner.isPresent()) {
+                    return owner;
                 }
-            } catch (IOException e) {
-                // No such table (no IPv6): look in the other.
             }
         }
         return Optional.empty();
+    }
+
+    /** A TCP socket in LISTEN state: its local port and its inode, as {@code /proc/net/tcp*} give them. */
+    record Listener(int port, long inode) {
+    }
+
+    /** Every listening TCP socket of this network namespace, IPv4 and IPv6. */
+    static List<Listener> listeners() {
+        List<Listener> all = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                all.addAll(listeners(Files.readString(Path.of(table))));
+            } catch (IOException e) {
+                // No such table (no IPv6): the other has them all.
+            }
+        }
+        return all;
+    }
+
+    /**
+     * The LISTEN lines ({@code 0A}) of one {@code /proc/net/tcp} table: {@code sl local_address
+     * rem_address st ... inode}, the local port in hex after the address.
+     */
+    static List<Listener> listeners(String table) {
+        List<Listener> found = new ArrayList<>();
+        for (String line : table.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length <= 9 || !LISTEN.equals(f[3])) {
+                continue;
+            }
+            try {
+                String local = f[1];
+                found.add(new Listener(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16),
+                        Long.parseLong(f[9])));
+            } catch (NumberFormatException e) {
+                // The header line.
+            }
+        }
+        return found;
     }
 
     private static Optional<String> ownerOfInode(String inode) {
