@@ -781,9 +781,9 @@ public final class Supervisor implements AutoCloseable {
         if (!inst.spec.stop().mainProcessOnly()) {
             cleanUpGroup(inst, pgid);
         }
-        // A run herd stopped because it never got ready was not up in any useful sense: however long
-        // it took to fail, it counts towards max_restarts, so an app that can never get ready ends errored.
-        RestartDecision d = inst.tracker.onExit(code, inst.failure != null ? Duration.ZERO : uptime);
+        // A run herd stopped because it never got ready counts towards max_restarts however long it
+        // took to fail, so an app that can never get ready ends errored.
+        RestartDecision d = inst.tracker.onExit(code, uptime, inst.failure == null);
         String what = "exited with " + exit.describe() + " after running " + uptime.toMillis() + " ms"
                 + (inst.failure != null ? " (stopped: " + inst.failure + ")" : "");
         inst.failure = null;

@@ -34,6 +34,20 @@ class RestartTrackerTest {
     }
 
     @Test
+    void aLongRunThatNeverGotReadyCountsAsUnstable() {
+        RestartTracker t = new RestartTracker(policy(1), NO_JITTER);
+        assertThat(t.onExit(143, ms(10_000), false).next()).isEqualTo(ProcessState.WAITING_RESTART);
+        assertThat(t.unstableRestarts()).isEqualTo(1);
+
+        RestartDecision last = t.onExit(143, ms(10_000), false);
+
+        assertThat(last.next()).isEqualTo(ProcessState.ERRORED);
+        assertThat(last.reason()).contains("2 times in a row before min_uptime (1000 ms) or without getting ready");
+        assertThat(new RestartTracker(policy(1), NO_JITTER).onExit(143, ms(10_000), true).reason())
+                .as("the same run, ready").isEqualTo("exited, restarting");
+    }
+
+    @Test
     void aStableRunResetsTheCountSoALateCrashLoopIsCaughtToo() {
         RestartTracker t = new RestartTracker(policy(2), NO_JITTER);
         t.onExit(1, ms(10));
