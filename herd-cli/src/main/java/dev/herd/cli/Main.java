@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -330,13 +331,8 @@ public final class Main {
         }
     }
 
-    @Command(name = "reload", description = {"Replace every instance without a failed request (cluster mode): a new one"
-            + " starts, gets ready and joins, then the old one drains and stops, one at a time. A new one that never"
-            + " gets ready is stopped and the old ones keep serving (exit status 1). Fork mode: restart.",
-            "An ecosystem file is read again: its changed env, args, script and instance count apply."})
-    static final class Reload implements Callable<Integer> {
-        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem>")
-        List<String> targets = new ArrayList<>();
+    /** What {@code reload} and {@code restart} take of the apps' ecosystem files. */
+    static final class FileOptions {
         @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
                 + " app's own file, for apps named).")
         String envName;
@@ -344,13 +340,24 @@ public final class Main {
         String only;
         @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
         boolean updateEnv;
+    }
+
+    @Command(name = "reload", description = {"Replace every instance without a failed request (cluster mode): a new one"
+            + " starts, gets ready and joins, then the old one drains and stops, one at a time. A new one that never"
+            + " gets ready is stopped and the old ones keep serving (exit status 1). Fork mode: restart.",
+            "An ecosystem file is read again: its changed env, args, script and instance count apply."})
+    static final class Reload implements Callable<Integer> {
+        @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem>")
+        List<String> targets = new ArrayList<>();
+        @Mixin
+        FileOptions file;
         @Option(names = "--json", description = "Print each step as one JSON object per line.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             return streamSteps(new Request.Reload(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    envName, only, updateEnv), json);
+                    file.envName, file.only, file.updateEnv), json);
         }
     }
 
@@ -427,13 +434,8 @@ public final class Main {
     static final class Restart implements Callable<Integer> {
         @Parameters(index = "0..*", arity = "1..*", paramLabel = "<id|name|namespace|all|ecosystem|script>")
         List<String> targets = new ArrayList<>();
-        @Option(names = "--env", paramLabel = "NAME", description = "Merge env_NAME of the ecosystem file (of each"
-                + " app's own file, for apps named).")
-        String envName;
-        @Option(names = "--only", paramLabel = "APP[,APP]", description = "Of an ecosystem file, only these apps.")
-        String only;
-        @Option(names = "--update-env", description = "The apps take this shell's environment, their own variables over it.")
-        boolean updateEnv;
+        @Mixin
+        FileOptions file;
         @Option(names = {"-s", "--silent"}, description = "Print nothing unless it fails.")
         boolean silent;
 
@@ -441,7 +443,7 @@ public final class Main {
         public Integer call() throws HerdException {
             DaemonClient client = client();
             Response r = client.call(new Request.Restart(targets, Path.of("").toAbsolutePath().toString(), System.getenv(),
-                    envName, only, updateEnv), false);
+                    file.envName, file.only, file.updateEnv), false);
             if (!silent) {
                 printApplied(r);
                 Tables.printList(new PrintWriter(System.out, true), list(client));
