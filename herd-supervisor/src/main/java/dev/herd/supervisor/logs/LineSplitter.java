@@ -7,7 +7,7 @@ import java.util.function.Consumer;
  * Splits a byte stream into lines at {@code \n} or {@code \r\n}, cutting lines longer than
  * {@link #MAX_LINE} bytes into pieces and decoding each as UTF-8 with replacement. A cut never
  * splits a multibyte character: its first bytes move on to the next piece. Bytes may arrive in
- * chunks of any size. Not thread-safe.
+ * chunks of any size. Not thread-safe: {@link OutputPump} feeds and flushes it under one lock.
  */
 final class LineSplitter {
 
@@ -46,7 +46,15 @@ final class LineSplitter {
         }
     }
 
-    /** Emits the last line if the stream did not end with a terminator. */
+    /** Whether bytes of a line not ended yet are held. */
+    boolean holdsPartialLine() {
+        return len > 0 || pendingCr;
+    }
+
+    /**
+     * Emits the bytes held of a line not ended yet as a line: the last one of a stream that did not
+     * end with a terminator, or one an app left unfinished for a while. Feeding may go on.
+     */
     void finish() {
         if (pendingCr) {
             pendingCr = false;

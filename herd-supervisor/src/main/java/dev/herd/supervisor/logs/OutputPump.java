@@ -2,9 +2,12 @@ package dev.herd.supervisor.logs;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,19 +19,48 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lines end at {@code \n} or {@code \r\n}; a line longer than 16 KiB is cut into pieces of at
  * most 16 KiB (a cut never splits a multibyte character); bytes are decoded as UTF-8 with
- * replacement; a last line without terminator still counts. The pump closes the stream when it
- * stops.
+ * replacement; a last line without terminator still counts. A line not ended yet is written as it
+ * is once no byte came for {@link #PARTIAL_LINE_QUIET} (a prompt, a progress bar, a flushed
+ * {@code printf}), and what follows starts a new line: the log shows it while the app waits, not
+ * when it ends. The pump closes the stream when it stops.
  */
 public final class OutputPump {
 
     private static final Logger log = LoggerFactory.getLogger(OutputPump.class);
     private static final int READ_SIZE = 64 * 1024;
 
+    /** How long a line without its end waits for more bytes before it is written as it is. */
+    public static final Duration PARTIAL_LINE_QUIET = Duration.ofMillis(200);
+
+    /**
+     * One thread for every pump's partial lines: a pump's own thread is blocked in its read, and a
+     * check is scheduled only while a pump holds a partial line, so quiet apps cost nothing.
+     */
+    private static final ScheduledThreadPoolExecutor QUIET_CHECKS = quietChecks();
+
     private final CompletableFuture<Void> done = new CompletableFuture<>();
-    // Written only by the pump thread, so the increment needs no atomicity.
+    private final long quietNanos;
+    /** Guards the splitter and the fields below: the pump thread feeds it, the quiet check flushes it. */
+    private final Object lock = new Object();
+    private LineSplitter splitter;
+    private long lastFedNanos;
+    private boolean checkScheduled;
+    private boolean ended;
+    // Incremented under the lock only.
     private volatile long lines;
 
-    private OutputPump() {
+    private OutputPump(Duration quiet) {
+        this.quietNanos = quiet.toNanos();
+    }
+
+    private static ScheduledThreadPoolExecutor quietChecks() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "herd-partial-lines");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
     }
 
     /**
@@ -43,12 +75,18 @@ public final class OutputPump {
      */
     public static OutputPump start(InputStream in, String app, int instance, int id, Stream stream,
                                    List<LogWriter> writers, LongSupplier epochMillis) {
+        return start(in, app, instance, id, stream, writers, epochMillis, PARTIAL_LINE_QUIET);
+    }
+
+    /** {@link #start}, with a partial line written after {@code quiet} without a byte. */
+    static OutputPump start(InputStream in, String app, int instance, int id, Stream stream,
+                            List<LogWriter> writers, LongSupplier epochMillis, Duration quiet) {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(app, "app");
         Objects.requireNonNull(stream, "stream");
         List<LogWriter> distinct = writers.stream().distinct().toList();
         Objects.requireNonNull(epochMillis, "epochMillis");
-        OutputPump pump = new OutputPump();
+        OutputPump pump = new OutputPump(quiet);
         Thread t = new Thread(() -> pump.run(in, app, instance, id, stream, distinct, epochMillis),
                 "herd-pump-" + app + "-" + instance + "-" + stream.label());
         t.setDaemon(true);
@@ -72,29 +110,65 @@ public final class OutputPump {
 
     private void run(InputStream in, String app, int instance, int id, Stream stream, List<LogWriter> writers,
                      LongSupplier epochMillis) {
-        LineSplitter splitter = new LineSplitter(text -> {
-            LogLine line = new LogLine(app, instance, id, stream, epochMillis.getAsLong(), text);
-            for (LogWriter writer : writers) {
-                writer.offer(line);
-            }
-            lines++;
-        });
+        synchronized (lock) {
+            splitter = new LineSplitter(text -> {
+                LogLine line = new LogLine(app, instance, id, stream, epochMillis.getAsLong(), text);
+                for (LogWriter writer : writers) {
+                    writer.offer(line);
+                }
+                lines++;
+            });
+        }
         try {
             try (in) {
                 byte[] buf = new byte[READ_SIZE];
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    splitter.feed(buf, 0, n);
+                    fed(buf, n);
                 }
             } catch (IOException e) {
                 log.warn("reading {} of {}#{} failed; no more of its output is logged",
                         stream.label(), app, instance, e);
             }
-            splitter.finish();
+            synchronized (lock) {
+                ended = true;
+                splitter.finish();
+            }
             done.complete(null);
         } catch (RuntimeException | Error e) {
             done.completeExceptionally(e);
             throw e;
         }
+    }
+
+    private void fed(byte[] buf, int n) {
+        synchronized (lock) {
+            splitter.feed(buf, 0, n);
+            lastFedNanos = System.nanoTime();
+            if (splitter.holdsPartialLine() && !checkScheduled) {
+                checkAfter(quietNanos);
+            }
+        }
+    }
+
+    /** Writes the partial line if no byte came for the quiet time, else looks again when it would be over. */
+    private void checkQuiet() {
+        synchronized (lock) {
+            checkScheduled = false;
+            if (ended || !splitter.holdsPartialLine()) {
+                return;
+            }
+            long quietFor = System.nanoTime() - lastFedNanos;
+            if (quietFor >= quietNanos) {
+                splitter.finish();
+            } else {
+                checkAfter(quietNanos - quietFor);
+            }
+        }
+    }
+
+    private void checkAfter(long nanos) {
+        checkScheduled = true;
+        QUIET_CHECKS.schedule(this::checkQuiet, nanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -157,6 +160,88 @@ class OutputPumpTest {
             assertThat(sink.lines()).containsExactly(
                     new LogLine("worker", 3, 3, Stream.ERR, 1_000, "a"),
                     new LogLine("worker", 3, 3, Stream.ERR, 1_001, "b"));
+        }
+    }
+
+    @Test
+    void aPartialLineIsWrittenOnceTheAppIsQuietAndWhatFollowsStartsANewLine() throws Exception {
+        PipeLike pipe = new PipeLike();
+        RecordingSink sink = RecordingSink.open();
+        try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
+            OutputPump pump = OutputPump.start(pipe, "api", 0, 0, Stream.OUT, List.of(writer), () -> 0L,
+                    Duration.ofMillis(50));
+            pipe.write("Continue? [y/N] ");
+
+            // The stream stays open: only the quiet time can have written it.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sink.texts().contains("Continue? [y/N] "));
+            pipe.write("answered\nlast\n");
+            pipe.close();
+            pump.done().get(10, TimeUnit.SECONDS);
+            writer.close(Duration.ofSeconds(10));
+
+            assertThat(sink.texts()).containsExactly("Continue? [y/N] ", "answered", "last");
+            assertThat(pump.lines()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aLineEndedBeforeTheQuietTimeIsNotCut() throws Exception {
+        PipeLike pipe = new PipeLike();
+        RecordingSink sink = RecordingSink.open();
+        try (LogWriter writer = new LogWriter("test-writer", sink, LogWriter.DEFAULT_CAPACITY)) {
+            OutputPump pump = OutputPump.start(pipe, "api", 0, 0, Stream.OUT, List.of(writer), () -> 0L,
+                    Duration.ofHours(1));
+            pipe.write("half ");
+            pipe.write("and half\n");
+            pipe.close();
+            pump.done().get(10, TimeUnit.SECONDS);
+            writer.close(Duration.ofSeconds(10));
+
+            assertThat(sink.texts()).containsExactly("half and half");
+        }
+    }
+
+    /** A pipe whose reads block until the test writes, as a child's stdout does. */
+    private static final class PipeLike extends InputStream {
+        private static final byte[] END = new byte[0];
+        private final BlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
+        private byte[] current = new byte[0];
+        private int pos;
+
+        void write(String text) {
+            chunks.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+            chunks.add(END);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pos == current.length) {
+                try {
+                    current = chunks.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+                pos = 0;
+                if (current == END) {
+                    chunks.add(END);
+                    return -1;
+                }
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
         }
     }
 }
