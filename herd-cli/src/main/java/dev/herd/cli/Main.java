@@ -26,6 +26,7 @@ import dev.herd.daemon.InstanceView;
 import dev.herd.daemon.Protocol;
 import dev.herd.daemon.Request;
 import dev.herd.daemon.Response;
+import dev.herd.daemon.SocketHandoff;
 import dev.herd.daemon.StreamItem;
 
 /**
@@ -624,17 +625,54 @@ public final class Main {
             // Checked before the old daemon stops: a bad value must not leave the apps stopped.
             dev.herd.daemon.InstanceLimit.of(System.getenv(), "herd update");
             boolean replaced = client.isRunning();
-            if (replaced) {
-                waitGone(client.call(new Request.Kill(true), false));
-            }
-            client.startDaemon();
-            // Also the list of an earlier update whose new daemon never took it over.
-            if (replaced || Files.exists(home().updateDumpFile())) {
-                client.call(new Request.Resurrect(true), true);
+            // The public sockets wait here between the two daemons, listening: nothing is refused.
+            try (SocketHandoff.Relay relay = replaced ? openRelay() : null) {
+                boolean holding = false;
+                if (replaced) {
+                    waitGone(client.call(new Request.Kill(true, relay == null ? null : relay.path().toString()), false));
+                    holding = relay != null && holdsSockets(relay);
+                }
+                client.startDaemon();
+                // Also the list of an earlier update whose new daemon never took it over.
+                if (replaced || Files.exists(home().updateDumpFile())) {
+                    if (holding) {
+                        relay.giveToNew();
+                    }
+                    client.call(new Request.Resurrect(true, holding ? relay.path().toString() : null), true);
+                }
+            } catch (java.io.IOException e) {
+                // Only closing the relay: the new daemon has its own copies by now.
+                System.err.println("herd: " + e.getMessage());
             }
             System.out.println("herd: daemon is now herd " + Protocol.herdVersion());
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
+        }
+    }
+
+    /** The relay for the public sockets, or null (they are then bound again) when it cannot be made. */
+    private static SocketHandoff.Relay openRelay() {
+        try {
+            return SocketHandoff.Relay.open(home().handoffSocket(ProcessHandle.current().pid()));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("herd: cannot hold the public sockets across the update (" + e.getMessage()
+                    + "): cluster apps bind their ports again, refusing connections meanwhile");
+            return null;
+        }
+    }
+
+    /**
+     * Whether the old daemon, gone by now, handed over public sockets: it sent them, or an empty
+     * list, before its apps stopped; one of an earlier version sends nothing, and is waited for
+     * only briefly.
+     */
+    private static boolean holdsSockets(SocketHandoff.Relay relay) {
+        try {
+            return !relay.takeFromOld(Duration.ofSeconds(2)).isEmpty();
+        } catch (java.io.IOException e) {
+            System.err.println("herd: the old daemon's public sockets did not arrive (" + e.getMessage()
+                    + "): cluster apps bind their ports again");
+            return false;
         }
     }
 

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.herd.cluster.ClusterApp;
+import dev.herd.cluster.InheritedListeners;
 import dev.herd.cluster.ClusterSpec;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceChannels;
@@ -381,6 +382,29 @@ final class Apps implements AutoCloseable {
         }
         syncTriggers(fresh.stream().map(AppSpec::name).toList());
         return new Resurrected(restored, skipped);
+    }
+
+    /**
+     * {@link #resurrect(StateStore.Dump)}, the cluster apps taking the public sockets the last
+     * daemon handed over ({@code herd update}) instead of binding their ports; those no app takes
+     * are closed.
+     */
+    Resurrected resurrect(StateStore.Dump dump, List<InheritedListeners.Listener> handedOver) throws HerdException {
+        clusters.inherit(handedOver);
+        try {
+            return resurrect(dump);
+        } finally {
+            clusters.closeUnclaimed();
+        }
+    }
+
+    /**
+     * For the next daemon ({@code herd update}): a copy of every cluster app's public socket, the
+     * caller's to close; the proxies stop accepting (letting requests in flight finish) while the
+     * instances still run, so nothing is answered 503 as they stop.
+     */
+    List<InheritedListeners.Listener> handOff() {
+        return clusters.handOff();
     }
 
     /** What runs now, for the running file. */

@@ -3,10 +3,13 @@ package dev.herd.daemon;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.InheritedListeners;
 import dev.herd.cluster.NotifySockets;
 import dev.herd.cluster.Pool;
 import dev.herd.cluster.PortAllocator;
@@ -42,6 +46,7 @@ final class ClusterApps implements AutoCloseable {
     private final Scheduler loop = Scheduler.singleThread("herd-cluster");
     private final PortAllocator ports = PortAllocator.forThisMachine();
     private final NotifySockets notify;
+    private final InheritedListeners inherited = new InheritedListeners();
     /** Made with the first cluster app: its event loop is a thread a daemon without one need not have. */
     private ProbeReadiness readiness;
 
@@ -122,6 +127,41 @@ final class ClusterApps implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps the public sockets an earlier daemon handed over, for the apps about to be brought
+     * back to take instead of binding their ports.
+     */
+    void inherit(List<InheritedListeners.Listener> listeners) {
+        inherited.add(listeners);
+    }
+
+    /** Closes the handed-over sockets no app took. */
+    void closeUnclaimed() {
+        inherited.closeRest();
+    }
+
+    /**
+     * Gives a copy of every open public socket for the next daemon ({@link ClusterApp#handOff}),
+     * the proxies closing theirs while the instances still run; the copies are the caller's.
+     */
+    List<InheritedListeners.Listener> handOff() {
+        Map<String, CompletableFuture<OptionalInt>> pending = new LinkedHashMap<>();
+        apps.forEach((name, app) -> pending.put(name, app.handOff()));
+        List<InheritedListeners.Listener> handed = new ArrayList<>();
+        pending.forEach((name, f) -> {
+            try {
+                f.join().ifPresent(fd -> {
+                    ClusterSpec c = apps.get(name).cluster();
+                    handed.add(new InheritedListeners.Listener(name, c.host(), c.port(), fd));
+                });
+            } catch (CompletionException e) {
+                log.error("{}: cannot hand its public port over; it closes with this daemon: {}", name,
+                        Supervisor.cause(e).toString());
+            }
+        });
+        return handed;
+    }
+
     /** Closes every public port and the shared parts; the instances must be stopped first. */
     @Override
     public synchronized void close() {
@@ -138,7 +178,7 @@ final class ClusterApps implements AutoCloseable {
         if (readiness == null) {
             readiness = new ProbeReadiness();
         }
-        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, Pool.Factory.standard(), ports,
+        ClusterApp app = new ClusterApp(spec, cluster, new ClusterApp.Services(supervisor, Pool.Factory.standard(inherited), ports,
                 readiness, notify, loop, Ticker.system(), JVM_AGENT));
         apps.put(spec.name(), app);
         return app;

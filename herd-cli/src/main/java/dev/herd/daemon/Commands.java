@@ -37,6 +37,7 @@ import dev.herd.supervisor.RestartTriggers;
 import dev.herd.supervisor.Supervisor;
 import dev.herd.supervisor.logs.LogRegistry;
 import dev.herd.supervisor.WatchSpec;
+import dev.herd.cluster.InheritedListeners;
 import dev.herd.watch.Triggers;
 
 /**
@@ -52,8 +53,11 @@ final class Commands {
 
     /** What the composition root does when asked to stop. */
     interface Shutdown {
-        /** Ends the daemon soon; with {@code forUpdate}, first writing the list for the next daemon. */
-        void request(boolean forUpdate);
+        /**
+         * Ends the daemon soon; with {@code forUpdate}, first writing the list for the next daemon
+         * and, when {@code handoff} names the update's relay, sending it the public sockets.
+         */
+        void request(boolean forUpdate, Path handoff);
     }
 
     /** Answers one kind of request. */
@@ -105,7 +109,7 @@ final class Commands {
         on(Request.Save.class, this::save);
         on(Request.Resurrect.class, this::resurrect);
         on(Request.Kill.class, r -> {
-            shutdown.request(r.forUpdate());
+            shutdown.request(r.forUpdate(), r.forUpdate() && r.handoff() != null ? Path.of(r.handoff()) : null);
             return new Pid(ProcessHandle.current().pid());
         });
     }
@@ -390,7 +394,7 @@ final class Commands {
         Path file = r.fromUpdate() ? home.updateDumpFile() : home.dumpFile();
         StateStore.Dump dump = store.readDump(file).orElseThrow(() -> new HerdException(
                 "nothing to resurrect: " + file + " does not exist (run 'herd save' first)"));
-        Apps.Resurrected done = apps.resurrect(dump);
+        Apps.Resurrected done = apps.resurrect(dump, r.fromUpdate() ? handedOver(r.handoff()) : List.of());
         if (r.fromUpdate()) {
             try {
                 Files.deleteIfExists(file);
@@ -400,6 +404,28 @@ final class Commands {
         }
         return done;
     }
+
+    /**
+     * The public sockets the last daemon handed to the update's relay; none when it handed none or
+     * they cannot be taken, and the ports are then bound again.
+     */
+    private static List<InheritedListeners.Listener> handedOver(String relay) {
+        if (relay == null) {
+            return List.of();
+        }
+        try {
+            List<InheritedListeners.Listener> l = SocketHandoff.receive(Path.of(relay), HANDOFF_WAIT);
+            log.info("took over {} public socket(s) from the last daemon: {}", l.size(),
+                    l.stream().map(x -> x.app() + " " + x.host() + ":" + x.port()).toList());
+            return l;
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot take the public sockets the last daemon handed over ({}); binding the ports again",
+                    String.valueOf(e.getMessage()));
+            return List.of();
+        }
+    }
+
+    private static final java.time.Duration HANDOFF_WAIT = java.time.Duration.ofSeconds(10);
 
     /** The list, with memory figures even for instances started since the last periodic sample. */
     private List<InstanceInfo> sampledList() {

@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.cluster.Descriptors;
+import dev.herd.cluster.InheritedListeners;
 import dev.herd.metrics.Metrics;
 import dev.herd.metrics.SettingsFile;
 
@@ -32,6 +36,8 @@ public final class Daemon {
     private final CountDownLatch killed = new CountDownLatch(1);
     private final PidFiles pidFiles;
     private volatile boolean keepForUpdate;
+    /** Where {@code herd update} takes the public sockets, or null. */
+    private volatile Path handoff;
 
     private Daemon(HerdHome home, InstanceLimit limit) {
         this.home = home;
@@ -74,8 +80,9 @@ public final class Daemon {
     }
 
     private void serve() throws IOException {
-        Commands commands = new Commands(home, apps, store, sampler, forUpdate -> {
+        Commands commands = new Commands(home, apps, store, sampler, (forUpdate, relay) -> {
             keepForUpdate = forUpdate;
+            handoff = relay;
             killed.countDown();
         });
         commands.serve(Request.MetricsPort.class, r -> DaemonFigures.answer(metrics, r));
@@ -115,10 +122,30 @@ public final class Daemon {
         store.writeDump(home.updateDumpFile(), dump);
     }
 
+    /**
+     * Sends every cluster app's public socket to the update's relay before the apps stop, so that
+     * they keep listening, and queueing, until the next daemon accepts.
+     */
+    private void handOff(Path relay) {
+        List<InheritedListeners.Listener> sockets = apps.handOff();
+        try {
+            // Even none: the update client then knows at once that nothing is coming.
+            SocketHandoff.send(relay, sockets);
+            log.info("handed {} public socket(s) to the next daemon", sockets.size());
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot hand the public sockets to the next daemon ({}); it binds them again", e.getMessage());
+        } finally {
+            sockets.forEach(l -> Descriptors.close(l.fd()));
+        }
+    }
+
     private void shutDown(ControlServer server) {
         try {
             if (keepForUpdate) {
                 writeUpdateDump();
+                if (handoff != null) {
+                    handOff(handoff);
+                }
             }
             sampler.close();
             metrics.close();

@@ -64,6 +64,11 @@ public record HerdHome(Path dir) {
         return dir.resolve("herd.sock");
     }
 
+    /** Where the {@code update} client of that pid holds the public sockets between two daemons. */
+    public Path handoffSocket(long pid) {
+        return dir.resolve("handoff-" + pid + ".sock");
+    }
+
     /** The daemon's pid. */
     public Path pidFile() {
         return dir.resolve("daemon.pid");

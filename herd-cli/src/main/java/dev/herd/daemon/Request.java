@@ -188,12 +188,26 @@ public sealed interface Request {
     record Save(boolean force) implements Request {
     }
 
-    /** @param fromUpdate read the list {@code update} carried over instead of the user's dump */
-    record Resurrect(boolean fromUpdate) implements Request {
+    /**
+     * @param fromUpdate read the list {@code update} carried over instead of the user's dump
+     * @param handoff    where {@code update} holds the public sockets the last daemon handed over
+     *                   ({@link SocketHandoff}), for the cluster apps to take; null when none
+     */
+    record Resurrect(boolean fromUpdate, String handoff) implements Request {
+        public Resurrect(boolean fromUpdate) {
+            this(fromUpdate, null);
+        }
     }
 
-    /** @param forUpdate first write the process list for the next daemon to resurrect */
-    record Kill(boolean forUpdate) implements Request {
+    /**
+     * @param forUpdate first write the process list for the next daemon to resurrect
+     * @param handoff   where {@code update} takes the cluster apps' public sockets
+     *                  ({@link SocketHandoff}) before the apps stop; null: they close
+     */
+    record Kill(boolean forUpdate, String handoff) implements Request {
+        public Kill(boolean forUpdate) {
+            this(forUpdate, null);
+        }
     }
 
     /**

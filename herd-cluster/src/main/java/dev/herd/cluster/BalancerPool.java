@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.AdminState;
 import dev.herd.balancer.Backend;
@@ -26,6 +28,8 @@ import dev.herd.balancer.netty.Balancer;
  * <p>Thread-safe, as the balancer is.
  */
 public final class BalancerPool implements Pool {
+
+    private static final Logger log = LoggerFactory.getLogger(BalancerPool.class);
 
     /** The header that names the instance that answered, when the app asks for it. */
     public static final String INSTANCE_HEADER = "X-Herd-Instance";
@@ -49,6 +53,32 @@ public final class BalancerPool implements Pool {
 
     /** Binds the public port with no backend yet (requests get 503 until one is admitted). */
     public static BalancerPool open(ClusterSpec spec) throws IOException {
+        return start(spec, builder(spec));
+    }
+
+    /**
+     * Takes over the socket an earlier daemon listened on for this cluster: it accepts from the
+     * socket's queue once the first instance is admitted. A balancer that cannot take one over
+     * (tcp mode runs on NIO, which cannot wrap a descriptor) closes it and binds the port again,
+     * losing the connections in its queue; that is logged.
+     */
+    static BalancerPool adopt(ClusterSpec spec, int fd) throws IOException {
+        if (!Balancer.canListenOn(spec.balancer().mode())) {
+            Descriptors.close(fd);
+            log.warn("{}:{}: a {}-mode balancer cannot take over the socket handed over; binding it again, which resets"
+                    + " the connections waiting in its queue", spec.host(), spec.port(),
+                    spec.balancer().mode().name().toLowerCase());
+            return open(spec);
+        }
+        try {
+            return start(spec, builder(spec).listenOn(fd));
+        } catch (IOException | RuntimeException e) {
+            Descriptors.close(fd);
+            throw e;
+        }
+    }
+
+    private static Balancer.Builder builder(ClusterSpec spec) {
         BalancerSettings s = spec.balancer();
         Balancer.Builder b = Balancer.builder()
                 .listen(new InetSocketAddress(spec.host(), spec.port()))
@@ -60,12 +90,22 @@ public final class BalancerPool implements Pool {
         if (s.healthCheck() != null) {
             b.healthCheck(s.healthCheck());
         }
+        return b;
+    }
+
+    private static BalancerPool start(ClusterSpec spec, Balancer.Builder b) throws IOException {
         try {
             return new BalancerPool(b.start());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while binding " + spec.host() + ":" + spec.port());
         }
+    }
+
+    @Override
+    public int duplicateListener() {
+        int fd = balancer.listenerFd();
+        return fd < 0 ? -1 : Descriptors.duplicate(fd);
     }
 
     @Override

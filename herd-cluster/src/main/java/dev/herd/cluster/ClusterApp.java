@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -171,6 +172,8 @@ public final class ClusterApp {
     /** The inode of the pool's socket in socket mode (how {@code /proc} names it), else 0. */
     private long socketInode;
     private Operation operation;
+    /** Its public socket went to the next daemon ({@link #handOff}): this one never opens it again. */
+    private boolean handedOff;
 
     /**
      * @param spec     the app; its instance count is how many to start
@@ -209,7 +212,8 @@ public final class ClusterApp {
      */
     public CompletableFuture<List<Integer>> start(boolean run) {
         return onLoop(() -> {
-            if (run) {
+            // A shared socket is open while the app exists, stopped or not: its instances' plans name it.
+            if (run || sharesSocket()) {
                 openPool();
             }
             List<InstancePlan> plans = new ArrayList<>();
@@ -244,6 +248,11 @@ public final class ClusterApp {
      */
     public CompletableFuture<List<Integer>> restore(List<Restored> instances) {
         return onLoop(() -> {
+            // First: a shared socket is in every instance's plan, stopped or not.
+            if (sharesSocket()
+                    || instances.stream().anyMatch(r -> r.state() != ProcessState.STOPPED && r.state() != ProcessState.ERRORED)) {
+                openPool();
+            }
             List<RestoredInstance> restored = new ArrayList<>();
             for (Restored r : instances) {
                 ports.hold(r.port());
@@ -251,9 +260,6 @@ public final class ClusterApp {
                 restored.add(new RestoredInstance(r.id(), r.index(), r.state(), r.reason(), plan));
                 // Known before the supervisor spawns it, so that its first event finds it.
                 join(r.id(), plan, spec);
-            }
-            if (restored.stream().anyMatch(r -> r.state() != ProcessState.STOPPED && r.state() != ProcessState.ERRORED)) {
-                openPool();
             }
             return restored;
         }).thenCompose(restored -> supervisor.restore(spec, restored).whenCompleteAsync((ids, failure) -> {
@@ -434,6 +440,51 @@ public final class ClusterApp {
             closePool();
             return null;
         });
+    }
+
+    /**
+     * The daemon is being replaced ({@code herd update}): gives a copy of the public listening
+     * socket for the next daemon, its queue as long as the system allows, so that what connects
+     * until that daemon accepts waits there. Behind the proxy this daemon stops accepting at once
+     * and lets the requests in flight finish for at most the drain timeout (keep-alive clients are
+     * told to close) while the instances still run; the port is not opened here again. In socket
+     * mode the instances go on accepting until they are stopped.
+     *
+     * @return the copy, the caller's to close; empty when the public port is not open or its pool
+     *         cannot give one (a tcp-mode proxy), and it then closes when the app stops, as ever
+     */
+    public CompletableFuture<OptionalInt> handOff() {
+        return onLoop(() -> {
+            if (pool == null) {
+                return null;
+            }
+            int fd = pool.duplicateListener();
+            if (fd < 0) {
+                return null;
+            }
+            Descriptors.longestQueue(fd);
+            if (sharesSocket()) {
+                // Restarts until the instances stop still get the socket; the copy keeps it listening after.
+                return new Detached(fd, null);
+            }
+            Pool proxy = pool;
+            pool = null;
+            handedOff = true;
+            return new Detached(fd, proxy);
+        }).thenApplyAsync(d -> {
+            if (d == null) {
+                return OptionalInt.empty();
+            }
+            if (d.proxy() != null) {
+                d.proxy().close(cluster.drainTimeout());
+                log.info("{}: stopped accepting on {}, which the next daemon takes over", spec.name(), d.proxy().address());
+            }
+            return OptionalInt.of(d.fd());
+        }, r -> new Thread(r, "herd-handoff-" + spec.name()).start());
+    }
+
+    /** A copy of the public socket on its way to the next daemon, with the proxy that accepted on it. */
+    private record Detached(int fd, Pool proxy) {
     }
 
     /** One instance was deleted on its own (not by a reload or scale of ours). */
@@ -653,7 +704,7 @@ public final class ClusterApp {
     }
 
     void openPool() {
-        if (pool != null) {
+        if (pool != null || handedOff) {
             return;
         }
         try {

@@ -32,7 +32,7 @@ final class ListeningSocket implements AutoCloseable {
     private static final int EADDRNOTAVAIL = 99;
     private static final int EACCES = 13;
     /** Linux cuts a backlog down to {@code net.core.somaxconn}: ask for the most. */
-    private static final int BACKLOG = 65535;
+    static final int BACKLOG = 65535;
 
     private interface LibC extends Library {
         int socket(int domain, int type, int protocol) throws LastErrorException;
@@ -100,6 +100,14 @@ final class ListeningSocket implements AutoCloseable {
         return new ListeningSocket(fd, new InetSocketAddress(ip, port));
     }
 
+    /**
+     * Takes over a socket that listens on {@code address} already: one an earlier daemon handed
+     * over, with the connections waiting in its queue.
+     */
+    static ListeningSocket adopt(int fd, InetSocketAddress address) {
+        return new ListeningSocket(fd, address);
+    }
+
     /** Its descriptor in this process. */
     int fd() {
         return fd;
@@ -114,11 +122,7 @@ final class ListeningSocket implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            try {
-                LIBC.close(fd);
-            } catch (LastErrorException e) {
-                // Nothing is left open either way.
-            }
+            Descriptors.close(fd);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.herd.supervisor.Handover;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 import dev.herd.balancer.TrafficStats;
@@ -59,6 +60,15 @@ public interface Pool {
     /** Forgets the instance; it gets no traffic from the moment this is called. */
     void remove(int id);
 
+    /**
+     * A copy of the public listening socket's descriptor, for a successor to accept from
+     * ({@code herd update}), or -1 when this pool cannot give one. The caller closes it; the
+     * socket goes on listening, with its queue, as long as a copy is open.
+     */
+    default int duplicateListener() {
+        return -1;
+    }
+
     /** Where the public port listens. */
     InetSocketAddress address();
 
@@ -77,7 +87,21 @@ public interface Pool {
 
         /** herd's: a {@link SocketPool} for {@link PortSharing#SOCKET}, else a {@link BalancerPool}. */
         static Factory standard() {
-            return spec -> spec.sharing() == PortSharing.SOCKET ? SocketPool.open(spec) : BalancerPool.open(spec);
+            return standard(new InheritedListeners());
+        }
+
+        /**
+         * herd's, taking the socket an earlier daemon handed over on the public address instead of
+         * binding one when there is one.
+         */
+        static Factory standard(InheritedListeners inherited) {
+            return spec -> {
+                OptionalInt fd = inherited.take(spec.host(), spec.port());
+                if (spec.sharing() == PortSharing.SOCKET) {
+                    return fd.isPresent() ? SocketPool.adopt(spec, fd.getAsInt()) : SocketPool.open(spec);
+                }
+                return fd.isPresent() ? BalancerPool.adopt(spec, fd.getAsInt()) : BalancerPool.open(spec);
+            };
         }
     }
 }

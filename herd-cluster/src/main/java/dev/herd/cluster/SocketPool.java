@@ -1,6 +1,7 @@
 package dev.herd.cluster;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -38,6 +39,16 @@ public final class SocketPool implements Pool {
      */
     public static SocketPool open(ClusterSpec spec) throws IOException {
         return new SocketPool(ListeningSocket.open(spec.host(), spec.port()));
+    }
+
+    /** Takes over the socket an earlier daemon listened on for this cluster, with its queue. */
+    static SocketPool adopt(ClusterSpec spec, int fd) throws IOException {
+        return new SocketPool(ListeningSocket.adopt(fd, new InetSocketAddress(InetAddress.getByName(spec.host()), spec.port())));
+    }
+
+    @Override
+    public int duplicateListener() {
+        return Descriptors.duplicate(socket.fd());
     }
 
     @Override

@@ -138,6 +138,8 @@ public final class Balancer implements AutoCloseable {
     private final List<Backend> backends = new CopyOnWriteArrayList<>();
     private volatile LoadBalancer current;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** False only while a listener taken over waits for its first backend. */
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
 
     private final LongAdder unavailable = new LongAdder();
 
@@ -184,15 +186,27 @@ public final class Balancer implements AutoCloseable {
         this.tcp = b.mode == Mode.TCP ? new TcpProxyInitializer(balancer, b.tcp, b.nanoTime, counting) : null;
         ServerBootstrap sb = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(serverClass)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(http != null ? http : tcp);
+        int inherited = b.inheritedFd;
+        if (inherited >= 0 && transport != Transport.EPOLL) {
+            stopLoops();
+            throw new IllegalArgumentException("only the epoll transport takes over a listening socket, not "
+                    + transport.name().toLowerCase() + " (" + b.mode.name().toLowerCase() + " mode)");
+        }
+        if (inherited >= 0) {
+            // Held until a backend is admitted: what waits in the queue waits for a backend, not a 503.
+            sb.channelFactory(() -> new EpollServerSocketChannel(inherited)).option(ChannelOption.AUTO_READ, false);
+            accepting.set(false);
+        } else {
+            sb.channel(serverClass);
+        }
         ChannelFuture bound;
         try {
-            bound = sb.bind(b.listen).await();
+            bound = (inherited >= 0 ? sb.register() : sb.bind(b.listen)).await();
         } catch (InterruptedException e) {
             stopLoops();
             throw e;
@@ -279,6 +293,19 @@ public final class Balancer implements AutoCloseable {
         return unavailable.sum();
     }
 
+    /**
+     * The listening socket's descriptor, for another process to go on accepting from (see
+     * {@link Builder#listenOn}), or -1 on a transport that does not tell it.
+     */
+    public int listenerFd() {
+        return server instanceof EpollServerSocketChannel e ? e.fd().intValue() : -1;
+    }
+
+    /** Whether a balancer in {@code mode} can take over a listening socket ({@link Builder#listenOn}). */
+    public static boolean canListenOn(Mode mode) {
+        return effectiveTransport(Transport.EPOLL, mode) == Transport.EPOLL;
+    }
+
     /** The transport it runs on: the one asked for, or its fallback. */
     public Transport transport() {
         return transport;
@@ -337,6 +364,10 @@ public final class Balancer implements AutoCloseable {
         if (backend.admin() != AdminState.READY) {
             backend.setAdmin(AdminState.READY, config.nanoTime.getAsLong());
             log.info("backend {} admitted", id);
+        }
+        if (accepting.compareAndSet(false, true)) {
+            server.config().setAutoRead(true);
+            log.info("{}: accepting, from the queue the socket kept", server.localAddress());
         }
     }
 
@@ -483,8 +514,24 @@ public final class Balancer implements AutoCloseable {
         private LongSupplier nanoTime = System::nanoTime;
         private long seed = ThreadLocalRandom.current().nextLong();
         private BackendListener listener = BackendListener.NONE;
+        private int inheritedFd = -1;
 
         private Builder() {
+        }
+
+        /**
+         * Accepts on a socket that listens already, one an earlier process handed over, instead
+         * of binding {@link #listen}, which should name its address. It accepts nothing until a
+         * backend is first {@linkplain Balancer#admit admitted}: connections that wait in its
+         * queue wait for a backend instead of getting 503. Needs the epoll transport
+         * ({@link Balancer#canListenOn}); the balancer owns the descriptor from then on.
+         */
+        public Builder listenOn(int fd) {
+            if (fd < 0) {
+                throw new IllegalArgumentException("descriptor must not be negative, was " + fd);
+            }
+            this.inheritedFd = fd;
+            return this;
         }
 
         /**
