@@ -6,12 +6,15 @@
 #   hit-nka: the same with --no-keep-alive (a new connection per request: shows refusals)
 # Also: the outage window seen by a curl poll (every 10 ms) during the update, and the
 # instance pids before/after. MODE=update (default) or MODE=killres (herd save; herd kill; herd resurrect).
+# SHARING=proxy (default) or SHARING=socket (balancer mode socket: the instances accept themselves).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$BENCH"
 MODE=${MODE:-update}
+SHARING=${SHARING:-proxy}
+SOCKET_FLAG=(); [[ $SHARING == socket ]] && SOCKET_FLAG=(--socket)
 STAMP=$(date +%Y%m%d-%H%M%S)
-OUTDIR="$OUT/results/update-herd-$MODE-$STAMP"; mkdir -p "$OUTDIR/raw"
+OUTDIR="$OUT/results/update-herd-$MODE-$SHARING-$STAMP"; mkdir -p "$OUTDIR/raw"
 exec > >(tee -a "$OUTDIR/summary.txt") 2>&1
 NODE_HELLO="$BENCH/servers/hello.js"
 URL=http://127.0.0.1:3000/
@@ -41,7 +44,7 @@ do_update() {
 
 for client in ${CLIENTS:-wrk hit hit-nka}; do
   HERD_HOME=$(mktemp -d /tmp/herd-home.XXXXXX); export HERD_HOME
-  $HERD start "$NODE_HELLO" -i 2 --port 3000 --name hello >"$OUTDIR/raw/$client.start.txt" 2>&1
+  $HERD start "$NODE_HELLO" -i 2 --port 3000 "${SOCKET_FLAG[@]}" --name hello >"$OUTDIR/raw/$client.start.txt" 2>&1
   grep -q "started hello" "$OUTDIR/raw/$client.start.txt" || { echo "$client: herd start failed: $(cat "$OUTDIR/raw/$client.start.txt")"; $HERD kill >/dev/null 2>&1; continue; }
   wait_http "$URL" || continue
   sleep 1
@@ -56,7 +59,7 @@ for client in ${CLIENTS:-wrk hit hit-nka}; do
   do_update "$client"
   wait "$cpid"; wait "$ppid_"
   after=$($HERD list --json | jq -c '[.[] | {id, pid, status}]'); dpid1=$(cat "$HERD_HOME/daemon.pid")
-  echo "== $client ($MODE): daemon pid $dpid0 -> $dpid1; instances before $before after $after"
+  echo "== $client ($MODE, $SHARING): daemon pid $dpid0 -> $dpid1; instances before $before after $after"
   cat "$OUTDIR/raw/$client.update.txt" | grep -E 'rc=|took|daemon is now|error' 
   echo "curl poll (new connection every ~10 ms, same window): $(cat "$OUTDIR/raw/$client.poll.txt")"
   if [[ $client == wrk ]]; then
