@@ -3,18 +3,19 @@
 # instances of the shared harness's servers/hello.js each time:
 #   1. throughput: wrk -t2 -c64 and -t1 -c4 (DUR each, after a WARM warm-up), the configs in an
 #      order that rotates from rep to rep; requests/s and p99 of each, medians over REPS;
-#   2. spread: SPREAD new connections (herd hit --no-keep-alive -c 4) to herd's socket mode,
-#      counted per instance by the pid each answer names; the busiest over the idlest;
+#   2. spread: SPREAD new connections (herd hit --no-keep-alive -c 4) to herd's socket mode and
+#      to its reuseport mode (a socket per instance), counted per instance by the pid each answer
+#      names; the busiest over the idlest;
 #   3. reloads: RELOADS herd reloads under wrk -t2 -c64 in socket mode, wrk's errors.
 # Usage: bench/cluster/socket.sh   env: REPS (3) DUR (10s) WARM (5s) SPREAD (10000) RELOADS (10)
-#        CONFIGS ("node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i") GRACEFUL (1)
+#        CONFIGS ("node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i herd-reuseport-2i") GRACEFUL (1)
 # Needs wrk (apt-get install -y wrk), node, and herd's jar (./mvnw -B -q -DskipTests package).
 # Everything it starts is stopped by PID (herd kill, pm2 kill with their own homes).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$BENCH"
 REPS=${REPS:-3}; DUR=${DUR:-10s}; WARM=${WARM:-5s}; SPREAD=${SPREAD:-10000}; RELOADS=${RELOADS:-10}
-read -r -a CONFIGS <<<"${CONFIGS:-node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i}"
+read -r -a CONFIGS <<<"${CONFIGS:-node-cluster-2w pm2-cluster-2i herd-proxy-2i herd-socket-2i herd-reuseport-2i}"
 export GRACEFUL=${GRACEFUL:-1}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
 STAMP=$(date +%Y%m%d-%H%M%S)
@@ -51,8 +52,8 @@ start_config() {
   case $1 in
     node-cluster-2w) PORT=3000 WORKERS=2 start_bg cluster node "$BENCH/servers/cluster.js" ;;
     pm2-cluster-2i) PORT=3000 "$PM2" start "$NODE_HELLO" -i 2 --name hello >"$RUN/pm2-start.log" 2>&1 ;;
-    herd-proxy-2i|herd-socket-2i)
-      local mode=http; [[ $1 == herd-socket-2i ]] && mode=socket
+    herd-proxy-2i|herd-socket-2i|herd-reuseport-2i)
+      local mode=http; [[ $1 == herd-socket-2i ]] && mode=socket; [[ $1 == herd-reuseport-2i ]] && mode=reuseport
       HERD_HOME=$(mktemp -d /tmp/herd-home.XXXXXX); export HERD_HOME; HOMES+=("$HERD_HOME")
       timeout 60 "$HERD" start "$(herd_ecosystem $mode)" >"$RUN/herd-start.log" 2>&1 ;;
   esac
@@ -99,17 +100,20 @@ awk -F, 'NR>1 { k=$2","$3; n[k]++; r[k,n[k]]=$4; p[k,n[k]]=$6 }
         R["pm2-cluster-2i",ld] ? R[c,ld]/R["pm2-cluster-2i",ld] : 0, R["node-cluster-2w",ld] ? R[c,ld]/R["node-cluster-2w",ld] : 0 } }' \
   "$CSV" | sort | tee "$OUTDIR/summary.txt"
 
-# The spread over new connections, in socket mode.
-start_config herd-socket-2i && {
-  timeout 300 "$HERD" hit http://127.0.0.1:3000/ -n "$SPREAD" -c 4 --no-keep-alive --json >"$OUTDIR/spread.json" 2>&1
-  node -e '
-    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const counts = s.instances.map(i => i.requests);
-    console.log("spread over " + s.ok + " new connections: " + s.instances.map(i => i.instance + " " + i.requests).join(", ")
-      + "; busiest/idlest " + (Math.max(...counts) / Math.min(...counts)).toFixed(2) + "; failed " + s.errors.total);
-  ' "$OUTDIR/spread.json" | tee -a "$OUTDIR/summary.txt"
-  stop_config herd-socket-2i
-}
+# The spread over new connections, with one socket for all and with a socket per instance.
+for cfg in herd-socket-2i herd-reuseport-2i; do
+  start_config $cfg && {
+    timeout 300 "$HERD" hit http://127.0.0.1:3000/ -n "$SPREAD" -c 4 --no-keep-alive --json >"$OUTDIR/spread-$cfg.json" 2>&1
+    node -e '
+      const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const counts = s.instances.map(i => i.requests);
+      console.log(process.argv[2] + ": spread over " + s.ok + " new connections: "
+        + s.instances.map(i => i.instance + " " + i.requests).join(", ")
+        + "; busiest/idlest " + (Math.max(...counts) / Math.min(...counts)).toFixed(2) + "; failed " + s.errors.total);
+    ' "$OUTDIR/spread-$cfg.json" $cfg | tee -a "$OUTDIR/summary.txt"
+    stop_config $cfg
+  }
+done
 
 # Reloads under load, in socket mode.
 start_config herd-socket-2i && {

@@ -110,13 +110,16 @@ final class Tables {
             out.printf("%s[%d] (id %d)%n", v.name(), v.index(), v.id());
             field(out, "status", v.status() + " (" + v.lastReason() + ")");
             field(out, "pid", v.pid() > 0 ? Long.toString(v.pid()) : "-");
-            // Port 0: socket mode, where every instance accepts on the public port's one socket.
-            boolean shared = v.cluster() != null && v.cluster().port() == 0;
-            field(out, "mode", shared ? v.mode() + " (socket: the instances share the public port's socket)"
+            // Socket modes: every instance accepts on the public port's socket, or on one of its own.
+            boolean shared = v.cluster() != null && !"proxy".equals(v.cluster().sharing());
+            boolean own = shared && "reuseport".equals(v.cluster().sharing());
+            field(out, "mode", own ? v.mode() + " (reuseport: each instance accepts on a public socket of its own)"
+                    : shared ? v.mode() + " (socket: the instances share the public port's socket)"
                     : v.cluster() != null ? v.mode() + " (proxy: herd balances the public port)" : v.mode());
             if (v.cluster() != null) {
                 field(out, "public port", Integer.toString(v.cluster().publicPort()));
-                field(out, "own port", shared ? "none: it accepts on the public port's socket (fd 3, LISTEN_FDS)"
+                field(out, "own port", own ? "none: it accepts on its index's socket on the public port (fd 3, LISTEN_FDS;"
+                        + " SO_REUSEPORT)" : shared ? "none: it accepts on the public port's socket (fd 3, LISTEN_FDS)"
                         : v.cluster().port() + " (PORT)");
                 field(out, "pool", v.cluster().pool());
                 if (v.cluster().lastChange() != null) {

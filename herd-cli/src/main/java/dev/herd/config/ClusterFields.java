@@ -186,22 +186,25 @@ final class ClusterFields {
     }
 
     /**
-     * {@code mode: socket} shares the port through one socket handed to every instance; any other
-     * mode is the proxy's. The proxy's settings mean nothing then, and are refused.
+     * {@code mode: socket} shares the port through one socket handed to every instance, {@code
+     * mode: reuseport} through one socket per instance ({@code SO_REUSEPORT}); any other mode is
+     * the proxy's. The proxy's settings mean nothing then, and are refused.
      */
     private static PortSharing sharing(Node node, String label, AppParser r) throws ConfigException {
         Node.Mapping map = (Node.Mapping) node;
         Node.Entry mode = map.entries().get("mode");
-        if (mode == null || !(mode.value() instanceof Node.Text t) || !t.value().equals("socket")) {
+        if (mode == null || !(mode.value() instanceof Node.Text t)
+                || !(t.value().equals("socket") || t.value().equals("reuseport"))) {
             return PortSharing.PROXY;
         }
+        String name = ((Node.Text) mode.value()).value();
         for (Node.Entry e : map.entries().values()) {
             if (!e.key().equals("mode") && !e.key().equals("host") && !(e.value() instanceof Node.Null)) {
                 throw r.failKey(e, FieldPath.key(label, e.key()), "a setting of herd's proxy (mode http or tcp): with"
-                        + " mode socket the instances accept on the port themselves and herd sees no request");
+                        + " mode " + name + " the instances accept on the port themselves and herd sees no request");
             }
         }
-        return PortSharing.SOCKET;
+        return name.equals("reuseport") ? PortSharing.REUSEPORT : PortSharing.SOCKET;
     }
 
     private static BalancerSettings balancer(Node node, String label, AppParser r) throws ConfigException {
@@ -241,10 +244,10 @@ final class ClusterFields {
                 case "mode" -> {
                     String m = r.text(v, l);
                     mode = switch (m) {
-                        // socket is no proxy at all (sharing): the proxy's settings stay at their defaults.
-                        case "http", "socket" -> Balancer.Mode.HTTP;
+                        // socket and reuseport are no proxy at all (sharing): the proxy's settings stay at their defaults.
+                        case "http", "socket", "reuseport" -> Balancer.Mode.HTTP;
                         case "tcp" -> Balancer.Mode.TCP;
-                        default -> throw r.fail(v, l, "expected http, tcp or socket, got " + v.describe());
+                        default -> throw r.fail(v, l, "expected http, tcp, socket or reuseport, got " + v.describe());
                     };
                 }
                 case "algorithm" -> {

@@ -186,8 +186,9 @@ public final class EcosystemLoader {
                         : " on " + chosen.cluster().host();
                 String count = chosen.instances() + (chosen.instances() == 1 ? " instance" : " instances");
                 notes.add(label + ": cluster mode on port " + chosen.cluster().port() + where + ", as PM2 runs a Node"
-                        + " app with instances and no exec_mode: " + (chosen.cluster().sharing() == PortSharing.SOCKET
-                        ? "herd hands the port's one socket to its " + count + ", and a listen on that port takes it"
+                        + " app with instances and no exec_mode: " + (chosen.cluster().sharing().handsSocket()
+                        ? "herd hands the port's " + (chosen.cluster().sharing() == PortSharing.REUSEPORT
+                        ? "sockets (one each)" : "one socket") + " to its " + count + ", and a listen on that port takes it"
                         : "herd balances the port over its " + count + ", each listening on a PORT of its own, so the"
                         + " app must listen on process.env.PORT: one that listens on the port itself fails with"
                         + " EADDRINUSE (balancer: {mode: socket} shares the port itself; exec_mode: fork runs them side"

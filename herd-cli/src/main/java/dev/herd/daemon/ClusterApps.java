@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -145,15 +145,14 @@ final class ClusterApps implements AutoCloseable {
      * the proxies closing theirs while the instances still run; the copies are the caller's.
      */
     List<InheritedListeners.Listener> handOff() {
-        Map<String, CompletableFuture<OptionalInt>> pending = new LinkedHashMap<>();
+        Map<String, CompletableFuture<SortedMap<Integer, Integer>>> pending = new LinkedHashMap<>();
         apps.forEach((name, app) -> pending.put(name, app.handOff()));
         List<InheritedListeners.Listener> handed = new ArrayList<>();
         pending.forEach((name, f) -> {
             try {
-                f.join().ifPresent(fd -> {
-                    ClusterSpec c = apps.get(name).cluster();
-                    handed.add(new InheritedListeners.Listener(name, c.host(), c.port(), fd));
-                });
+                ClusterSpec c = apps.get(name).cluster();
+                f.join().forEach((index, fd) -> handed.add(new InheritedListeners.Listener(name, c.host(), c.port(),
+                        index, fd)));
             } catch (CompletionException e) {
                 log.error("{}: cannot hand its public port over; it closes with this daemon: {}", name,
                         Supervisor.cause(e).toString());

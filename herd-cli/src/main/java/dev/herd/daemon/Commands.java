@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.herd.balancer.TrafficStats;
 import dev.herd.cluster.ClusterSpec;
-import dev.herd.cluster.PortSharing;
 import dev.herd.config.ConfigException;
 import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
@@ -171,7 +170,7 @@ final class Commands {
         for (AppSpec spec : loaded.apps()) {
             ClusterSpec cluster = loaded.clusterOf(spec.name());
             String program = Path.of(spec.command().get(0)).getFileName().toString();
-            if (cluster != null && cluster.sharing() == PortSharing.SOCKET && !TAKE_THE_SOCKET.contains(program)) {
+            if (cluster != null && cluster.sharing().handsSocket() && !TAKE_THE_SOCKET.contains(program)) {
                 notes.add(spec.name() + ": socket mode: " + program + " gets the public port's socket at fd 3"
                         + " (LISTEN_FDS=1, LISTEN_PID) and must take it from there, as gunicorn, uvicorn --fd 3, Puma"
                         + " or go-systemd do; herd turns the listen of Node.js and the bind of a JVM into it, not that"
@@ -460,7 +459,8 @@ final class Commands {
         apps.clusters().forEach((name, c) -> {
             Map<Integer, TrafficStats> traffic = c.traffic().join();
             c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
-                    m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())))));
+                    m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())),
+                    c.cluster().sharing().name().toLowerCase(java.util.Locale.ROOT))));
         });
         // The app's definition, which herd stop --watch changes, rather than each instance's copy.
         Map<String, AppSpec> specs = new HashMap<>();

@@ -110,8 +110,15 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      * @param pool       {@code ready}, {@code starting}, {@code draining} or {@code out}
      * @param lastChange how its app's last reload or scale ended, or null if there was none
      * @param traffic    what the balancer measured of its requests
+     * @param sharing    how its app shares the public port: {@code proxy}, {@code socket} (one
+     *                   socket for all) or {@code reuseport} (a socket per instance)
      */
-    public record Cluster(int publicPort, int port, String pool, String lastChange, Traffic traffic) {
+    public record Cluster(int publicPort, int port, String pool, String lastChange, Traffic traffic, String sharing) {
+
+        /** One whose sharing is told by its port: none of its own in socket mode. */
+        public Cluster(int publicPort, int port, String pool, String lastChange, Traffic traffic) {
+            this(publicPort, port, pool, lastChange, traffic, port == 0 ? "socket" : "proxy");
+        }
     }
 
     /**

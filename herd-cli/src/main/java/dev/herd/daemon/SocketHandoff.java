@@ -43,8 +43,11 @@ public final class SocketHandoff {
     record Frame(List<Entry> listeners) {
     }
 
-    /** @param app the app whose public port it is */
-    record Entry(String app, String host, int port) {
+    /**
+     * @param app   the app whose public port it is
+     * @param index the instance index it is for (a socket per instance), else 0
+     */
+    record Entry(String app, String host, int port, int index) {
     }
 
     private static final int MAX_FRAME = 64 * 1024;
@@ -78,7 +81,7 @@ public final class SocketHandoff {
         for (int i = 0; i < fds.length; i++) {
             Listener l = listeners.get(i);
             fds[i] = FileDescriptorCast.unsafeUsing(l.fd()).getFileDescriptor();
-            entries.add(new Entry(l.app(), l.host(), l.port()));
+            entries.add(new Entry(l.app(), l.host(), l.port(), l.index()));
         }
         byte[] line = (Protocol.json().writeValueAsString(new Frame(entries)) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         // Attached to the next write: the kernel copies them into the peer's table as it receives it.
@@ -115,7 +118,7 @@ public final class SocketHandoff {
             List<Listener> listeners = new ArrayList<>();
             for (int i = 0; i < fds.size(); i++) {
                 Entry e = frame.listeners().get(i);
-                listeners.add(new Listener(e.app(), e.host(), e.port(), fds.get(i)));
+                listeners.add(new Listener(e.app(), e.host(), e.port(), e.index(), fds.get(i)));
             }
             return listeners;
         } catch (IOException | RuntimeException e) {

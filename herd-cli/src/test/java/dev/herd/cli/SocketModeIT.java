@@ -196,6 +196,58 @@ class SocketModeIT {
     }
 
     @Test
+    void withASocketPerInstanceEachHasItsOwnNewConnectionsSpreadEvenlyAndAScaleDownClosesTheRest() throws Exception {
+        int port = freePort();
+        herd.run("start", herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: fdserver.py
+                    interpreter: python3
+                    exec_mode: cluster
+                    instances: 3
+                    port: %d
+                    listen_timeout: 10000
+                    balancer: {mode: reuseport, host: 127.0.0.1}
+                """.formatted(port)).toString()).ok();
+        awaitReady(3);
+
+        Set<String> sockets = new HashSet<>();
+        for (long pid : pids()) {
+            sockets.add(fd3(pid));
+        }
+        assertThat(sockets).as("a socket each").hasSize(3);
+        assertThat(listeners(port)).isEqualTo(3);
+        Path out = tmp.resolve("spread.json");
+        JsonNode s = summary(hit(out, "http://127.0.0.1:" + port + "/", "-n", "600", "-c", "6", "--no-keep-alive"), out);
+        assertThat(s.path("errors").path("total").asLong()).as(s.toString()).isZero();
+        // The kernel hashes each connection to a socket: about 200 each; 120 is more than 6 sigma below.
+        assertThat(s.path("instances")).as(s.toString()).hasSize(3)
+                .allSatisfy(i -> assertThat(i.path("requests").asLong()).isGreaterThan(120));
+        assertThat(herd.run("describe", "api").ok().out())
+                .contains("reuseport: each instance accepts on a public socket of its own");
+
+        herd.run("scale", "api", "1").ok();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners(port) == 1);
+        JsonNode after = summary(hit(tmp.resolve("after.json"), "http://127.0.0.1:" + port + "/", "-n", "100", "-c", "2",
+                "--no-keep-alive"), tmp.resolve("after.json"));
+        assertThat(after.path("errors").path("total").asLong()).as(after.toString()).isZero();
+    }
+
+    /** How many sockets listen on {@code port}, from {@code /proc/net/tcp*}. */
+    private static int listeners(int port) throws IOException {
+        String hex = String.format(":%04X", port);
+        int n = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                n += f.length > 3 && f[1].endsWith(hex) && f[3].equals("0A") ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    @Test
     void reloadsAndAKilledInstanceUnderLoadRefuseNoConnection() throws Exception {
         int port = freePort();
         herd.run("start", ecosystem(port, 3, "fdserver.py").toString()).ok();

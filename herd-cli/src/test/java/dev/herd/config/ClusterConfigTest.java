@@ -333,7 +333,7 @@ class ClusterConfigTest {
                     exec_mode: cluster
                     port: 3000
                     balancer: {mode: sockets}
-                """)).hasMessageContaining("apps[0].balancer.mode: expected http, tcp or socket, got 'sockets'");
+                """)).hasMessageContaining("apps[0].balancer.mode: expected http, tcp, socket or reuseport, got 'sockets'");
     }
 
     @Test

@@ -153,7 +153,7 @@ class Pm2ConventionsTest {
     void aMistakeInTheClusterFieldsOfSuchAnAppIsAnError() {
         Path file = fx.file("eco.yml", "script: server.js\ninstances: 2\nport: 8080\nbalancer: {mode: udp}\n");
         assertThatThrownBy(() -> fx.loader().load(file, fx.env(), null, null))
-                .hasMessage(file + ":4:18: balancer.mode: expected http, tcp or socket, got 'udp'");
+                .hasMessage(file + ":4:18: balancer.mode: expected http, tcp, socket or reuseport, got 'udp'");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +63,11 @@ public final class BalancerPool implements Pool {
      * (tcp mode runs on NIO, which cannot wrap a descriptor) closes it and binds the port again,
      * losing the connections in its queue; that is logged.
      */
-    static BalancerPool adopt(ClusterSpec spec, int fd) throws IOException {
+    static BalancerPool adopt(ClusterSpec spec, SortedMap<Integer, Integer> fds) throws IOException {
+        // A proxy has one socket; any other is left from a socket per instance.
+        int first = fds.firstKey();
+        int fd = fds.get(first);
+        fds.tailMap(first + 1).values().forEach(Descriptors::close);
         if (!Balancer.canListenOn(spec.balancer().mode())) {
             Descriptors.close(fd);
             log.warn("{}:{}: a {}-mode balancer cannot take over the socket handed over; binding it again, which resets"
@@ -103,9 +108,13 @@ public final class BalancerPool implements Pool {
     }
 
     @Override
-    public int duplicateListener() {
+    public SortedMap<Integer, Integer> duplicateListeners() {
         int fd = balancer.listenerFd();
-        return fd < 0 ? -1 : Descriptors.duplicate(fd);
+        SortedMap<Integer, Integer> copies = new TreeMap<>();
+        if (fd >= 0) {
+            copies.put(0, Descriptors.duplicate(fd));
+        }
+        return copies;
     }
 
     @Override

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -169,8 +170,6 @@ public final class ClusterApp {
     /** How the last reload or scale ended, for describe; read from any thread. */
     private volatile String lastOutcome;
     private Pool pool;
-    /** The inode of the pool's socket in socket mode (how {@code /proc} names it), else 0. */
-    private long socketInode;
     private Operation operation;
     /** Its public socket went to the next daemon ({@link #handOff}): this one never opens it again. */
     private boolean handedOff;
@@ -443,48 +442,43 @@ public final class ClusterApp {
     }
 
     /**
-     * The daemon is being replaced ({@code herd update}): gives a copy of the public listening
-     * socket for the next daemon, its queue as long as the system allows, so that what connects
-     * until that daemon accepts waits there. Behind the proxy this daemon stops accepting at once
-     * and lets the requests in flight finish for at most the drain timeout (keep-alive clients are
-     * told to close) while the instances still run; the port is not opened here again. In socket
-     * mode the instances go on accepting until they are stopped.
+     * The daemon is being replaced ({@code herd update}): gives copies of the public listening
+     * sockets for the next daemon, their queues as long as the system allows, so that what
+     * connects until that daemon accepts waits there. Behind the proxy this daemon stops accepting
+     * at once and lets the requests in flight finish for at most the drain timeout (keep-alive
+     * clients are told to close) while the instances still run; the port is not opened here
+     * again. When the instances take the socket, they go on accepting until they are stopped.
      *
-     * @return the copy, the caller's to close; empty when the public port is not open or its pool
-     *         cannot give one (a tcp-mode proxy), and it then closes when the app stops, as ever
+     * @return the copies by instance index ({@link Pool#duplicateListeners}), the caller's to
+     *         close; empty when the public port is not open or its pool cannot give them (a
+     *         tcp-mode proxy), and it then closes when the app stops, as ever
      */
-    public CompletableFuture<OptionalInt> handOff() {
+    public CompletableFuture<SortedMap<Integer, Integer>> handOff() {
         return onLoop(() -> {
             if (pool == null) {
-                return null;
+                return new Detached(new TreeMap<Integer, Integer>(), null);
             }
-            int fd = pool.duplicateListener();
-            if (fd < 0) {
-                return null;
-            }
-            Descriptors.longestQueue(fd);
-            if (sharesSocket()) {
+            SortedMap<Integer, Integer> fds = pool.duplicateListeners();
+            fds.values().forEach(Descriptors::longestQueue);
+            if (fds.isEmpty() || sharesSocket()) {
                 // Restarts until the instances stop still get the socket; the copy keeps it listening after.
-                return new Detached(fd, null);
+                return new Detached(fds, null);
             }
             Pool proxy = pool;
             pool = null;
             handedOff = true;
-            return new Detached(fd, proxy);
+            return new Detached(fds, proxy);
         }).thenApplyAsync(d -> {
-            if (d == null) {
-                return OptionalInt.empty();
-            }
             if (d.proxy() != null) {
                 d.proxy().close(cluster.drainTimeout());
                 log.info("{}: stopped accepting on {}, which the next daemon takes over", spec.name(), d.proxy().address());
             }
-            return OptionalInt.of(d.fd());
+            return d.fds();
         }, r -> new Thread(r, "herd-handoff-" + spec.name()).start());
     }
 
-    /** A copy of the public socket on its way to the next daemon, with the proxy that accepted on it. */
-    private record Detached(int fd, Pool proxy) {
+    /** Copies of the public sockets on their way to the next daemon, with the proxy that accepted on them. */
+    private record Detached(SortedMap<Integer, Integer> fds, Pool proxy) {
     }
 
     /** One instance was deleted on its own (not by a reload or scale of ours). */
@@ -618,7 +612,7 @@ public final class ClusterApp {
         // How it was found ready, or null while it is not.
         CompletableFuture<String> look;
         if (!cluster.waitReady() && sharesSocket()) {
-            look = readiness.accepting(pid, socketInode);
+            look = readiness.accepting(pid, socketInode(m.index));
         } else if (!cluster.waitReady()) {
             look = readiness.probe(m.port, cluster.balancer().readinessPath())
                     .thenApply(ready -> Boolean.TRUE.equals(ready) ? readyHow(m.port) : null);
@@ -640,7 +634,7 @@ public final class ClusterApp {
             if (ticker.nanos() - deadlineNanos >= 0) {
                 m.probeRun++;
                 String why = "not ready within listen_timeout (" + seconds(cluster.listenTimeout().toNanos())
-                        + "): " + notReadyHow(m.port, pid);
+                        + "): " + notReadyHow(m, pid);
                 if (operation != null && operation.owns(m)) {
                     operation.onFailed(m, why);
                 } else {
@@ -653,12 +647,13 @@ public final class ClusterApp {
         }, loop);
     }
 
-    private String notReadyHow(int port, long pid) {
+    private String notReadyHow(MemberState m, long pid) {
+        int port = m.port;
         if (cluster.waitReady()) {
             return "no process.send('ready'), nor READY=1 on its NOTIFY_SOCKET";
         }
         if (sharesSocket()) {
-            Set<Integer> own = AcceptWatch.look(pid, socketInode).ownPorts();
+            Set<Integer> own = AcceptWatch.look(pid, socketInode(m.index)).ownPorts();
             if (!own.isEmpty()) {
                 return "it listens on port " + own.stream().map(String::valueOf).collect(Collectors.joining(", "))
                         + " itself instead of accepting on the socket herd hands it (fd 3, LISTEN_FDS=1): make it take"
@@ -693,8 +688,25 @@ public final class ClusterApp {
     private void leave(MemberState m) {
         if (pool != null) {
             pool.remove(m.id);
+            if (sharesSocket() && members.values().stream().noneMatch(x -> x.index == m.index)) {
+                pool.release(m.index);
+            }
         }
         unplan(m.port);
+    }
+
+    /**
+     * The inode of the socket the instance at {@code index} accepts on (how {@code /proc} names
+     * it), or 0 when there is none.
+     */
+    private long socketInode(int index) {
+        Handover h = pool == null ? null : pool.handover(index, spec.name(), false);
+        try {
+            return h == null ? 0 : AcceptWatch.inodeOf(h.fds().get(0));
+        } catch (java.io.IOException e) {
+            // Its own descriptor unreadable in /proc: no instance can be seen accepting on it.
+            return 0;
+        }
     }
 
     /** Gives back what an instance's plan took: its port, and its notify socket. */
@@ -709,8 +721,6 @@ public final class ClusterApp {
         }
         try {
             pool = pools.open(cluster);
-            Handover shared = pool.handover(spec.name(), false);
-            socketInode = shared == null ? 0 : AcceptWatch.inodeOf(shared.fds().get(0));
         } catch (java.io.IOException e) {
             if (pool != null) {
                 pool.close(Duration.ZERO);
@@ -935,7 +945,7 @@ public final class ClusterApp {
 
     /** Whether the instances accept on one socket herd hands them, rather than each on a port of its own. */
     private boolean sharesSocket() {
-        return cluster.sharing() == PortSharing.SOCKET;
+        return cluster.sharing().handsSocket();
     }
 
     /**
@@ -957,11 +967,15 @@ public final class ClusterApp {
             command.add(1, "-javaagent:" + jvmAgent);
         }
         return new InstancePlan(index, command, env, own.outLog(), own.errLog(), key, own.readiness(),
-                own.logFile(), pool.handover(version.name(), jvm));
+                own.logFile(), pool.handover(index, version.name(), jvm));
     }
 
     private static String label(PortSharing sharing) {
-        return sharing == PortSharing.SOCKET ? "socket" : "http/tcp";
+        return switch (sharing) {
+            case SOCKET -> "socket";
+            case REUSEPORT -> "reuseport";
+            case PROXY -> "http/tcp";
+        };
     }
 
     /**

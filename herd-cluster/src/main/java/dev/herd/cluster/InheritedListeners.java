@@ -3,7 +3,8 @@ package dev.herd.cluster;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,13 @@ public final class InheritedListeners {
     /**
      * One handed-over socket.
      *
-     * @param app  the app whose public port it was
-     * @param host its address, as the app's cluster spec says it
-     * @param port its port
-     * @param fd   its descriptor in this process
+     * @param app   the app whose public port it was
+     * @param host  its address, as the app's cluster spec says it
+     * @param port  its port
+     * @param index the instance index it is for ({@link PortSharing#REUSEPORT}), else 0
+     * @param fd    its descriptor in this process
      */
-    public record Listener(String app, String host, int port, int fd) {
+    public record Listener(String app, String host, int port, int index, int fd) {
     }
 
     private final Map<String, Listener> byAddress = new LinkedHashMap<>();
@@ -35,17 +37,25 @@ public final class InheritedListeners {
     /** Keeps these until an app takes one or {@link #closeRest} closes what is left. */
     public synchronized void add(List<Listener> listeners) {
         for (Listener l : listeners) {
-            Listener before = byAddress.put(key(l.host(), l.port()), l);
+            Listener before = byAddress.put(key(l.host(), l.port()) + "#" + l.index(), l);
             if (before != null) {
                 Descriptors.close(before.fd());
             }
         }
     }
 
-    /** The socket on {@code host:port}, now the caller's to close, if one was handed over. */
-    synchronized OptionalInt take(String host, int port) {
-        Listener l = byAddress.remove(key(host, port));
-        return l == null ? OptionalInt.empty() : OptionalInt.of(l.fd());
+    /** The sockets on {@code host:port} by instance index, now the caller's to close; empty if none was handed over. */
+    synchronized SortedMap<Integer, Integer> take(String host, int port) {
+        SortedMap<Integer, Integer> fds = new TreeMap<>();
+        String prefix = key(host, port) + "#";
+        for (var it = byAddress.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                fds.put(e.getValue().index(), e.getValue().fd());
+                it.remove();
+            }
+        }
+        return fds;
     }
 
     /**
@@ -54,7 +64,8 @@ public final class InheritedListeners {
      */
     public synchronized void closeRest() {
         for (Listener l : byAddress.values()) {
-            log.info("{}: the public port {}:{} handed over is not used: closing it", l.app(), l.host(), l.port());
+            log.info("{}: the public socket {}:{} (instance {}) handed over is not used: closing it", l.app(), l.host(),
+                    l.port(), l.index());
             Descriptors.close(l.fd());
         }
         byAddress.clear();

@@ -28,6 +28,7 @@ final class ListeningSocket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
+    private static final int SO_REUSEPORT = 15;
     private static final int EADDRINUSE = 98;
     private static final int EADDRNOTAVAIL = 99;
     private static final int EACCES = 13;
@@ -65,6 +66,17 @@ final class ListeningSocket implements AutoCloseable {
      * @throws BindException naming the address when it is taken, not this machine's, or not allowed
      */
     static ListeningSocket open(String host, int port) throws IOException {
+        return open(host, port, false);
+    }
+
+    /**
+     * Binds {@code host:port} and listens; with {@code reusePort}, as one of a group of sockets
+     * on that port ({@code SO_REUSEPORT}) among which the kernel spreads new connections. Every
+     * member of the group must be opened so, by the same user.
+     *
+     * @throws BindException naming the address when it is taken, not this machine's, or not allowed
+     */
+    static ListeningSocket open(String host, int port, boolean reusePort) throws IOException {
         String where = host + ":" + port;
         InetAddress ip;
         try {
@@ -85,6 +97,9 @@ final class ListeningSocket implements AutoCloseable {
             Memory one = new Memory(4);
             one.setInt(0, 1);
             LIBC.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4);
+            if (reusePort) {
+                LIBC.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, one, 4);
+            }
             LIBC.bind(fd, addr, (int) addr.size());
             LIBC.listen(fd, BACKLOG);
         } catch (LastErrorException e) {

@@ -5,7 +5,8 @@ import dev.herd.supervisor.Handover;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import dev.herd.balancer.TrafficStats;
@@ -18,15 +19,23 @@ import dev.herd.balancer.TrafficStats;
 public interface Pool {
 
     /**
-     * The listening socket instances get instead of ports of their own
-     * ({@link PortSharing#SOCKET}), or {@code null} when each instance listens on its own port
-     * behind a proxy.
+     * The listening socket the instance at {@code index} gets instead of a port of its own
+     * ({@link PortSharing#handsSocket}), or {@code null} when each instance listens on its own
+     * port behind a proxy.
      *
+     * @param index   the instance's index: with {@link PortSharing#REUSEPORT} each has a socket of its own
      * @param name    the socket's name for {@code LISTEN_FDNAMES}
      * @param asStdin whether the instance also gets it as its standard input (a JVM's inherited channel)
      */
-    default Handover handover(String name, boolean asStdin) {
+    default Handover handover(int index, String name, boolean asStdin) {
         return null;
+    }
+
+    /**
+     * No instance is left at {@code index} (a scale-down): a pool with a socket per index closes
+     * that one, so that the kernel stops putting connections in a queue nobody takes from.
+     */
+    default void release(int index) {
     }
 
     /** Adds an instance listening on {@code 127.0.0.1:port}; it gets no traffic until {@link #admit}. */
@@ -61,12 +70,13 @@ public interface Pool {
     void remove(int id);
 
     /**
-     * A copy of the public listening socket's descriptor, for a successor to accept from
-     * ({@code herd update}), or -1 when this pool cannot give one. The caller closes it; the
+     * Copies of the public listening sockets' descriptors, by instance index (index 0 for the
+     * one socket of a proxy or of {@link PortSharing#SOCKET}), for a successor to accept from
+     * ({@code herd update}); empty when this pool cannot give them. The caller closes them; each
      * socket goes on listening, with its queue, as long as a copy is open.
      */
-    default int duplicateListener() {
-        return -1;
+    default SortedMap<Integer, Integer> duplicateListeners() {
+        return new TreeMap<>();
     }
 
     /** Where the public port listens. */
@@ -85,7 +95,7 @@ public interface Pool {
          */
         Pool open(ClusterSpec spec) throws java.io.IOException;
 
-        /** herd's: a {@link SocketPool} for {@link PortSharing#SOCKET}, else a {@link BalancerPool}. */
+        /** herd's: a {@link SocketPool} when the instances take sockets, else a {@link BalancerPool}. */
         static Factory standard() {
             return standard(new InheritedListeners());
         }
@@ -96,11 +106,11 @@ public interface Pool {
          */
         static Factory standard(InheritedListeners inherited) {
             return spec -> {
-                OptionalInt fd = inherited.take(spec.host(), spec.port());
-                if (spec.sharing() == PortSharing.SOCKET) {
-                    return fd.isPresent() ? SocketPool.adopt(spec, fd.getAsInt()) : SocketPool.open(spec);
+                SortedMap<Integer, Integer> fds = inherited.take(spec.host(), spec.port());
+                if (spec.sharing().handsSocket()) {
+                    return fds.isEmpty() ? SocketPool.open(spec) : SocketPool.adopt(spec, fds);
                 }
-                return fd.isPresent() ? BalancerPool.adopt(spec, fd.getAsInt()) : BalancerPool.open(spec);
+                return fds.isEmpty() ? BalancerPool.open(spec) : BalancerPool.adopt(spec, fds);
             };
         }
     }

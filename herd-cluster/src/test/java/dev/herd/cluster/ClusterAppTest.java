@@ -656,6 +656,29 @@ class ClusterAppTest {
     }
 
     @Test
+    void withASocketPerInstanceAScaleDownGivesBackTheSocketsOfTheIndexesItRemovesAndAReloadKeepsThem() {
+        apps.remove(app);
+        app = cluster(spec("api", 3), ClusterSpec.onPort(8000).withSharing(PortSharing.REUSEPORT));
+        apps.add(app);
+        app.start(true).join();
+        allAccepting();
+        assertThat(pools.current().handedIndexes).containsExactly(0, 1, 2);
+
+        CompletableFuture<Outcome> reload = app.reload(spec("api", 3), progress::add);
+        for (int i = 0; i < 6; i++) {
+            allAccepting();
+        }
+        assertThat(reload).succeedsWithin(OUTPUT_DRAINED).isEqualTo(new Outcome(null));
+        assertThat(pools.current().released).as("each successor took its index's socket").isEmpty();
+
+        Outcome down = app.scale(1, progress::add).join();
+
+        assertThat(down.succeeded()).isTrue();
+        assertThat(pools.current().released).containsExactlyInAnyOrder(1, 2);
+        assertThat(pools.opened).isEqualTo(1);
+    }
+
+    @Test
     void aReloadCannotSwitchBetweenProxyAndSocket() {
         app.start(true).join();
         allReady();
@@ -688,7 +711,7 @@ class ClusterAppTest {
                 throw failWith;
             }
             opened++;
-            FakePool p = new FakePool(spec.port(), spec.sharing() == PortSharing.SOCKET);
+            FakePool p = new FakePool(spec.port(), spec.sharing().handsSocket());
             all.add(p);
             return p;
         }
@@ -705,6 +728,9 @@ class ClusterAppTest {
         final Map<Integer, Integer> inFlight = new LinkedHashMap<>();
         final Map<Integer, CompletableFuture<Void>> drains = new LinkedHashMap<>();
         final List<Integer> drained = new CopyOnWriteArrayList<>();
+        /** The indexes whose socket was asked for, and those given back. */
+        final Set<Integer> handedIndexes = new java.util.TreeSet<>();
+        final List<Integer> released = new CopyOnWriteArrayList<>();
         /** A descriptor of this process that stands for the socket: the app reads its inode from /proc. */
         static final int SOCKET_FD = 1;
         final int port;
@@ -718,8 +744,16 @@ class ClusterAppTest {
         }
 
         @Override
-        public Handover handover(String name, boolean asStdin) {
+        public Handover handover(int index, String name, boolean asStdin) {
+            if (socket) {
+                handedIndexes.add(index);
+            }
             return socket ? Handover.of(SOCKET_FD, name, asStdin) : null;
+        }
+
+        @Override
+        public void release(int index) {
+            released.add(index);
         }
 
         @Override

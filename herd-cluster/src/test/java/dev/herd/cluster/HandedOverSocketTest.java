@@ -12,6 +12,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +47,7 @@ class HandedOverSocketTest {
             // Queued in the kernel: nobody accepts on the socket yet.
             client.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             client.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            BalancerPool pool = BalancerPool.adopt(spec(port), held.fd());
+            BalancerPool pool = BalancerPool.adopt(spec(port), new TreeMap<>(Map.of(0, held.fd())));
             try {
                 pool.add(1, backendPort);
                 client.setSoTimeout(300);
@@ -67,8 +70,8 @@ class HandedOverSocketTest {
     void aCopyOfAProxysListenerKeepsTheSocketListeningAfterTheProxyCloses() throws Exception {
         int port = freePort();
         BalancerPool first = BalancerPool.open(spec(port));
-        int copy = first.duplicateListener();
-        assertThat(copy).isNotNegative();
+        SortedMap<Integer, Integer> copy = first.duplicateListeners();
+        assertThat(copy).containsOnlyKeys(0);
         first.close(Duration.ZERO);
         int backendPort = startBackend();
         try (Socket client = new Socket()) {
@@ -90,12 +93,12 @@ class HandedOverSocketTest {
     void aSocketPoolsCopyOutlivesIt() throws Exception {
         int port = freePort();
         SocketPool pool = SocketPool.open(spec(port).withSharing(PortSharing.SOCKET));
-        int copy = pool.duplicateListener();
+        SortedMap<Integer, Integer> copy = pool.duplicateListeners();
         pool.close(Duration.ZERO);
         try (Socket client = new Socket()) {
             client.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         } finally {
-            Descriptors.close(copy);
+            copy.values().forEach(Descriptors::close);
         }
         assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).as("refused once the last copy closes")
                 .isInstanceOf(java.net.ConnectException.class);
@@ -106,7 +109,7 @@ class HandedOverSocketTest {
         int port = freePort();
         ListeningSocket held = ListeningSocket.open("127.0.0.1", port);
         InheritedListeners inherited = new InheritedListeners();
-        inherited.add(List.of(new InheritedListeners.Listener("gone", "127.0.0.1", port, held.fd())));
+        inherited.add(List.of(new InheritedListeners.Listener("gone", "127.0.0.1", port, 0, held.fd())));
         assertThat(inherited.take("127.0.0.1", port + 1)).isEmpty();
 
         inherited.closeRest();
