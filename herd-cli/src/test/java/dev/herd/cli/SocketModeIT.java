@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.herd.daemon.Protocol;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.Signal;
 
@@ -36,7 +34,7 @@ class SocketModeIT {
      * serves on fd 3 only when LISTEN_PID is its own pid; on SIGTERM it stops accepting, answers
      * what it has (closing each connection after its answer) and exits.
      */
-    private static final String LISTEN_FDS_SERVER = """
+    static final String LISTEN_FDS_SERVER = """
             import os, socket, sys, signal, threading, http.server, socketserver
             if os.environ.get('LISTEN_PID') != str(os.getpid()) or os.environ.get('LISTEN_FDS') != '1':
                 sys.exit('not socket-activated: LISTEN_PID=%s LISTEN_FDS=%s' % (os.environ.get('LISTEN_PID'), os.environ.get('LISTEN_FDS')))
@@ -151,19 +149,13 @@ class SocketModeIT {
 
     /** Starts {@code herd hit} in the background with a JSON summary. */
     private Process hit(Path out, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.add("hit");
-        argv.addAll(List.of(args));
-        argv.add("--json");
-        Process p = new ProcessBuilder(argv).directory(herd.work.toFile()).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = HitRun.start(herd, out, args).process();
         background.add(p);
         return p;
     }
 
     private static JsonNode summary(Process p, Path out) throws Exception {
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("herd hit ended").isTrue();
-        return Protocol.json().readTree(Files.readString(out));
+        return new HitRun(p, out).summary();
     }
 
     /** The inode of the socket behind a process's fd 3, as {@code /proc} names it. */
@@ -216,7 +208,7 @@ class SocketModeIT {
             sockets.add(fd3(pid));
         }
         assertThat(sockets).as("a socket each").hasSize(3);
-        assertThat(listeners(port)).isEqualTo(3);
+        assertThat(HitRun.listeningInodes(port)).hasSize(3);
         Path out = tmp.resolve("spread.json");
         JsonNode s = summary(hit(out, "http://127.0.0.1:" + port + "/", "-n", "600", "-c", "6", "--no-keep-alive"), out);
         assertThat(s.path("errors").path("total").asLong()).as(s.toString()).isZero();
@@ -228,23 +220,10 @@ class SocketModeIT {
 
         herd.run("scale", "api", "1").ok();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> listeners(port) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> HitRun.listeningInodes(port).size() == 1);
         JsonNode after = summary(hit(tmp.resolve("after.json"), "http://127.0.0.1:" + port + "/", "-n", "100", "-c", "2",
                 "--no-keep-alive"), tmp.resolve("after.json"));
         assertThat(after.path("errors").path("total").asLong()).as(after.toString()).isZero();
-    }
-
-    /** How many sockets listen on {@code port}, from {@code /proc/net/tcp*}. */
-    private static int listeners(int port) throws IOException {
-        String hex = String.format(":%04X", port);
-        int n = 0;
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] f = line.trim().split("\\s+");
-                n += f.length > 3 && f[1].endsWith(hex) && f[3].equals("0A") ? 1 : 0;
-            }
-        }
-        return n;
     }
 
     @Test

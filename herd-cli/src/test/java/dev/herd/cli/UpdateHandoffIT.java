@@ -5,13 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.herd.daemon.Protocol;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.Signal;
 
@@ -29,38 +26,6 @@ import dev.herd.supervisor.Signal;
  * refused, in socket mode and behind the proxy. Real daemons, real instances, {@code herd hit}.
  */
 class UpdateHandoffIT {
-
-    /** A socket-activated server (fd 3, as gunicorn takes it) that finishes what it has on SIGTERM. */
-    private static final String LISTEN_FDS_SERVER = """
-            import os, socket, threading, signal, http.server, socketserver
-            draining = threading.Event()
-            class Handler(http.server.BaseHTTPRequestHandler):
-                protocol_version = 'HTTP/1.1'
-                timeout = 5
-                def do_GET(self):
-                    body = ('Hello from worker %d\\n' % os.getpid()).encode()
-                    self.send_response(200)
-                    self.send_header('Content-Length', str(len(body)))
-                    if draining.is_set():
-                        self.send_header('Connection', 'close')
-                        self.close_connection = True
-                    self.end_headers()
-                    self.wfile.write(body)
-                def log_message(self, *args):
-                    pass
-            class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-                daemon_threads = False
-                block_on_close = True
-            server = Server(('127.0.0.1', 0), Handler, bind_and_activate=False)
-            server.socket.close()
-            server.socket = socket.socket(fileno=3)
-            def stop(signum, frame):
-                draining.set()
-                threading.Thread(target=server.shutdown).start()
-            signal.signal(signal.SIGTERM, stop)
-            server.serve_forever()
-            server.server_close()
-            """;
 
     /** A Node server on its own internal port behind herd's proxy; finishes what is in flight on SIGTERM. */
     private static final String NODE_SERVER = """
@@ -79,7 +44,7 @@ class UpdateHandoffIT {
     @BeforeEach
     void setUp() throws IOException {
         herd = new Herd(tmp);
-        herd.script("fdserver.py", LISTEN_FDS_SERVER);
+        herd.script("fdserver.py", SocketModeIT.LISTEN_FDS_SERVER);
         herd.script("server.js", NODE_SERVER);
     }
 
@@ -92,47 +57,21 @@ class UpdateHandoffIT {
     @Test
     void inSocketModeTwoUpdatesUnderLoadRefuseNoConnectionAndTheSocketIsTheSameOne() throws Exception {
         int port = freePort();
-        herd.run("start", herd.script("eco.yml", """
-                apps:
-                  - name: api
-                    script: fdserver.py
-                    interpreter: python3
-                    exec_mode: cluster
-                    instances: 2
-                    port: %d
-                    balancer: {mode: socket, host: 127.0.0.1}
-                """.formatted(port)).toString()).ok();
+        startApi(port, 2, "socket");
         twoUpdatesUnderLoadRefuseNothing(port);
     }
 
     @Test
     void behindTheProxyTwoUpdatesUnderLoadFailNoRequestAndTheSocketIsTheSameOne() throws Exception {
         int port = freePort();
-        herd.run("start", herd.script("eco.yml", """
-                apps:
-                  - name: api
-                    script: server.js
-                    exec_mode: cluster
-                    instances: 2
-                    port: %d
-                    balancer: {host: 127.0.0.1}
-                """.formatted(port)).toString()).ok();
+        startApi(port, 2, "http");
         twoUpdatesUnderLoadRefuseNothing(port);
     }
 
     @Test
     void aStoppedSocketModeAppComesBackStoppedWithItsSocketStillQueueing() throws Exception {
         int port = freePort();
-        herd.run("start", herd.script("eco.yml", """
-                apps:
-                  - name: api
-                    script: fdserver.py
-                    interpreter: python3
-                    exec_mode: cluster
-                    instances: 1
-                    port: %d
-                    balancer: {mode: socket, host: 127.0.0.1}
-                """.formatted(port)).toString()).ok();
+        startApi(port, 1, "socket");
         awaitReady(1);
         herd.run("stop", "api").ok();
         // A stopped socket-mode app keeps its socket, as a systemd socket unit does.
@@ -148,6 +87,24 @@ class UpdateHandoffIT {
         herd.run("start", "api").ok();
         JsonNode s = summary(waiting, out);
         assertThat(s.path("ok").asLong()).as(s.toString()).isEqualTo(1);
+    }
+
+    /**
+     * Starts app {@code api} on the public port: the LISTEN_FDS server in a socket mode, the Node
+     * server on its own port behind the proxy in mode {@code http}.
+     */
+    private void startApi(int port, int instances, String mode) throws Exception {
+        boolean proxy = mode.equals("http");
+        herd.run("start", herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: %s
+                    exec_mode: cluster
+                    instances: %d
+                    port: %d
+                    balancer: {mode: %s, host: 127.0.0.1}
+                """.formatted(proxy ? "server.js" : "fdserver.py", instances, port, mode)
+                + (proxy ? "" : "    interpreter: python3\n")).toString()).ok();
     }
 
     private void twoUpdatesUnderLoadRefuseNothing(int port) throws Exception {
@@ -198,34 +155,18 @@ class UpdateHandoffIT {
         });
     }
 
-    /** The inode of the socket listening on {@code port}, from {@code /proc/net/tcp*}. */
     private static Optional<String> listeningInode(int port) throws IOException {
-        String hex = String.format(":%04X", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 9 && f[1].endsWith(hex) && f[3].equals("0A")) {
-                    return Optional.of(f[9]);
-                }
-            }
-        }
-        return Optional.empty();
+        return HitRun.listeningInodes(port).stream().findFirst();
     }
 
     /** Starts {@code herd hit} in the background with a JSON summary. */
     private Process hit(Path out, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(Herd.javaCommand());
-        argv.add("hit");
-        argv.addAll(List.of(args));
-        argv.add("--json");
-        Process p = new ProcessBuilder(argv).directory(herd.work.toFile()).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = HitRun.start(herd, out, args).process();
         background.add(p);
         return p;
     }
 
     private static JsonNode summary(Process p, Path out) throws Exception {
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("herd hit ended").isTrue();
-        return Protocol.json().readTree(Files.readString(out));
+        return new HitRun(p, out).summary();
     }
 }

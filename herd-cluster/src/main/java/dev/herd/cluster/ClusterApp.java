@@ -943,7 +943,7 @@ public final class ClusterApp {
                 plan.logFile(), plan.handover());
     }
 
-    /** Whether the instances accept on one socket herd hands them, rather than each on a port of its own. */
+    /** Whether the instances accept on sockets herd hands them, rather than each on a port of its own. */
     private boolean sharesSocket() {
         return cluster.sharing().handsSocket();
     }
