@@ -112,6 +112,23 @@ class DaemonIT {
     }
 
     @Test
+    void aGrandchildThatLeftTheSessionAndTheTreeIsStoppedWithItsInstance() throws Exception {
+        herd.script("forks.sh", "( setsid sh -c 'echo $$ > grandchild.pid; exec sleep 1001' & )\nexec sleep 300\n");
+        herd.run("start", "forks.sh", "--name", "forks").ok();
+        Path pidFile = herd.work.resolve("grandchild.pid");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+        ProcessTree.Stat grandchild = ProcessTree.stat(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+        long instance = herd.list().get(0).path("pid").asLong();
+        assertThat(grandchild.pgid()).as("a session of its own").isNotEqualTo(ProcessTree.stat(instance).orElseThrow().pgid());
+        assertThat(ProcessTree.treeOf(instance)).as("its parent exited: outside the tree")
+                .extracting(ProcessTree.Stat::pid).doesNotContain(grandchild.pid());
+
+        herd.run("delete", "forks").ok();
+
+        assertThat(ProcessTree.isAlive(grandchild)).as("a stop waits until every process of the instance is gone").isFalse();
+    }
+
+    @Test
     void unknownAppNameListsTheKnownOnes() throws Exception {
         herd.script("app.sh", SLEEPER);
         herd.run("start", "app.sh", "--name", "alpha").ok();

@@ -15,6 +15,15 @@ public interface ProcessTable {
     /** The live members of a process group. */
     List<ProcessTree.Stat> groupMembers(long pgid);
 
+    /**
+     * The live processes that carry an instance's mark ({@link Supervisor#TRACE_VARIABLE}) in
+     * their environment: its descendants, also those that left its tree and group (a {@code setsid}
+     * daemon whose parent exited). None by default, as a fake table has no environments.
+     */
+    default List<ProcessTree.Stat> marked(String entry) {
+        return List.of();
+    }
+
     /** Whether this very process (pid and start time) still runs and is not a zombie. */
     boolean isAlive(ProcessTree.Stat process);
 
@@ -35,6 +44,11 @@ public interface ProcessTable {
             @Override
             public List<ProcessTree.Stat> groupMembers(long pgid) {
                 return ProcessTree.groupMembers(pgid);
+            }
+
+            @Override
+            public List<ProcessTree.Stat> marked(String entry) {
+                return ProcessTree.withEnvironmentEntry(entry);
             }
 
             @Override

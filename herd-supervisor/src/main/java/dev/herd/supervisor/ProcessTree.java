@@ -91,6 +91,47 @@ public final class ProcessTree {
         return out;
     }
 
+    /**
+     * Live processes whose environment holds exactly {@code entry} ({@code NAME=value}): those
+     * an instance started keep herd's mark in theirs wherever they moved (a new session, a new
+     * parent), unless they cleared it. Processes of other users, whose environment this one may
+     * not read, are skipped.
+     */
+    public static List<Stat> withEnvironmentEntry(String entry) {
+        byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
+        List<Stat> out = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumeric(p.getFileName().toString()))) {
+            for (Path dir : dirs) {
+                byte[] env;
+                try {
+                    env = Files.readAllBytes(dir.resolve("environ"));
+                } catch (IOException e) {
+                    continue;
+                }
+                if (holdsEntry(env, wanted)) {
+                    stat(Long.parseLong(dir.getFileName().toString())).filter(s -> !s.isZombie()).ifPresent(out::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc", e);
+        }
+        return out;
+    }
+
+    /** Whether the NUL-separated {@code env} holds {@code entry} as one whole entry. */
+    static boolean holdsEntry(byte[] env, byte[] entry) {
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start == entry.length && java.util.Arrays.equals(env, start, i, entry, 0, entry.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
     /** Live (non-zombie) members of a process group. */
     public static List<Stat> groupMembers(long pgid) {
         List<Stat> out = new ArrayList<>();

@@ -276,12 +276,12 @@ public final class Supervisor implements AutoCloseable {
             }
             inst.failure = reason;
             StopPolicy sp = inst.spec.stop();
-            String sent = askToStop(inst, pid, processes.treeOf(pid));
+            String sent = askToStop(inst, pid, treeAndMarked(inst, pid));
             log.warn("{}[{}] (pid {}) {}: sending {}", inst.spec.name(), inst.index, pid, reason, sent);
             int generation = inst.generation;
             loop.schedule(() -> {
                 if (inst.generation == generation && inst.process != null) {
-                    signalStop(inst, pid, processes.treeOf(pid), Signal.SIGKILL);
+                    signalStop(inst, pid, treeAndMarked(inst, pid), Signal.SIGKILL);
                 }
             }, sp.killTimeout());
             return true;
@@ -679,6 +679,7 @@ public final class Supervisor implements AutoCloseable {
         AppSpec spec = inst.spec;
         Map<String, String> env = new HashMap<>(inst.plan.env());
         String index = Integer.toString(inst.index);
+        env.put(TRACE_VARIABLE, traceKey(inst));
         env.put("HERD_APP_INSTANCE", index);
         env.put("HERD_APP_NAME", spec.name());
         env.put(spec.instanceVarName(), index);
@@ -688,6 +689,34 @@ public final class Supervisor implements AutoCloseable {
             env.put(spec.incrementVar(), Long.toString(incrementBase(env.get(spec.incrementVar())) + inst.index));
         }
         return env;
+    }
+
+    /**
+     * The variable that marks every process an instance starts, in its environment, which they
+     * inherit wherever they go: a stop finds by it the descendants that left the instance's tree
+     * and group ({@code ( setsid daemon & )}), and stops them with the rest.
+     */
+    public static final String TRACE_VARIABLE = "HERD_INSTANCE_TRACE";
+
+    /** Tells this daemon's instances from another's (a test's, a second HERD_HOME's) of the same id. */
+    private static final String TRACE_TOKEN = ProcessHandle.current().pid() + "-"
+            + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
+
+    private static String traceKey(Instance inst) {
+        return TRACE_TOKEN + "-" + inst.id;
+    }
+
+    /** The instance's tree and, of its marked processes, those outside that tree. */
+    private List<ProcessTree.Stat> treeAndMarked(Instance inst, long pid) {
+        List<ProcessTree.Stat> all = new ArrayList<>(processes.treeOf(pid));
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        all.forEach(s -> seen.add(s.pid()));
+        for (ProcessTree.Stat s : processes.marked(TRACE_VARIABLE + "=" + traceKey(inst))) {
+            if (seen.add(s.pid())) {
+                all.add(s);
+            }
+        }
+        return all;
     }
 
     /** The number an {@code increment_var} starts from: PM2's {@code Number(value) || 0}, for whole numbers. */
@@ -826,7 +855,7 @@ public final class Supervisor implements AutoCloseable {
         long pid = inst.pid();
         StopPolicy sp = inst.spec.stop();
         inst.stopped = new CompletableFuture<>();
-        inst.treeAtStop = sp.mainProcessOnly() ? List.of() : processes.treeOf(pid);
+        inst.treeAtStop = sp.mainProcessOnly() ? List.of() : treeAndMarked(inst, pid);
         // Sent before the move is told: its exit comes through the loop, so it finds the instance STOPPING.
         String sent = askToStop(inst, pid, inst.treeAtStop);
         transition(inst, ProcessState.STOPPING, (why == null ? "" : why + ": ") + "sending " + sent

@@ -2,6 +2,8 @@ package dev.herd.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+
 import org.junit.jupiter.api.Test;
 
 class ProcessTreeTest {
@@ -25,5 +27,36 @@ class ProcessTreeTest {
         long self = ProcessHandle.current().pid();
         assertThat(ProcessTree.stat(self)).get().extracting(ProcessTree.Stat::pid).isEqualTo(self);
         assertThat(ProcessTree.treeOf(self)).extracting(ProcessTree.Stat::pid).contains(self);
+    }
+
+    @Test
+    void anEnvironmentEntryMatchesOnlyWhole() {
+        byte[] env = "A=1\0HERD_INSTANCE_TRACE=9-ab-12\0Z=last".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(ProcessTree.holdsEntry(env, bytes("HERD_INSTANCE_TRACE=9-ab-12"))).isTrue();
+        assertThat(ProcessTree.holdsEntry(env, bytes("A=1"))).as("the first").isTrue();
+        assertThat(ProcessTree.holdsEntry(env, bytes("Z=last"))).as("the last, with no NUL after it").isTrue();
+        assertThat(ProcessTree.holdsEntry(env, bytes("HERD_INSTANCE_TRACE=9-ab-1"))).as("another instance's prefix").isFalse();
+        assertThat(ProcessTree.holdsEntry(env, bytes("TRACE=9-ab-12"))).as("a suffix").isFalse();
+        assertThat(ProcessTree.holdsEntry(new byte[0], bytes("A=1"))).isFalse();
+    }
+
+    @Test
+    void aChildIsFoundByAnEntryOfItsEnvironment() throws Exception {
+        String mark = "HERD_TEST_MARK=" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Process child = new ProcessBuilder("sleep", "30").start();
+        ProcessBuilder marked = new ProcessBuilder("sleep", "30");
+        marked.environment().put(mark.substring(0, mark.indexOf('=')), mark.substring(mark.indexOf('=') + 1));
+        Process p = marked.start();
+        try {
+            assertThat(ProcessTree.withEnvironmentEntry(mark)).extracting(ProcessTree.Stat::pid).containsExactly(p.pid());
+        } finally {
+            child.destroyForcibly().waitFor();
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
