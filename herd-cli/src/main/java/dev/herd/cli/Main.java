@@ -617,7 +617,9 @@ public final class Main {
         }
     }
 
-    @Command(name = "update", description = "Replace the daemon by this version of herd, keeping the apps.")
+    @Command(name = "update", description = {"Replace the daemon by this version of herd, even the same one: its apps"
+            + " start again under the new daemon (new pids and ids), and cluster apps keep their public ports open"
+            + " meanwhile, so what connects waits instead of being refused."})
     static final class Update implements Callable<Integer> {
         @Override
         public Integer call() throws HerdException {
@@ -644,7 +646,8 @@ public final class Main {
                 // Only closing the relay: the new daemon has its own copies by now.
                 System.err.println("herd: " + e.getMessage());
             }
-            System.out.println("herd: daemon is now herd " + Protocol.herdVersion());
+            System.out.println("herd: daemon is now herd " + Protocol.herdVersion()
+                    + (replaced ? "; its apps started again under it" : ""));
             Tables.printList(new PrintWriter(System.out, true), list(client));
             return 0;
         }

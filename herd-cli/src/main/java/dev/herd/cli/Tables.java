@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import dev.herd.config.ShellWords;
 import dev.herd.daemon.HerdHome;
 import dev.herd.daemon.InstanceView;
 import dev.herd.daemon.StreamItem;
@@ -140,16 +141,16 @@ final class Tables {
             if (namespaced(v)) {
                 field(out, "namespace", v.namespace());
             }
-            field(out, "command", String.join(" ", v.command()));
+            field(out, "command", ShellWords.join(v.command()));
             InstanceView.Details d = v.details();
             if (d != null) {
                 field(out, "script", d.script());
                 if (!d.args().isEmpty()) {
-                    field(out, "script args", String.join(" ", d.args()));
+                    field(out, "script args", ShellWords.join(d.args()));
                 }
                 field(out, "interpreter", d.interpreter() != null ? d.interpreter() : "none (the script runs itself)");
                 if (!d.interpreterArgs().isEmpty()) {
-                    field(out, "interpreter args", String.join(" ", d.interpreterArgs()));
+                    field(out, "interpreter args", ShellWords.join(d.interpreterArgs()));
                 }
                 if (d.source() != null) {
                     field(out, "ecosystem file", d.source());

@@ -7,9 +7,10 @@ import java.util.List;
  * Splits a string into words as a POSIX shell would, without expanding anything: blanks separate
  * words, single quotes keep everything literally, double quotes keep everything but a backslash
  * before {@code "}, {@code \}, {@code $} or {@code `}, and a backslash outside quotes keeps the
- * next character. {@code ""} is an empty word.
+ * next character. {@code ""} is an empty word. {@link #join} is the other way: words a shell (and
+ * {@link #split}) reads back as they are.
  */
-final class ShellWords {
+public final class ShellWords {
 
     private ShellWords() {
     }
@@ -18,7 +19,7 @@ final class ShellWords {
      * @throws IllegalArgumentException with the reason when a quote is not closed or the text ends
      *                                  with a lone backslash
      */
-    static List<String> split(String text) {
+    public static List<String> split(String text) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;
@@ -59,6 +60,38 @@ final class ShellWords {
     }
 
     /** Appends the double-quoted part starting at {@code from}; returns the index of the closing quote. */
+    /**
+     * The words as one line a POSIX shell reads back as these words: each is left as it is when
+     * it holds only characters no shell treats specially, else put in single quotes (a quote
+     * inside as {@code '\''}); an empty word is {@code ''}. What {@code describe} shows for a
+     * command, so that {@code b c} and {@code d$e} read as the single arguments they are.
+     */
+    public static String join(List<String> words) {
+        StringBuilder line = new StringBuilder();
+        for (String w : words) {
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(plain(w) ? w : "'" + w.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
+    }
+
+    private static boolean plain(String word) {
+        if (word.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "_@%+=:,./-".indexOf(c) >= 0;
+            if (!safe) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int doubleQuoted(String text, int from, StringBuilder word) {
         for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -3,6 +3,8 @@ package dev.herd.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 class ShellWordsTest {
@@ -50,5 +52,18 @@ class ShellWordsTest {
                 .hasMessage("unclosed double quote in \"\"oops\"");
         assertThatThrownBy(() -> ShellWords.split("oops\\"))
                 .hasMessage("lone backslash at the end of \"oops\\\"");
+    }
+
+    @Test
+    void joinQuotesOnlyTheWordsAShellWouldReadOtherwise() {
+        assertThat(ShellWords.join(List.of("a", "b c", "d$e"))).isEqualTo("a 'b c' 'd$e'");
+        assertThat(ShellWords.join(List.of("--port=3000", "/srv/app.js", "x,y@z%"))).isEqualTo("--port=3000 /srv/app.js x,y@z%");
+        assertThat(ShellWords.join(List.of("", "it's"))).isEqualTo("'' 'it'\\''s'");
+    }
+
+    @Test
+    void whatJoinWritesSplitsBackIntoTheSameWords() {
+        List<String> words = List.of("a", "b c", "d$e", "", "it's", "\\", "\"q\"", "tab\there", "café-日本", "`x`", "*", "~");
+        assertThat(ShellWords.split(ShellWords.join(words))).isEqualTo(words);
     }
 }
