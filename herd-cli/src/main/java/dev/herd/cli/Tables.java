@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.herd.config.ShellWords;
+import dev.herd.monit.Cells;
 import dev.herd.daemon.HerdHome;
 import dev.herd.daemon.InstanceView;
 import dev.herd.daemon.StreamItem;
@@ -84,13 +85,14 @@ final class Tables {
         int[] widths = new int[header.length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
-                widths[i] = Math.max(widths[i], r[i].length());
+                widths[i] = Math.max(widths[i], Cells.width(r[i]));
             }
         }
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                line.append(i == 0 ? "" : "  ").append(r[i]).append(" ".repeat(widths[i] - r[i].length()));
+                // Padded by terminal columns, not chars: a CJK name takes two per character.
+                line.append(i == 0 ? "" : "  ").append(r[i]).append(" ".repeat(widths[i] - Cells.width(r[i])));
             }
             out.println(line.toString().stripTrailing());
         }
