@@ -18,7 +18,6 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exi
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUTDIR="$OUT/results/jdk-$STAMP"; mkdir -p "$OUTDIR/raw" "$RUN"
 CSV="$OUTDIR/results.csv"
-echo "rep,config,load,rps,p50_ms,p99_ms,requests,non2xx,sock_err" >"$CSV"
 HELLO="$BENCH/servers/Hello.java"
 # The JDK's HttpServer leaves Nagle on unless told: each small answer would wait for the client's
 # delayed ACK (about 40 ms). Every config gets the same flag (examples/hello sets it itself).
@@ -60,32 +59,6 @@ stop_config() {
   sleep 1
 }
 
-n=${#CONFIGS[@]}
-for rep in $(seq 1 "$REPS"); do
-  for k in $(seq 0 $((n - 1))); do
-    cfg=${CONFIGS[$(( (k + rep) % n ))]}
-    log "rep $rep: $cfg"
-    start_config "$cfg" || { log "$cfg did not start"; stop_config "$cfg"; continue; }
-    wrk -t2 -c64 -d"$WARM" http://127.0.0.1:3000/ >/dev/null 2>&1
-    for load in c64 c4; do
-      if [[ $load == c64 ]]; then t=2; c=64; else t=1; c=4; fi
-      raw="$OUTDIR/raw/$rep-$cfg-$load.txt"
-      wrk -t$t -c$c -d"$DUR" --latency http://127.0.0.1:3000/ >"$raw" 2>&1
-      read -r rps p50 p99 req non se < <(parse_wrk "$raw")
-      echo "$rep,$cfg,$load,$rps,$p50,$p99,$req,$non,$se" >>"$CSV"
-      log "  $load: $rps req/s p50 $p50 ms p99 $p99 ms errors $((non + se))"
-    done
-    stop_config "$cfg"
-  done
-done
-
-awk -F, 'NR>1 { k=$2","$3; n[k]++; r[k,n[k]]=$4; p[k,n[k]]=$6 }
-  function med(a, k, c,   i, j, t, v) { for (i=1;i<=c;i++) v[i]=a[k,i]; for (i=1;i<=c;i++) for (j=i+1;j<=c;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
-    return c%2 ? v[(c+1)/2] : (v[c/2]+v[c/2+1])/2 }
-  END { for (k in n) { split(k, f, ","); R[f[1],f[2]]=med(r,k,n[k]); P[f[1],f[2]]=med(p,k,n[k]); cfgs[f[1]]=1 }
-    printf "%-18s %-4s %10s %9s %10s\n", "config", "load", "req/s", "p99 ms", "x direct"
-    for (c in cfgs) for (l=1; l<=2; l++) { ld = l==1 ? "c64" : "c4"
-      printf "%-18s %-4s %10.0f %9.2f %10.2f\n", c, ld, R[c,ld], P[c,ld],
-        R["jdk-direct-1",ld] ? R[c,ld]/R["jdk-direct-1",ld] : 0 } }' \
-  "$CSV" | sort | tee "$OUTDIR/summary.txt"
+run_configs
+medians jdk-direct-1
 echo "results: $OUTDIR"

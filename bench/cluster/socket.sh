@@ -22,7 +22,6 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 OUTDIR="$OUT/results/socket-$STAMP"; mkdir -p "$OUTDIR/raw"
 CSV="$OUTDIR/results.csv"
 exec 2> >(tee -a "$OUTDIR/log.txt" >&2)
-echo "rep,config,load,rps,p50_ms,p99_ms,requests,non2xx,sock_err" >"$CSV"
 NODE_HELLO="$BENCH/servers/hello.js"
 HOMES=()
 cleanup() {
@@ -70,35 +69,8 @@ stop_config() {
 }
 
 [[ -f $PM2_HOME/pm2.pid ]] && "$PM2" kill >/dev/null 2>&1
-n=${#CONFIGS[@]}
-for rep in $(seq 1 "$REPS"); do
-  for k in $(seq 0 $((n - 1))); do
-    cfg=${CONFIGS[$(( (k + rep) % n ))]}
-    log "rep $rep: $cfg"
-    start_config "$cfg" || { log "$cfg did not start"; stop_config "$cfg"; continue; }
-    wrk -t2 -c64 -d"$WARM" http://127.0.0.1:3000/ >/dev/null 2>&1
-    for load in c64 c4; do
-      if [[ $load == c64 ]]; then t=2; c=64; else t=1; c=4; fi
-      raw="$OUTDIR/raw/$rep-$cfg-$load.txt"
-      wrk -t$t -c$c -d"$DUR" --latency http://127.0.0.1:3000/ >"$raw" 2>&1
-      read -r rps p50 p99 req non se < <(parse_wrk "$raw")
-      echo "$rep,$cfg,$load,$rps,$p50,$p99,$req,$non,$se" >>"$CSV"
-      log "  $load: $rps req/s p50 $p50 ms p99 $p99 ms errors $((non + se))"
-    done
-    stop_config "$cfg"
-  done
-done
-
-# Medians per config and load, and each against PM2 and Node's cluster module.
-awk -F, 'NR>1 { k=$2","$3; n[k]++; r[k,n[k]]=$4; p[k,n[k]]=$6 }
-  function med(a, k, c,   i, j, t, v) { for (i=1;i<=c;i++) v[i]=a[k,i]; for (i=1;i<=c;i++) for (j=i+1;j<=c;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
-    return c%2 ? v[(c+1)/2] : (v[c/2]+v[c/2+1])/2 }
-  END { for (k in n) { split(k, f, ","); R[f[1],f[2]]=med(r,k,n[k]); P[f[1],f[2]]=med(p,k,n[k]); cfgs[f[1]]=1 }
-    printf "%-16s %-4s %10s %9s %8s %8s\n", "config", "load", "req/s", "p99 ms", "x pm2", "x node"
-    for (c in cfgs) for (l=1; l<=2; l++) { ld = l==1 ? "c64" : "c4"
-      printf "%-16s %-4s %10.0f %9.2f %8.2f %8.2f\n", c, ld, R[c,ld], P[c,ld],
-        R["pm2-cluster-2i",ld] ? R[c,ld]/R["pm2-cluster-2i",ld] : 0, R["node-cluster-2w",ld] ? R[c,ld]/R["node-cluster-2w",ld] : 0 } }' \
-  "$CSV" | sort | tee "$OUTDIR/summary.txt"
+run_configs
+medians pm2-cluster-2i node-cluster-2w
 
 # The spread over new connections, with one socket for all and with a socket per instance.
 for cfg in herd-socket-2i herd-reuseport-2i; do

@@ -7,6 +7,7 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +84,7 @@ public final class SocketHandoff {
             fds[i] = FileDescriptorCast.unsafeUsing(l.fd()).getFileDescriptor();
             entries.add(new Entry(l.app(), l.host(), l.port(), l.index()));
         }
-        byte[] line = (Protocol.json().writeValueAsString(new Frame(entries)) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] line = (Protocol.json().writeValueAsString(new Frame(entries)) + "\n").getBytes(StandardCharsets.UTF_8);
         // Attached to the next write: the kernel copies them into the peer's table as it receives it.
         s.setOutboundFileDescriptors(fds);
         s.getOutputStream().write(line);

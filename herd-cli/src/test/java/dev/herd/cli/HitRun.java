@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.herd.cluster.PortOwner;
 import dev.herd.daemon.Protocol;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.Signal;
@@ -45,17 +46,7 @@ record HitRun(Process process, Path out) {
     }
 
     /** The inodes of the sockets listening on {@code port}, from {@code /proc/net/tcp*}. */
-    static List<String> listeningInodes(int port) throws IOException {
-        String hex = String.format(":%04X", port);
-        List<String> inodes = new ArrayList<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 9 && f[1].endsWith(hex) && f[3].equals("0A")) {
-                    inodes.add(f[9]);
-                }
-            }
-        }
-        return inodes;
+    static List<String> listeningInodes(int port) {
+        return PortOwner.listeners().stream().filter(l -> l.port() == port).map(l -> Long.toString(l.inode())).toList();
     }
 }

@@ -155,7 +155,7 @@ class UpdateHandoffIT {
         });
     }
 
-    private static Optional<String> listeningInode(int port) throws IOException {
+    private static Optional<String> listeningInode(int port) {
         return HitRun.listeningInodes(port).stream().findFirst();
     }
 

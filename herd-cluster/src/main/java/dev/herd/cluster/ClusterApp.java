@@ -171,6 +171,8 @@ public final class ClusterApp {
     private volatile String lastOutcome;
     private Pool pool;
     private Operation operation;
+    /** By instance index, the inode of the socket it accepts on, while the pool is open (loop only). */
+    private final Map<Integer, Long> socketInodes = new java.util.HashMap<>();
     /** Its public socket went to the next daemon ({@link #handOff}): this one never opens it again. */
     private boolean handedOff;
 
@@ -690,6 +692,7 @@ public final class ClusterApp {
             pool.remove(m.id);
             if (sharesSocket() && members.values().stream().noneMatch(x -> x.index == m.index)) {
                 pool.release(m.index);
+                socketInodes.remove(m.index);
             }
         }
         unplan(m.port);
@@ -697,16 +700,21 @@ public final class ClusterApp {
 
     /**
      * The inode of the socket the instance at {@code index} accepts on (how {@code /proc} names
-     * it), or 0 when there is none.
+     * it), or 0 when there is none; read from {@code /proc} once per socket, not at every probe.
      */
     private long socketInode(int index) {
-        Handover h = pool == null ? null : pool.handover(index, spec.name(), false);
-        try {
-            return h == null ? 0 : AcceptWatch.inodeOf(h.fds().get(0));
-        } catch (java.io.IOException e) {
-            // Its own descriptor unreadable in /proc: no instance can be seen accepting on it.
+        if (pool == null) {
             return 0;
         }
+        return socketInodes.computeIfAbsent(index, i -> {
+            Handover h = pool.handover(i, spec.name(), false);
+            try {
+                return h == null ? 0L : AcceptWatch.inodeOf(h.fds().get(0));
+            } catch (java.io.IOException e) {
+                // Its own descriptor unreadable in /proc: no instance can be seen accepting on it.
+                return 0L;
+            }
+        });
     }
 
     /** Gives back what an instance's plan took: its port, and its notify socket. */
@@ -771,6 +779,7 @@ public final class ClusterApp {
         if (pool != null) {
             Pool p = pool;
             pool = null;
+            socketInodes.clear();
             p.close(Duration.ZERO);
             log.info("{}: public port {} closed", spec.name(), p.address());
         }

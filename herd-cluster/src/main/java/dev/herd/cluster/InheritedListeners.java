@@ -32,12 +32,13 @@ public final class InheritedListeners {
     public record Listener(String app, String host, int port, int index, int fd) {
     }
 
-    private final Map<String, Listener> byAddress = new LinkedHashMap<>();
+    /** By {@code host:port}, then by instance index. */
+    private final Map<String, SortedMap<Integer, Listener>> byAddress = new LinkedHashMap<>();
 
     /** Keeps these until an app takes one or {@link #closeRest} closes what is left. */
     public synchronized void add(List<Listener> listeners) {
         for (Listener l : listeners) {
-            Listener before = byAddress.put(key(l.host(), l.port()) + "#" + l.index(), l);
+            Listener before = byAddress.computeIfAbsent(key(l.host(), l.port()), k -> new TreeMap<>()).put(l.index(), l);
             if (before != null) {
                 Descriptors.close(before.fd());
             }
@@ -47,13 +48,9 @@ public final class InheritedListeners {
     /** The sockets on {@code host:port} by instance index, now the caller's to close; empty if none was handed over. */
     synchronized SortedMap<Integer, Integer> take(String host, int port) {
         SortedMap<Integer, Integer> fds = new TreeMap<>();
-        String prefix = key(host, port) + "#";
-        for (var it = byAddress.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            if (e.getKey().startsWith(prefix)) {
-                fds.put(e.getValue().index(), e.getValue().fd());
-                it.remove();
-            }
+        SortedMap<Integer, Listener> taken = byAddress.remove(key(host, port));
+        if (taken != null) {
+            taken.forEach((index, l) -> fds.put(index, l.fd()));
         }
         return fds;
     }
@@ -63,7 +60,7 @@ public final class InheritedListeners {
      * queued connections are reset rather than left waiting for nobody.
      */
     public synchronized void closeRest() {
-        for (Listener l : byAddress.values()) {
+        for (Listener l : byAddress.values().stream().flatMap(m -> m.values().stream()).toList()) {
             log.info("{}: the public socket {}:{} (instance {}) handed over is not used: closing it", l.app(), l.host(),
                     l.port(), l.index());
             Descriptors.close(l.fd());

@@ -47,11 +47,11 @@ public final class PortOwner {
     }
 
     /** A TCP socket in LISTEN state: its local port and its inode, as {@code /proc/net/tcp*} give them. */
-    record Listener(int port, long inode) {
+    public record Listener(int port, long inode) {
     }
 
     /** Every listening TCP socket of this network namespace, IPv4 and IPv6. */
-    static List<Listener> listeners() {
+    public static List<Listener> listeners() {
         List<Listener> all = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
