@@ -118,7 +118,9 @@ final class Tables {
             boolean own = shared && "reuseport".equals(v.cluster().sharing());
             field(out, "mode", own ? v.mode() + " (reuseport: each instance accepts on a public socket of its own)"
                     : shared ? v.mode() + " (socket: the instances share the public port's socket)"
-                    : v.cluster() != null ? v.mode() + " (proxy: herd balances the public port)" : v.mode());
+                    : v.cluster() != null ? v.mode() + " (proxy: herd balances the public port)"
+                    : v.mode().startsWith("shared") ? v.mode() + " (herd binds each port the instances listen on once and"
+                    + " hands the socket to all of them, as PM2's cluster mode does; no balancer)" : v.mode());
             if (v.cluster() != null) {
                 field(out, "public port", Integer.toString(v.cluster().publicPort()));
                 field(out, "own port", own ? "none: it accepts on its index's socket on the public port (fd 3, LISTEN_FDS;"

@@ -75,7 +75,8 @@ final class ClusterFields {
             // Without exec_mode, cluster mode is PM2's choice for a Node app, and its loader says what that needs.
             if (fields.containsKey("exec_mode")) {
                 warnings.add(label.apply("exec_mode") + ": cluster mode without a port (no port field, no env.PORT):"
-                        + " the instances run side by side and share no port");
+                        + " no balancer; a Node.js app's instances share each port they listen on through herd, as"
+                        + " under PM2, and other programs' run side by side and share no port");
             }
             return null;
         }

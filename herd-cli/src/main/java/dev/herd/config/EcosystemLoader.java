@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,9 +110,16 @@ public final class EcosystemLoader {
         Path folder = path.getParent();
         Set<String> envNames = new TreeSet<>();
         Map<String, AppDefinition> definitions = new LinkedHashMap<>();
+        Set<String> clusterWithoutPort = new HashSet<>();
         for (Map.Entry<String, Node.Mapping> app : apps(path, root, warnings).entrySet()) {
             Parse parse = new Parse(path, app.getValue(), app.getKey(), envName, override, envNames);
-            definitions.put(app.getKey(), parse.definition(folder, clientEnv, warnings, notes));
+            AppDefinition d = parse.definition(folder, clientEnv, warnings, notes);
+            definitions.put(app.getKey(), d);
+            // increment_var PORT gives each its own port: fork mode, said so where it is chosen.
+            if (d.cluster() == null && (parse.execModeCluster() || parse.modeByInterpreter(d))
+                    && !"PORT".equals(d.incrementVar())) {
+                clusterWithoutPort.add(app.getKey());
+            }
         }
         if (envName != null && !envNames.contains(envName)) {
             warnings.add("--env " + envName + ": no app defines env_" + envName
@@ -125,6 +133,10 @@ public final class EcosystemLoader {
         for (Map.Entry<String, AppDefinition> app : definitions.entrySet()) {
             AppDefinition definition = app.getValue();
             AppSpec spec = resolver.resolve(definition, folder, clientEnv, notes, path);
+            if (clusterWithoutPort.contains(app.getKey()) && AppResolver.runsOnNode(spec)) {
+                // PM2 runs it in cluster mode, its workers' listens shared by Node's cluster module.
+                spec = spec.withSharedListens(true);
+            }
             String first = names.putIfAbsent(spec.name(), app.getKey());
             if (first != null) {
                 throw definition.blame().error("name", "'" + spec.name() + "' is also the name of " + first
@@ -195,14 +207,18 @@ public final class EcosystemLoader {
                         + " by side)"));
                 return chosen;
             }
-            if (chosen.instances() > 1) {
-                warnings.add(label + ": PM2 runs a Node app with instances and no exec_mode in cluster mode, its"
-                        + " instances sharing one port; herd's cluster mode balances that port over them and needs"
-                        + " to know it: set port (or env.PORT) to it, and have the app listen on process.env.PORT."
-                        + " Until then its " + chosen.instances() + " instances run side by side (fork mode), and"
-                        + " if they listen on one port, all but the first fail with EADDRINUSE");
-            }
+            notes.add(label + ": PM2 runs a Node app with instances and no exec_mode in cluster mode, its instances"
+                    + " sharing the ports they listen on; with no port for herd to balance, herd does the same: it"
+                    + " binds each port they listen on once and hands the socket to every instance, and the kernel"
+                    + " spreads the connections (set port, or env.PORT, for herd's balancer in front)");
             return chosen;
+        }
+
+        /** Whether {@code exec_mode} asks for cluster mode, as PM2 reads it. */
+        boolean execModeCluster() {
+            Node.Entry e = app.entries().get("exec_mode");
+            return e != null && e.value() instanceof Node.Text t
+                    && (t.value().equals("cluster") || t.value().equals("cluster_mode"));
         }
 
         /** Without exec_mode, with instances: PM2 decides by the interpreter. */
@@ -259,11 +275,12 @@ public final class EcosystemLoader {
         AppSpec spec = resolver.resolve(definition, cwd, command.env(), notes, null);
         List<String> warnings = new ArrayList<>();
         if (definition.cluster() == null && definition.instances() > 1 && AppResolver.runsOnNode(spec)) {
-            warnings.add("start -i: PM2 runs a Node script started with -i in cluster mode, its instances sharing"
-                    + " one port; herd's cluster mode balances that port over them and needs to know it: add --port"
-                    + " <port>, and have the app listen on process.env.PORT. Without it the " + definition.instances()
-                    + " instances run side by side, and if they listen on one port, all but the first fail with"
-                    + " EADDRINUSE");
+            // PM2 runs it in cluster mode, its workers' listens shared by Node's cluster module.
+            spec = spec.withSharedListens(true);
+            notes.add("start -i: PM2 runs a Node script started with -i in cluster mode, its instances sharing the"
+                    + " ports they listen on; with no port for herd to balance, herd does the same: it binds each port"
+                    + " they listen on once and hands the socket to every instance (--port <port> puts herd's"
+                    + " balancer in front)");
         }
         return new LoadedApps(List.of(spec), definition.cluster() == null ? Map.of()
                 : Map.of(spec.name(), definition.cluster()), warnings, notes);

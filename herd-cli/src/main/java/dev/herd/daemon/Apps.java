@@ -9,10 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import dev.herd.cluster.ClusterApp;
 import dev.herd.cluster.InheritedListeners;
 import dev.herd.cluster.ClusterSpec;
+import dev.herd.cluster.SharedPorts;
 import dev.herd.supervisor.AppSpec;
 import dev.herd.supervisor.InstanceChannels;
 import dev.herd.supervisor.InstanceEvent;
@@ -62,6 +65,8 @@ final class Apps implements AutoCloseable {
     private final ClusterApps clusters;
     /** Node.js instances' process.send; null when its socket could not be made. */
     private final NodeIpc ipc;
+    /** The ports herd binds for apps that share their listens, as their instances ask. */
+    private final SharedPorts sharedPorts = new SharedPorts();
     private final Scheduler triggersLoop = Scheduler.singleThread("herd-triggers");
     private final Triggers triggers;
 
@@ -75,7 +80,7 @@ final class Apps implements AutoCloseable {
         this.limit = limit;
         ClusterApps clusterApps = new ClusterApps(home.notifyDir());
         this.clusters = clusterApps;
-        this.ipc = startIpc(home.ipcDir());
+        this.ipc = startIpc(home.ipcDir(), sharedPorts);
         this.supervisor = new Supervisor(ProcessLauncher.system(), ipc == null ? InstanceChannels.none() : ipc, logs,
                 Ticker.system(), System::currentTimeMillis, Math::random, e -> {
                     clusterApps.onInstanceEvent(e);
@@ -176,13 +181,18 @@ final class Apps implements AutoCloseable {
     }
 
     /** The channel server, or null (logged) when it cannot run: instances then start without process.send. */
-    private static NodeIpc startIpc(Path dir) {
+    private static NodeIpc startIpc(Path dir, SharedPorts shared) {
         try {
-            return NodeIpc.start(dir, System.getProperty("user.name"));
+            return NodeIpc.start(dir, System.getProperty("user.name"), shared);
         } catch (IOException | RuntimeException e) {
             log.error("cannot open the Node.js channel in {}: instances get no process.send: {}", dir, e.getMessage());
             return null;
         }
+    }
+
+    /** The addresses herd binds for {@code app}'s shared listens, in the order they were asked for. */
+    List<java.net.InetSocketAddress> sharedPorts(String app) {
+        return sharedPorts.of(app);
     }
 
     /** The cluster app of that name, if it is one. */
@@ -332,6 +342,8 @@ final class Apps implements AutoCloseable {
     void deleted(List<Integer> ids) {
         List<InstanceInfo> left = list();
         clusters.deleted(ids, left);
+        sharedPorts.apps().stream().filter(name -> left.stream().noneMatch(i -> i.app().equals(name)))
+                .forEach(sharedPorts::close);
         triggers.activeApps().stream().filter(name -> left.stream().noneMatch(i -> i.app().equals(name)))
                 .forEach(triggers::deactivate);
     }
@@ -386,25 +398,31 @@ final class Apps implements AutoCloseable {
 
     /**
      * {@link #resurrect(StateStore.Dump)}, the cluster apps taking the public sockets the last
-     * daemon handed over ({@code herd update}) instead of binding their ports; those no app takes
-     * are closed.
+     * daemon handed over ({@code herd update}) instead of binding their ports, and the apps that
+     * share their listens the sockets of those; those no app takes are closed.
      */
     Resurrected resurrect(StateStore.Dump dump, List<InheritedListeners.Listener> handedOver) throws HerdException {
-        clusters.inherit(handedOver);
+        clusters.inherit(sharedPorts.adopt(handedOver));
         try {
             return resurrect(dump);
         } finally {
             clusters.closeUnclaimed();
+            // A shared listen's socket whose app did not come back has no one to ask for it.
+            Set<String> known = supervisor.apps().stream().map(AppSpec::name).collect(Collectors.toSet());
+            sharedPorts.apps().stream().filter(name -> !known.contains(name)).forEach(sharedPorts::close);
         }
     }
 
     /**
-     * For the next daemon ({@code herd update}): a copy of every cluster app's public socket, the
-     * caller's to close; the proxies stop accepting (letting requests in flight finish) while the
-     * instances still run, so nothing is answered 503 as they stop.
+     * For the next daemon ({@code herd update}): a copy of every cluster app's public socket and
+     * of every shared listen's socket, the caller's to close; the proxies stop accepting (letting
+     * requests in flight finish) while the instances still run, so nothing is answered 503 as
+     * they stop.
      */
     List<InheritedListeners.Listener> handOff() {
-        return clusters.handOff();
+        List<InheritedListeners.Listener> all = new ArrayList<>(clusters.handOff());
+        all.addAll(sharedPorts.handOff());
+        return all;
     }
 
     /** What runs now, for the running file. */
@@ -512,6 +530,7 @@ final class Apps implements AutoCloseable {
             }
         }
         clusters.close();
+        sharedPorts.close();
         logs.close();
         reaper.close();
     }

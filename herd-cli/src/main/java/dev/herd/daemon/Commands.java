@@ -468,7 +468,8 @@ final class Commands {
         return infos.stream().map(i -> {
             ResourceSampler.Usage u = i.pid() > 0 ? sampler.of(i.pid()) : ResourceSampler.Usage.NONE;
             InstanceView.Cluster place = places.get(i.id());
-            return new InstanceView(i.id(), i.app(), i.index(), place != null ? "cluster" : "fork", i.pid(),
+            String mode = place != null ? "cluster" : i.spec().sharesListens() ? sharedMode(i.app()) : "fork";
+            return new InstanceView(i.id(), i.app(), i.index(), mode, i.pid(),
                     i.state().label(), i.restarts(), i.unstableRestarts(), i.uptimeMillis(), i.startedAtMillis(),
                     u.cpuPercent(), u.memoryBytes(), i.plan().command(), i.spec().cwd().toString(), i.outLog(),
                     i.errLog(), i.droppedLogLines(), i.lastReason(), i.lastExits(), place,
@@ -476,6 +477,16 @@ final class Commands {
                     triggersOf(specs.getOrDefault(i.app(), i.spec())), i.spec().namespace(), i.createdAtMillis(),
                     details ? details(i) : null);
         }).toList();
+    }
+
+    /**
+     * The mode of an app whose instances share their listens: {@code shared}, and the ports herd
+     * binds for them once they have listened ({@code shared :3000,9100}).
+     */
+    private String sharedMode(String app) {
+        List<java.net.InetSocketAddress> ports = apps.sharedPorts(app);
+        return ports.isEmpty() ? "shared" : "shared :" + String.join(",",
+                ports.stream().map(a -> Integer.toString(a.getPort())).distinct().toList());
     }
 
     /** An app's watch and cron schedule as {@code describe} shows them, or null when it has neither. */

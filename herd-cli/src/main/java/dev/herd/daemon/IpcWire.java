@@ -9,6 +9,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
@@ -66,6 +67,21 @@ final class IpcWire {
     record Bad(String why) implements Said {
     }
 
+    /**
+     * The shim's request, on Node's own channel, for the socket of a port the app listens on
+     * ({@code {"cmd":"NODE_HERD_LISTEN","seq":1,"port":8080,"host":null}}), as a Node cluster
+     * worker asks its primary.
+     *
+     * @param seq  the request's number, given back with the answer
+     * @param host the address the app names, or null for every address
+     */
+    record Listen(long seq, String host, int port) implements Said {
+    }
+
+    /** One of Node's own messages on its channel ({@code NODE_HANDLE_ACK}...), nothing to act on. */
+    record Internal(String cmd) implements Said {
+    }
+
     /** The hello in {@code line}, or null when it is not one of this version. */
     static Hello hello(String line) {
         JsonNode n;
@@ -96,6 +112,14 @@ final class IpcWire {
         if (n.isTextual() && n.asText().equals("ready")) {
             return new Ready();
         }
+        if (n.isObject() && n.path("cmd").isTextual() && n.get("cmd").asText().startsWith("NODE_")) {
+            String cmd = n.get("cmd").asText();
+            if (cmd.equals(LISTEN_CMD) && n.path("seq").canConvertToLong() && n.path("port").canConvertToInt()) {
+                JsonNode host = n.path("host");
+                return new Listen(n.get("seq").asLong(), host.isTextual() ? host.asText() : null, n.get("port").asInt());
+            }
+            return new Internal(cmd);
+        }
         if (n.isObject() && n.has("type") && n.has("data")) {
             return new Other("a message for PM2's bus of type " + n.get("type"));
         }
@@ -105,6 +129,31 @@ final class IpcWire {
     /** The line that sends the string {@code message}, with its newline. */
     static byte[] line(String message) {
         return (TextNode.valueOf(message).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The shim's request for a socket. */
+    static final String LISTEN_CMD = "NODE_HERD_LISTEN";
+    /** herd's answer to it: the message the socket travels with, or the refusal. */
+    static final String SOCKET_CMD = "NODE_HERD_SOCKET";
+
+    /**
+     * The line a socket travels with: Node's own handle message (a raw TCP handle,
+     * {@code net.Native}), which Node acknowledges, and the answer inside it, which Node hands
+     * the shim with the handle as an internal message.
+     */
+    static byte[] socketLine(long seq, String address, int port) {
+        ObjectNode msg = JSON.createObjectNode().put("cmd", SOCKET_CMD).put("seq", seq).put("address", address)
+                .put("port", port);
+        ObjectNode handle = JSON.createObjectNode().put("cmd", "NODE_HANDLE").put("type", "net.Native");
+        handle.set("msg", msg);
+        return (handle.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The line that refuses a socket, with the errno name the app's listen fails with. */
+    static byte[] refusedLine(long seq, String code, String reason) {
+        ObjectNode msg = JSON.createObjectNode().put("cmd", SOCKET_CMD).put("seq", seq).put("code", code)
+                .put("error", reason);
+        return (msg.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /**

@@ -26,7 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.herd.cluster.ClusterApp;
+import dev.herd.cluster.SharedPorts;
 import dev.herd.supervisor.InstanceChannels;
+import dev.herd.supervisor.Supervisor;
 
 /**
  * The daemon's end of the channels that give Node.js instances {@code process.send},
@@ -40,6 +42,12 @@ import dev.herd.supervisor.InstanceChannels;
  * knows who speaks. As with {@code NODE_CHANNEL_FD}, the first Node.js process of the instance
  * takes the channel and removes it from the environment, so the Node.js processes it starts in
  * turn (a {@code child_process.fork} child has its own real channel) do not see it.
+ *
+ * <p>An instance of an app that shares its listens ({@link Supervisor#SHARE_LISTENS_VARIABLE}),
+ * when the launcher can hand it a descriptor, gets Node's own channel instead
+ * ({@link NodeChannels}): {@code NODE_CHANNEL_FD}, on which herd's listen preload asks for the
+ * socket of each port the app listens on and herd sends it ({@link SharedPorts}), and which also
+ * carries {@code process.send} both ways, so the preload's channel is not added.
  *
  * <p>The socket is {@code <dir>/<daemon pid>.sock}, so that a daemon and a {@code herd run} on
  * the same {@code HERD_HOME} do not meet; only its owner may connect (checked by the peer's uid,
@@ -71,12 +79,17 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
     private final ServerSocketChannel server;
     private final Selector selector;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final SharedPorts shared;
+    /** Node's own channels, started with the first instance that needs one; guarded by this. */
+    private NodeChannels natives;
     private final SecureRandom random = new SecureRandom();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
     private volatile boolean closing;
     private Thread thread;
 
-    private NodeIpc(Path socket, Path preload, String owner, ServerSocketChannel server, Selector selector) {
+    private NodeIpc(Path socket, Path preload, String owner, ServerSocketChannel server, Selector selector,
+            SharedPorts shared) {
+        this.shared = shared;
         this.socket = socket;
         this.preload = preload;
         this.owner = owner;
@@ -87,11 +100,12 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
     /**
      * Writes the preload into {@code dir}, binds this process's socket there and starts reading.
      *
-     * @param dir   the channel folder, created owner-only if missing; sockets of processes that
-     *              are gone are removed from it
-     * @param owner the only user name served
+     * @param dir    the channel folder, created owner-only if missing; sockets of processes that
+     *               are gone are removed from it
+     * @param owner  the only user name served
+     * @param shared the sockets of apps that share their listens, bound as their instances ask
      */
-    static NodeIpc start(Path dir, String owner) throws IOException {
+    static NodeIpc start(Path dir, String owner, SharedPorts shared) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
@@ -118,7 +132,7 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
             Files.deleteIfExists(socket);
             throw e;
         }
-        NodeIpc ipc = new NodeIpc(socket, preload, owner, server, selector);
+        NodeIpc ipc = new NodeIpc(socket, preload, owner, server, selector, shared);
         ipc.thread = new Thread(ipc::serve, "herd-node-ipc");
         ipc.thread.setDaemon(true);
         ipc.thread.start();
@@ -150,7 +164,19 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         runs.values().forEach(Run::close);
+        synchronized (this) {
+            if (natives != null) {
+                natives.close();
+            }
+        }
         Files.deleteIfExists(socket);
+    }
+
+    private synchronized NodeChannels natives() throws IOException {
+        if (natives == null) {
+            natives = new NodeChannels();
+        }
+        return natives;
     }
 
     /** Whether the preload {@code name} is there, written again if someone removed it. */
@@ -189,6 +215,8 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         final Runnable ready;
         /** Its process's connection; guarded by this. */
         private Connection connection;
+        /** Node's own channel, when the run has one instead (guarded by this). */
+        private NodeChannels.Link link;
         private boolean closed;
 
         Run(String token, String app, int index, Runnable ready) {
@@ -199,12 +227,54 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         }
 
         @Override
+        public int inherit(Map<String, String> env, int childFd) {
+            if (!"1".equals(env.get(Supervisor.SHARE_LISTENS_VARIABLE))) {
+                return -1;
+            }
+            try {
+                NodeChannels.Link l = natives().open(toString(), line -> onNativeLine(this, line));
+                synchronized (this) {
+                    if (closed) {
+                        l.close();
+                        return -1;
+                    }
+                    link = l;
+                }
+                int fd = l.childFd();
+                env.put("NODE_CHANNEL_FD", Integer.toString(childFd));
+                env.put("NODE_CHANNEL_SERIALIZATION_MODE", "json");
+                return fd;
+            } catch (IOException e) {
+                log.warn("{}: no Node.js channel for this run, so its listens are its own: {}", this, e.getMessage());
+                env.remove(Supervisor.SHARE_LISTENS_VARIABLE);
+                return -1;
+            }
+        }
+
+        @Override
+        public void spawned() {
+            NodeChannels.Link l;
+            synchronized (this) {
+                l = link;
+            }
+            if (l != null) {
+                l.handedOver();
+            }
+        }
+
+        @Override
         public void addTo(Map<String, String> env) {
             // Before the channel's: that one takes itself off the end of NODE_OPTIONS for the
             // processes Node starts, and this one must stay for them until one takes the socket.
-            if (env.containsKey(ClusterApp.LISTEN_FD_VARIABLE)
+            if ((env.containsKey(ClusterApp.LISTEN_FD_VARIABLE) || env.containsKey(Supervisor.SHARE_LISTENS_VARIABLE))
                     && preloadPresent(LISTEN_PRELOAD, "the listen on the socket herd hands them")) {
                 env.put("NODE_OPTIONS", nodeOptions(env.get("NODE_OPTIONS"), preload.resolveSibling(LISTEN_PRELOAD)));
+            }
+            synchronized (this) {
+                if (link != null) {
+                    // Node's own channel gives process.send: the preload's would find it there and stand aside.
+                    return;
+                }
             }
             // Node refuses to start when a --require is missing: without the file, no channel.
             if (!preloadPresent(PRELOAD, "process.send")) {
@@ -218,8 +288,13 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         @Override
         public boolean send(String message) {
             Connection c;
+            NodeChannels.Link l;
             synchronized (this) {
                 c = connection;
+                l = link;
+            }
+            if (l != null) {
+                return l.write(IpcWire.line(message), -1);
             }
             return c != null && c.write(IpcWire.line(message));
         }
@@ -227,14 +302,20 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
         @Override
         public void close() {
             Connection c;
+            NodeChannels.Link l;
             synchronized (this) {
                 closed = true;
                 c = connection;
                 connection = null;
+                l = link;
+                link = null;
             }
             runs.remove(token);
             if (c != null) {
                 c.close();
+            }
+            if (l != null) {
+                l.close();
             }
         }
 
@@ -407,6 +488,35 @@ final class NodeIpc implements InstanceChannels, AutoCloseable {
             log.debug("{} (pid {}) sent {}, which herd does not act on", c.run, c.pid, other.what());
         }
         return true;
+    }
+
+    /** A line on a run's own Node.js channel; on the channels' thread. */
+    private void onNativeLine(Run run, String line) {
+        NodeChannels.Link l;
+        synchronized (run) {
+            l = run.link;
+        }
+        if (l == null) {
+            return;
+        }
+        IpcWire.Said said = IpcWire.said(line);
+        if (said instanceof IpcWire.Ready) {
+            run.ready.run();
+        } else if (said instanceof IpcWire.Listen ask) {
+            SharedPorts.Grant grant = shared.listen(run.app, ask.host(), ask.port());
+            if (grant instanceof SharedPorts.Granted g) {
+                log.debug("{}: hands it the socket of {}", run, g.address());
+                l.write(IpcWire.socketLine(ask.seq(), g.address().getAddress().getHostAddress(), g.address().getPort()),
+                        g.fd());
+            } else if (grant instanceof SharedPorts.Refused r) {
+                log.warn("{}: a listen on port {} is refused: {}", run, ask.port(), r.reason());
+                l.write(IpcWire.refusedLine(ask.seq(), r.code(), r.reason()), -1);
+            }
+        } else if (said instanceof IpcWire.Other other) {
+            log.debug("{} sent {}, which herd does not act on", run, other.what());
+        } else if (said instanceof IpcWire.Bad bad) {
+            log.debug("{} sent a line that is not JSON: {}", run, bad.why());
+        }
     }
 
     private void ended(SelectionKey key, Connection c) {

@@ -173,7 +173,8 @@ final class Rollouts {
                 return applyCluster(name, cluster.get(), ids, changed ? next : null, mode, running, out);
             }
             if (!changed) {
-                if (mode == Mode.RELOAD && running && definition(name).waitReady() != null) {
+                AppSpec spec = definition(name);
+                if (mode == Mode.RELOAD && running && (spec.waitReady() != null || spec.sharesListens())) {
                     return restartOneByOne(name, ids, out);
                 }
                 restartOrStart(ids);
@@ -200,9 +201,10 @@ final class Rollouts {
     }
 
     /**
-     * A fork-mode app that says when it is ready ({@code wait_ready}): each instance restarted
-     * once the one before it is online again, as PM2's reload waits for {@code 'ready'}, so the
-     * others keep working meanwhile.
+     * A fork-mode app that says when it is ready ({@code wait_ready}), or whose instances share
+     * their listens through herd: each instance restarted once the one before it is online again,
+     * as PM2's reload waits for {@code 'ready'}, so the others keep working (and accepting from
+     * the shared sockets) meanwhile.
      *
      * @return why it failed (an instance that ended instead of getting ready), or null
      */

@@ -31,6 +31,20 @@
 // listen on it fails, the app's listen runs as it was written and one line on stderr, starting
 // with [herd], says why.
 //
+// Shared listens (HERD_LISTEN_SHARE=1: a Node app PM2 would run in cluster mode, with no port herd
+// knows, or any port other than HERD_LISTEN_PORT in socket mode). herd then starts the instance with
+// Node's own IPC channel (NODE_CHANNEL_FD), as PM2's fork does, and the shim asks herd for the
+// socket of each TCP port the app listens on, as a Node cluster worker asks its primary: it sends
+// {cmd: 'NODE_HERD_LISTEN', seq, port, host} and herd, which binds each port once for all the
+// app's instances, answers with the socket in Node's own handle message (Node acknowledges it and
+// hands it over as a TCP handle), or with the errno and the reason (a port held by another
+// program: who holds it). The listen is then asynchronous, as a cluster worker's is: 'listening'
+// (and the callback) come once herd has answered; a refusal is the server's 'error', with the code
+// Node would give (EADDRINUSE...). Only the first Node process gets the channel (Node takes
+// NODE_CHANNEL_FD from the environment), so only it asks; a listen asked while the channel is gone
+// (the daemon went away) runs as written. Every such listen asks, not only the first: an app may
+// listen on several ports. The process is kept alive while an answer is due, and only then.
+//
 // A cluster worker (an app that uses Node's cluster module itself under herd) is left alone, but
 // for the removal of the variables: its fd 3 is its IPC channel to its primary, and its listen goes
 // to the primary, whose own listen (the round-robin handle's) is the one the shim turns into fd 3.
@@ -75,7 +89,7 @@
 
 (function herdListen() {
   const env = process.env;
-  if (env.HERD_LISTEN_FD === undefined) {
+  if (env.HERD_LISTEN_FD === undefined && env.HERD_LISTEN_SHARE === undefined) {
     return;
   }
   let isMainThread = true;
@@ -88,7 +102,8 @@
     return;
   }
 
-  const VARIABLES = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'HERD_LISTEN_FD', 'HERD_LISTEN_PORT', 'HERD_LISTEN_ANY'];
+  const VARIABLES = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'HERD_LISTEN_FD', 'HERD_LISTEN_PORT', 'HERD_LISTEN_ANY',
+    'HERD_LISTEN_SHARE'];
   // A client sends its first request as soon as it has connected; one still silent this long into
   // a drain would only hold it open until herd's kill timeout.
   const FIRST_REQUEST_GRACE_MS = 1000;
@@ -131,16 +146,28 @@
     return 0;
   }
 
-  const text = env.HERD_LISTEN_FD;
-  const fd = /^\d+$/.test(text) ? Number(text) : -1;
-  if (fd < 0) {
-    warn('HERD_LISTEN_FD is "' + text + '", not a descriptor number: the shared socket is not used');
-    forget();
-    return;
-  }
   if (require('cluster').isWorker) {
     forget();
     return;
+  }
+  // Node took NODE_CHANNEL_FD before this file ran: a channel now is the one herd gave this process.
+  const canAsk = env.HERD_LISTEN_SHARE === '1' && typeof process.send === 'function' && process.channel != null;
+  if (env.HERD_LISTEN_SHARE === '1' && !canAsk) {
+    warn('pid ' + process.pid + ' has no channel to herd (NODE_CHANNEL_FD): its listens are its own, not shared');
+  }
+  // The processes this one starts have no channel to herd: none of them may ask.
+  delete env.HERD_LISTEN_SHARE;
+  const text = env.HERD_LISTEN_FD;
+  const fd = text === undefined ? -1 : /^\d+$/.test(text) ? Number(text) : -1;
+  if (text !== undefined && fd < 0) {
+    warn('HERD_LISTEN_FD is "' + text + '", not a descriptor number: the shared socket is not used');
+  }
+  if (fd < 0) {
+    // No socket at fd 3 to keep the variables for: only asks.
+    forget();
+    if (!canAsk) {
+      return;
+    }
   }
   const appPort = portNumber(env.HERD_LISTEN_PORT);
   const anyPort = env.HERD_LISTEN_ANY === '1';
@@ -148,7 +175,8 @@
   const net = require('net');
   const fs = require('fs');
   const originalListen = net.Server.prototype.listen;
-  let spent = false;
+  // Whether fd 3 has been taken (or there is none to take).
+  let spent = fd < 0;
 
   // The port a listen call asks for, read as Node's normalizeArgs and listen read it; 0 when it
   // is not a TCP listen by port (a pipe, a path, a handle, an fd, port 0 or none).
@@ -295,16 +323,121 @@
     return server;
   }
 
+  // The listens waiting for herd's answer, by their number.
+  const asked = new Map();
+  let nextSeq = 1;
+
+  // Listened for only while an answer is due: Node refs its channel for a 'disconnect' listener,
+  // which holds the process up as a pending listen would, and lets it exit once none is due.
+  function onDisconnect() {
+    for (const [seq, request] of asked) {
+      settled(seq);
+      itself(request, 'herd\'s channel closed before it answered');
+    }
+  }
+
+  function settled(seq) {
+    asked.delete(seq);
+    if (asked.size === 0) {
+      process.removeListener('disconnect', onDisconnect);
+    }
+  }
+
+  function hostOf(args) {
+    const first = args[0];
+    if (first !== null && typeof first === 'object') {
+      return typeof first.host === 'string' ? first.host : null;
+    }
+    return typeof args[1] === 'string' ? args[1] : null;
+  }
+
+  function ask(server, args, port) {
+    const last = args[args.length - 1];
+    const callback = typeof last === 'function' ? last : null;
+    const options = args[0] !== null && typeof args[0] === 'object' ? args[0] : null;
+    const request = {
+      server: server, args: args, port: port, callback: callback,
+      backlog: (options !== null && options.backlog) || backlogOf(args),
+    };
+    const seq = nextSeq++;
+    if (asked.size === 0) {
+      process.on('disconnect', onDisconnect);
+    }
+    asked.set(seq, request);
+    if (callback !== null) {
+      server.once('listening', callback);
+    }
+    const host = hostOf(args);
+    process.send({ cmd: 'NODE_HERD_LISTEN', seq: seq, port: port, host: host }, (err) => {
+      if (err && asked.has(seq)) {
+        settled(seq);
+        itself(request, 'cannot ask herd for the socket: ' + err.message);
+      }
+    });
+    return server;
+  }
+
+  // The app's listen as written, when herd cannot be asked.
+  function itself(request, why) {
+    warn('pid ' + process.pid + ' does not share port ' + request.port + ' through herd: ' + why
+      + '; listening on it itself');
+    if (request.callback !== null) {
+      request.server.removeListener('listening', request.callback);
+    }
+    originalListen.apply(request.server, request.args);
+  }
+
+  function answered(message, handle) {
+    const request = asked.get(message.seq);
+    if (request === undefined) {
+      if (handle && typeof handle.close === 'function') {
+        handle.close();
+      }
+      return;
+    }
+    settled(message.seq);
+    const server = request.server;
+    if (!handle) {
+      const e = new Error('listen ' + message.code + ': ' + message.error);
+      e.code = message.code;
+      e.syscall = 'listen';
+      e.port = request.port;
+      warn('pid ' + process.pid + ': ' + message.error);
+      if (request.callback !== null) {
+        server.removeListener('listening', request.callback);
+      }
+      server.emit('error', e);
+      return;
+    }
+    server.once('listening', () => drainOnSignal(server));
+    if (request.backlog) {
+      originalListen.call(server, handle, request.backlog);
+    } else {
+      originalListen.call(server, handle);
+    }
+  }
+
+  if (canAsk) {
+    process.on('internalMessage', (message, handle) => {
+      if (message !== null && typeof message === 'object' && message.cmd === 'NODE_HERD_SOCKET') {
+        answered(message, handle);
+      }
+    });
+  }
+
   function listen(...args) {
-    if (!spent && !this.listening) {
+    if (!this.listening) {
       const port = requestedPort(args);
-      if (port > 0 && (port === appPort || anyPort)) {
+      if (!spent && port > 0 && (port === appPort || anyPort)) {
         spent = true;
-        if (net.Server.prototype.listen === listen) {
+        if (!canAsk && net.Server.prototype.listen === listen) {
           net.Server.prototype.listen = originalListen;
         }
         forget();
         return take(this, args, port);
+      }
+      if (canAsk && port > 0 && process.connected) {
+        return ask(this, args, port);
       }
     }
     return originalListen.apply(this, args);

@@ -69,6 +69,52 @@ class UpdateHandoffIT {
     }
 
     @Test
+    void theSocketOfASharedListenIsHandedOverTooAndTwoUpdatesUnderLoadRefuseNothing() throws Exception {
+        int port = freePort();
+        herd.script("shared.js", """
+                const http = require('http');
+                http.createServer((req, res) => res.end('Hello from ' + process.pid + '\\n')).listen(process.env.HTTP_PORT);
+                """);
+        herd.run("start", herd.script("ecosystem.config.js", """
+                module.exports = { apps: [{ name: 'api', script: 'shared.js', exec_mode: 'cluster', instances: 2,
+                                            env: { HTTP_PORT: %d } }] };
+                """.formatted(port)).toString()).ok();
+        awaitListening(port);
+        String socketBefore = listeningInode(port).orElseThrow();
+        String url = "http://127.0.0.1:" + port + "/";
+        Path keptOut = tmp.resolve("kept.json");
+        Path freshOut = tmp.resolve("fresh.json");
+        Process kept = hit(keptOut, url, "--rate", "200", "-c", "8", "-d", "300s", "--retry");
+        Process fresh = hit(freshOut, url, "--rate", "50", "-c", "4", "-d", "300s", "--no-keep-alive");
+        for (int i = 0; i < 2; i++) {
+            Herd.Result r = herd.run("update");
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            awaitListening(port);
+        }
+        Posix.kill(kept.pid(), Signal.SIGTERM);
+        Posix.kill(fresh.pid(), Signal.SIGTERM);
+        JsonNode a = summary(kept, keptOut);
+        JsonNode b = summary(fresh, freshOut);
+        assertThat(a.path("errors").path("refused").asLong()).as(a.toString()).isZero();
+        assertThat(b.path("errors").path("total").asLong()).as(b.toString()).isZero();
+        assertThat(listeningInode(port)).as("the socket herd bound first").contains(socketBefore);
+        assertThat(HitRun.listeningInodes(port)).hasSize(1);
+    }
+
+    /** Both instances of the shared-listen app are online and listen on the one socket herd holds. */
+    private void awaitListening(int port) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode list = herd.list();
+            int online = 0;
+            for (JsonNode i : list) {
+                online += "online".equals(i.path("status").asText())
+                        && i.path("mode").asText().equals("shared :" + port) ? 1 : 0;
+            }
+            return online == 2 && HitRun.listeningInodes(port).size() == 1;
+        });
+    }
+
+    @Test
     void aStoppedSocketModeAppComesBackStoppedWithItsSocketStillQueueing() throws Exception {
         int port = freePort();
         startApi(port, 1, "socket");

@@ -314,8 +314,10 @@ class EcosystemLoaderTest {
         assertThat(loaded.warnings()).containsExactly(
                 "deploy: herd does not deploy (PM2's pm2 deploy), ignored",
                 "apps[0].vizion: herd does not track versions, ignored",
-                "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): the instances run side by"
-                        + " side and share no port");
+                "apps[0].exec_mode: cluster mode without a port (no port field, no env.PORT): no balancer; a Node.js"
+                        + " app's instances share each port they listen on through herd, as under PM2, and other"
+                        + " programs' run side by side and share no port");
+        assertThat(loaded.apps().get(0).sharesListens()).as("a Node app, as PM2 would run it").isTrue();
     }
 
     @Test

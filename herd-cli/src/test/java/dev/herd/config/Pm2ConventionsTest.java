@@ -114,7 +114,7 @@ class Pm2ConventionsTest {
     }
 
     @Test
-    void aNodeAppWithInstancesAndNoPortIsToldWhatToSet() throws ConfigException {
+    void aNodeAppWithInstancesAndNoPortSharesItsListensThroughHerdAsPm2sClusterModeDoes() throws ConfigException {
         LoadedApps loaded = load("""
                 apps:
                   - name: api
@@ -124,11 +124,26 @@ class Pm2ConventionsTest {
 
         assertThat(loaded.clusterOf("api")).isNull();
         assertThat(only(loaded).instances()).isEqualTo(3);
-        assertThat(loaded.warnings()).containsExactly("apps[0].instances: PM2 runs a Node app with instances and no"
-                + " exec_mode in cluster mode, its instances sharing one port; herd's cluster mode balances that"
-                + " port over them and needs to know it: set port (or env.PORT) to it, and have the app listen on"
-                + " process.env.PORT. Until then its 3 instances run side by side (fork mode), and if they listen"
-                + " on one port, all but the first fail with EADDRINUSE");
+        assertThat(only(loaded).sharesListens()).isTrue();
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(loaded.notes()).containsExactly("apps[0].instances: PM2 runs a Node app with instances and no"
+                + " exec_mode in cluster mode, its instances sharing the ports they listen on; with no port for herd"
+                + " to balance, herd does the same: it binds each port they listen on once and hands the socket to"
+                + " every instance, and the kernel spreads the connections (set port, or env.PORT, for herd's"
+                + " balancer in front)");
+    }
+
+    @Test
+    void aPythonAppWithInstancesAndNoPortRunsInForkModeAndSharesNothing() throws ConfigException {
+        fx.file("worker.py");
+        LoadedApps loaded = load("""
+                apps:
+                  - name: w
+                    script: worker.py
+                    instances: 3
+                """);
+
+        assertThat(only(loaded).sharesListens()).isFalse();
     }
 
     @Test
@@ -203,6 +218,7 @@ class Pm2ConventionsTest {
 
         assertThat(loaded.clusters()).isEmpty();
         assertThat(only(loaded).incrementVar()).isEqualTo("PORT");
+        assertThat(only(loaded).sharesListens()).as("each binds its own").isFalse();
         assertThat(loaded.notes()).singleElement().asString().startsWith("instances: fork mode: increment_var gives"
                 + " each instance a PORT of its own");
     }
@@ -217,15 +233,18 @@ class Pm2ConventionsTest {
     }
 
     @Test
-    void startingANodeScriptWithSeveralInstancesAndNoPortWarns() throws ConfigException {
+    void startingANodeScriptWithSeveralInstancesAndNoPortSharesItsListens() throws ConfigException {
         LoadedApps loaded = fx.loader().fromCommand(new StartCommand("server.js", tmp, null, "4", List.of(), null,
                 List.of(), fx.env()));
 
-        assertThat(loaded.warnings()).singleElement().asString().startsWith("start -i: PM2 runs a Node script"
-                + " started with -i in cluster mode").contains("add --port <port>").contains("the 4 instances");
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(only(loaded).sharesListens()).isTrue();
+        assertThat(loaded.notes()).singleElement().asString().startsWith("start -i: PM2 runs a Node script"
+                + " started with -i in cluster mode").contains("herd does the same").contains("--port <port>");
         LoadedApps withPort = fx.loader().fromCommand(new StartCommand("server.js", tmp, null, "4", List.of(), null,
                 List.of(), fx.env(), 3000));
         assertThat(withPort.warnings()).isEmpty();
+        assertThat(only(withPort).sharesListens()).as("herd's balancer has the port").isFalse();
     }
 
     // 2. Scripts without an extension

@@ -40,7 +40,7 @@ class NodeIpcTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        ipc = NodeIpc.start(dir.resolve("ipc"), System.getProperty("user.name"));
+        ipc = NodeIpc.start(dir.resolve("ipc"), System.getProperty("user.name"), new dev.herd.cluster.SharedPorts());
     }
 
     @AfterEach
@@ -244,7 +244,7 @@ class NodeIpcTest {
         Path live = Files.createFile(ipcDir.resolve("1.sock"));
         Path other = Files.createFile(ipcDir.resolve("notes.sock"));
 
-        NodeIpc.start(ipcDir, System.getProperty("user.name")).close();
+        NodeIpc.start(ipcDir, System.getProperty("user.name"), new dev.herd.cluster.SharedPorts()).close();
 
         assertThat(stale).doesNotExist();
         assertThat(live).as("pid 1 runs").exists();

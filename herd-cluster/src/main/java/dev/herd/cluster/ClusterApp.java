@@ -962,14 +962,21 @@ public final class ClusterApp {
      * listen on alone) and in {@code {port}}, the pool's socket handed over (also as stdin for a
      * JVM, whose {@code System.inheritedChannel()} looks there), and the variables that herd's
      * Node.js preload and its JVM agent (added to a JVM's options) read to turn a listen on that
-     * port into one on the socket. {@code key} only tells the instance apart (its notify socket).
+     * port into one on the socket; a Node.js instance also asks herd for the socket of any other
+     * port it listens on ({@link SharedPorts}). {@code key} only tells the instance apart (its
+     * notify socket).
      */
     private InstancePlan sharedPlan(AppSpec version, int index, int key) {
         InstancePlan own = plan(version, index, cluster.port());
         Map<String, String> env = new LinkedHashMap<>(own.env());
         env.put(LISTEN_FD_VARIABLE, Integer.toString(Handover.FIRST_FD));
         env.put(LISTEN_PORT_VARIABLE, Integer.toString(cluster.port()));
-        boolean jvm = Path.of(own.command().get(0)).getFileName().toString().equals("java");
+        String program = Path.of(own.command().get(0)).getFileName().toString();
+        boolean jvm = program.equals("java");
+        if (program.endsWith("node") || program.equals("nodejs")) {
+            // A listen on any other port (an admin or metrics port) is shared too, as under PM2.
+            env.put(dev.herd.supervisor.Supervisor.SHARE_LISTENS_VARIABLE, "1");
+        }
         List<String> command = own.command();
         if (jvm && jvmAgent != null) {
             command = new ArrayList<>(command);

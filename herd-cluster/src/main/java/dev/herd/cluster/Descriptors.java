@@ -6,8 +6,8 @@ import com.sun.jna.Native;
 
 /**
  * Raw descriptors of this process, for the listening sockets one daemon hands to the next
- * ({@code herd update}): the JDK keeps its own behind its channels and cannot copy or close one
- * it did not open.
+ * ({@code herd update}) and the channels instances inherit: the JDK keeps its own behind its
+ * channels and cannot copy or close one it did not open.
  */
 public final class Descriptors {
 
@@ -19,7 +19,13 @@ public final class Descriptors {
         int close(int fd) throws LastErrorException;
 
         int listen(int fd, int backlog) throws LastErrorException;
+
+        int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
     }
+
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 0x80000;
 
     private static final LibC LIBC = Native.load("c", LibC.class);
 
@@ -38,6 +44,23 @@ public final class Descriptors {
         } catch (LastErrorException e) {
             throw new IllegalStateException("cannot copy descriptor " + fd + ": errno " + e.getErrorCode(), e);
         }
+    }
+
+    /**
+     * A connected pair of Unix stream sockets, both closed on exec: a channel to a child, which
+     * gets one end. Raw descriptors, as a Java channel's close shuts the socket down for every
+     * copy, the child's too.
+     *
+     * @throws java.io.IOException when the process is out of descriptors
+     */
+    public static int[] socketPair() throws java.io.IOException {
+        int[] sv = new int[2];
+        try {
+            LIBC.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+        } catch (LastErrorException e) {
+            throw new java.io.IOException("cannot make a socket pair: errno " + e.getErrorCode());
+        }
+        return sv;
     }
 
     /** Closes {@code fd}; one closed already is no error, as nothing is left open either way. */

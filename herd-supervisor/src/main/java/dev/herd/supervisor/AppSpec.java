@@ -47,6 +47,10 @@ import java.util.Objects;
  * @param source          the ecosystem file it was read from (absolute), or {@code null} for a command
  * @param ownEnv          the variables the app sets itself ({@code env}, {@code env_<name>}, {@code port}):
  *                        the part of {@code env} that is not its starter's environment
+ * @param sharesListens   whether each TCP port its instances listen on is bound once, by herd, and
+ *                        shared by all of them (a Node app PM2 runs in cluster mode with no port
+ *                        herd knows: its listens are asked of herd as a Node cluster worker asks its
+ *                        primary); the instances' message channel carries the sockets
  */
 public record AppSpec(
         String name,
@@ -70,7 +74,8 @@ public record AppSpec(
         String namespace,
         boolean autostart,
         Path source,
-        Map<String, String> ownEnv) {
+        Map<String, String> ownEnv,
+        boolean sharesListens) {
 
     /** The variable PM2 puts the instance's index in, when {@code instance_var} does not rename it. */
     public static final String DEFAULT_INSTANCE_VAR = "NODE_APP_INSTANCE";
@@ -98,6 +103,17 @@ public record AppSpec(
         triggers = triggers == null ? RestartTriggers.NONE : triggers;
         namespace = namespace == null ? DEFAULT_NAMESPACE : namespace;
         ownEnv = ownEnv == null ? Map.of() : Map.copyOf(ownEnv);
+    }
+
+    /** An app whose instances bind their own ports, as every app but a portless Node cluster app. */
+    public AppSpec(String name, Path script, Path interpreter, List<String> interpreterArgs, List<String> args, Path cwd,
+            Map<String, String> env, int instances, RestartPolicy restart, StopPolicy stop, LogPolicy logs,
+            MemoryLimit memoryLimit, String instanceVar, String incrementVar, RunAs runAs, Path pidFile,
+            Duration waitReady, RestartTriggers triggers, String namespace, boolean autostart, Path source,
+            Map<String, String> ownEnv) {
+        this(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs, memoryLimit,
+                instanceVar, incrementVar, runAs, pidFile, waitReady, triggers, namespace, autostart, source, ownEnv,
+                false);
     }
 
     /**
@@ -145,20 +161,27 @@ public record AppSpec(
     public AppSpec withInstances(int count) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, count, restart, stop, logs,
                 memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers,
-                namespace, autostart, source, ownEnv);
+                namespace, autostart, source, ownEnv, sharesListens);
     }
 
     /** A copy with other restart triggers ({@code herd stop --watch} turns watching off). */
     public AppSpec withTriggers(RestartTriggers next) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs,
                 memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, next,
-                namespace, autostart, source, ownEnv);
+                namespace, autostart, source, ownEnv, sharesListens);
     }
 
     /** A copy with another complete environment, its own variables kept. */
     public AppSpec withEnv(Map<String, String> newEnv) {
         return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, newEnv, instances, restart, stop, logs,
                 memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers, namespace, autostart, source,
-                ownEnv);
+                ownEnv, sharesListens);
+    }
+
+    /** A copy whose instances' listens are shared through herd, or not ({@link #sharesListens}). */
+    public AppSpec withSharedListens(boolean shared) {
+        return new AppSpec(name, script, interpreter, interpreterArgs, args, cwd, env, instances, restart, stop, logs,
+                memoryLimit, instanceVar, incrementVar, runAs, pidFile, waitReady, triggers, namespace, autostart, source,
+                ownEnv, shared);
     }
 }

@@ -53,6 +53,22 @@ public interface InstanceChannels {
         void addTo(Map<String, String> env);
 
         /**
+         * Called before {@link #addTo} when the launcher can hand the run's process a descriptor:
+         * a channel that the process is to inherit (a socket pair's end) puts in {@code env}
+         * where the process finds it, and returns the end's descriptor in this process.
+         *
+         * @param childFd the number the descriptor will have in the process
+         * @return the descriptor to hand over, or -1 for none (the channel is reached otherwise)
+         */
+        default int inherit(Map<String, String> env, int childFd) {
+            return -1;
+        }
+
+        /** The launch is over, started or not: the channel closes its copy of the inherited end. */
+        default void spawned() {
+        }
+
+        /**
          * Sends a message to the run's process.
          *
          * @param message what its {@code 'message'} listeners receive, a string

@@ -50,6 +50,11 @@ public interface ProcessLauncher {
         return launch(command, cwd, env, runAs);
     }
 
+    /** Whether {@link #launch(List, Path, Map, RunAs, Handover)} can hand descriptors over. */
+    default boolean handsDescriptors() {
+        return false;
+    }
+
     /**
      * This system's best: {@link SpawnLauncher}, which can hand sockets over and waits for every
      * child on one thread, where the C library and kernel have what it needs; else

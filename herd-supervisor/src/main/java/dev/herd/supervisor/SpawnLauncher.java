@@ -26,17 +26,23 @@ import com.sun.jna.StringArray;
  * so one {@code kill -- -pgid} reaches everything it forked, and no terminal's signals reach it).
  *
  * <p>In the child: stdin is {@code /dev/null} (or the first handed-over socket), stdout and
- * stderr are pipes read through the returned streams, the sockets are at 3, 4, ..., every other
+ * stderr are pipes read through the returned streams, the sockets are at 3, 4, ... (a message
+ * channel, if any, right after them), every other
  * descriptor is closed, no signal is blocked and every signal has its default action (a daemon
  * started from a shell's background job would otherwise pass on an ignored SIGINT). The exit is
  * reaped by {@link ChildReaper}, one thread for all children.
  *
  * <p>{@code LISTEN_PID} must be the instance's own pid, which is known only once it runs; a
- * handover therefore starts the program through {@code /bin/sh}, which sets it to {@code $$} and
+ * handover of sockets therefore starts the program through {@code /bin/sh}, which sets it to {@code $$} and
  * execs the program in the same process. As in {@link SetsidLauncher}, an instance that is to run
  * as another user goes through {@code setpriv(1)}.
  */
 public final class SpawnLauncher implements ProcessLauncher {
+
+    @Override
+    public boolean handsDescriptors() {
+        return true;
+    }
 
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
@@ -133,7 +139,8 @@ public final class SpawnLauncher implements ProcessLauncher {
             throws IOException {
         LaunchRules.check(command, cwd);
         List<String> argv = new ArrayList<>(command.size() + 9);
-        if (handover != null) {
+        boolean sockets = handover != null && handover.hasSockets();
+        if (sockets) {
             argv.addAll(List.of(SHELL, "-c", LISTEN_PID_SCRIPT, "herd-listen"));
         }
         if (runAs != null) {
@@ -147,7 +154,7 @@ public final class SpawnLauncher implements ProcessLauncher {
                 envp.add(k + "=" + v);
             }
         });
-        if (handover != null) {
+        if (sockets) {
             envp.add("LISTEN_FDS=" + handover.fds().size());
             envp.add("LISTEN_FDNAMES=" + handover.fdNames());
         }
@@ -156,9 +163,10 @@ public final class SpawnLauncher implements ProcessLauncher {
 
     private Launched spawn(List<String> argv, Path cwd, List<String> envp, Handover handover) throws IOException {
         int sockets = handover == null ? 0 : handover.fds().size();
+        boolean channel = handover != null && handover.channel() >= 0;
         // Every descriptor the child gets is first copied above the last one it is to get, so no
         // dup2 into 0..2+n can overwrite a source that a later one still needs.
-        int above = Handover.FIRST_FD + sockets;
+        int above = Handover.FIRST_FD + sockets + (channel ? 1 : 0);
         List<Integer> opened = new ArrayList<>();
         int[] out = null;
         int[] err = null;
@@ -179,6 +187,10 @@ public final class SpawnLauncher implements ProcessLauncher {
             for (int i = 0; i < sockets; i++) {
                 check(LIBC.posix_spawn_file_actions_adddup2(fa, dupAbove(handover.fds().get(i), above, opened),
                         Handover.FIRST_FD + i), "dup2");
+            }
+            if (channel) {
+                check(LIBC.posix_spawn_file_actions_adddup2(fa, dupAbove(handover.channel(), above, opened),
+                        handover.channelNumber()), "dup2");
             }
             check(LIBC.posix_spawn_file_actions_addclosefrom_np(fa, above), "closefrom");
             check(LIBC.posix_spawn_file_actions_addchdir_np(fa, cwd.toString()), "chdir");

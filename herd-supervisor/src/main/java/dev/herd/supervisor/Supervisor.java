@@ -634,20 +634,30 @@ public final class Supervisor implements AutoCloseable {
         inst.settled = new CompletableFuture<>();
         Map<String, String> env = instanceEnv(inst);
         InstanceChannels.Channel channel = openChannel(inst, generation);
+        Handover handover = inst.plan.handover();
+        if (launcher.handsDescriptors()) {
+            int childFd = handover == null ? Handover.FIRST_FD : handover.channelNumber();
+            int end = channel.inherit(env, childFd);
+            if (end >= 0) {
+                handover = handover == null ? Handover.channelOnly(end) : handover.withChannel(end);
+            }
+        }
         channel.addTo(env);
         inst.lastEnv = Map.copyOf(env);
         ProcessLauncher.Launched p;
         try {
-            p = inst.plan.handover() == null
+            p = handover == null
                     ? launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs())
-                    : launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs(), inst.plan.handover());
+                    : launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs(), handover);
         } catch (IOException | RuntimeException e) {
+            channel.spawned();
             channel.close();
             inst.process = null;
             transition(inst, ProcessState.STARTING, why);
             transition(inst, ProcessState.ERRORED, "cannot start: " + e.getMessage());
             return;
         }
+        channel.spawned();
         inst.process = p;
         inst.channel = channel;
         inst.saidReady = false;
@@ -680,6 +690,9 @@ public final class Supervisor implements AutoCloseable {
         Map<String, String> env = new HashMap<>(inst.plan.env());
         String index = Integer.toString(inst.index);
         env.put(TRACE_VARIABLE, traceKey(inst));
+        if (spec.sharesListens()) {
+            env.put(SHARE_LISTENS_VARIABLE, "1");
+        }
         env.put("HERD_APP_INSTANCE", index);
         env.put("HERD_APP_NAME", spec.name());
         env.put(spec.instanceVarName(), index);
@@ -697,6 +710,12 @@ public final class Supervisor implements AutoCloseable {
      * and group ({@code ( setsid daemon & )}), and stops them with the rest.
      */
     public static final String TRACE_VARIABLE = "HERD_INSTANCE_TRACE";
+
+    /**
+     * Set (to 1) for the instances of an app that {@linkplain AppSpec#sharesListens shares its
+     * listens}: herd's Node.js preload asks herd for each port it listens on, over the channel.
+     */
+    public static final String SHARE_LISTENS_VARIABLE = "HERD_LISTEN_SHARE";
 
     /** Tells this daemon's instances from another's (a test's, a second HERD_HOME's) of the same id. */
     private static final String TRACE_TOKEN = ProcessHandle.current().pid() + "-"
