@@ -5,6 +5,9 @@ import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,6 +35,9 @@ public final class InheritedSocket {
     private final PrintStream err;
     private final AtomicBoolean taken = new AtomicBoolean();
     private volatile WeakReference<Object> takenImpl = new WeakReference<>(null);
+    private volatile WeakReference<Object> takenChannel = new WeakReference<>(null);
+    /** The sockets put in place of herd's on a stop signal, kept open for the life of the process. */
+    private final List<ServerSocketChannel> quiet = new CopyOnWriteArrayList<>();
 
     /**
      * @param port    the app's public port ({@code HERD_LISTEN_PORT}): a bind of it, on any host,
@@ -96,6 +102,7 @@ public final class InheritedSocket {
         }
         try {
             jdk.dup2(source, jdk.channelFd(channel));
+            takenChannel = new WeakReference<>(channel);
             announce(asked.getHostString());
             return address;
         } catch (Throwable e) {
@@ -133,6 +140,35 @@ public final class InheritedSocket {
         synchronized (impl.lock(socketImpl)) {
             // Closed since its bind: the JDK's listen says so.
             return (int) impl.state().get(socketImpl) == impl.unconnected();
+        }
+    }
+
+    /**
+     * The instance got its stop signal: a channel that accepts in blocking mode (Tomcat's and
+     * Jetty's acceptor threads) takes no connection from herd's socket any more. Such a server
+     * stops by pausing its acceptor and then closing the channel, but its acceptor sits in
+     * {@code accept(2)} on the socket every instance shares, and the connection that wakes it is
+     * then dropped unanswered (Tomcat destroys what it accepts while paused). So the channel's
+     * descriptor is made one of a private listening socket that nobody connects to, and its blocked
+     * accept is woken, to wait on that one until the server closes the channel; the connections
+     * queued on herd's socket go to the other instances. A channel used with a selector (the
+     * JDK's {@code HttpServer}, Netty) is left alone: it takes only what it asks for.
+     */
+    void stopAccepting() {
+        Object channel = takenChannel.get();
+        if (!(channel instanceof ServerSocketChannel c) || !c.isOpen() || !c.isBlocking() || !jdk.canWake()) {
+            return;
+        }
+        try {
+            ServerSocketChannel idle = ServerSocketChannel.open();
+            idle.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            quiet.add(idle);
+            // Another descriptor of the same number: the acceptor's next poll is on the idle socket.
+            jdk.dup2(jdk.channelFd(idle), jdk.channelFd(channel));
+            jdk.wakeAcceptor(channel);
+        } catch (Throwable e) {
+            err.println("[herd] cannot stop the acceptor taking connections from herd's socket (" + ListenAgent.reason(e)
+                    + "): the one it takes while stopping may be dropped");
         }
     }
 

@@ -23,12 +23,19 @@ final class JdkSockets {
     private final MethodHandle dup;
     private final MethodHandle dup2;
     private final MethodHandle channelFd;
+    /** {@code ServerSocketChannelImpl.thread}: the native thread blocked in its accept, or 0; null when unknown. */
+    private final VarHandle channelThread;
+    /** {@code NativeThread.signal(long)}, which wakes a thread from a blocking call; null when unknown. */
+    private final MethodHandle signal;
 
-    private JdkSockets(Class<?> channelType, MethodHandle dup, MethodHandle dup2, MethodHandle channelFd) {
+    private JdkSockets(Class<?> channelType, MethodHandle dup, MethodHandle dup2, MethodHandle channelFd,
+                       VarHandle channelThread, MethodHandle signal) {
         this.channelType = channelType;
         this.dup = dup;
         this.dup2 = dup2;
         this.channelFd = channelFd;
+        this.channelThread = channelThread;
+        this.signal = signal;
     }
 
     /** What the channel side needs: {@code dup}, {@code dup2} and a channel's descriptor. */
@@ -40,7 +47,33 @@ final class JdkSockets {
         MethodHandle dup2 = lookup.findStatic(inherited, "dup2", MethodType.methodType(void.class, int.class, int.class));
         MethodHandle fd = privateLookup(channel).findVirtual(channel, "getFDVal", MethodType.methodType(int.class))
                 .asType(MethodType.methodType(int.class, Object.class));
-        return new JdkSockets(channel, dup, dup2, fd);
+        VarHandle thread = null;
+        MethodHandle signal = null;
+        try {
+            thread = privateLookup(channel).findVarHandle(channel, "thread", long.class);
+            Class<?> nativeThread = Class.forName("sun.nio.ch.NativeThread");
+            signal = privateLookup(nativeThread).findStatic(nativeThread, "signal",
+                    MethodType.methodType(void.class, long.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Without them a stop signal leaves a blocked accept as it is (see InheritedSocket).
+        }
+        return new JdkSockets(channel, dup, dup2, fd, thread, signal);
+    }
+
+    /** Whether {@link #wakeAcceptor} can wake a thread blocked in a channel's accept. */
+    boolean canWake() {
+        return channelThread != null && signal != null;
+    }
+
+    /**
+     * Wakes the thread blocked in {@code channel}'s accept, if any: the JDK's own wake-up signal,
+     * as its close sends; the accept then polls its descriptor again.
+     */
+    void wakeAcceptor(Object channel) throws Throwable {
+        long thread = (long) channelThread.get(channel);
+        if (thread != 0) {
+            signal.invokeExact(thread);
+        }
     }
 
     private static MethodHandles.Lookup privateLookup(Class<?> type) throws IllegalAccessException {

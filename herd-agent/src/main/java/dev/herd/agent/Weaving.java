@@ -48,7 +48,9 @@ final class Weaving {
         // A descriptor of the agent's own: whatever the app does with stdin or System.inheritedChannel()
         // (close it, or let a server use it) cannot close it, nor give its number to another file.
         int source = jdk.dup(jdk.channelFd(inherited));
-        InheritedSocket.install(new InheritedSocket(settings.port(), source, address, jdk, impl, err));
+        InheritedSocket socket = new InheritedSocket(settings.port(), source, address, jdk, impl, err);
+        InheritedSocket.install(socket);
+        StopSignals.install(socket, err);
         weave(instrumentation, jdk.channelType(), impl == null ? null : impl.type(), err);
     }
 

@@ -30,8 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.herd.agent.fixture.ChannelServers;
 import dev.herd.agent.fixture.ClosingServer;
+import dev.herd.agent.fixture.PausingAcceptor;
 import dev.herd.agent.fixture.PlainServerSocket;
 import dev.herd.supervisor.Handover;
+import dev.herd.supervisor.Posix;
+import dev.herd.supervisor.Signal;
 
 /**
  * The packaged agent in real JVMs that get a listening socket as herd hands it in socket mode
@@ -134,6 +137,31 @@ class ListenAgentIT {
             accepted.shutdownOutput();
             assertThat(read(client.socket().getInputStream())).isEqualTo("herd\n");
         }
+    }
+
+    @Test
+    void onItsStopSignalABlockingAcceptorTakesNoMoreConnectionsFromTheSharedSocket() throws Exception {
+        Child child = instance(fixture(PausingAcceptor.class));
+        assertThat(child.awaitOut("bound ")).isEqualTo("bound /127.0.0.1:" + port);
+        assertThat(awaitLine(port)).isEqualTo(Long.toString(child.pid()));
+        // Blocked in accept on the socket this test shares with it, as herd does.
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcNet.waitsInAccept(child.pid()));
+
+        Posix.kill(child.pid(), Signal.SIGTERM);
+        child.awaitOut("paused");
+        // Without the agent's help its acceptor would take this one and drop it unanswered; the
+        // queue keeps it for the others (here: this test, as herd's last instance).
+        try (SocketChannel client = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
+            herd.configureBlocking(false);
+            SocketChannel accepted = await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                    .until(herd::accept, c -> c != null);
+            accepted.write(ByteBuffer.wrap("herd\n".getBytes(StandardCharsets.UTF_8)));
+            accepted.close();
+            assertThat(read(client.socket().getInputStream())).isEqualTo("herd\n");
+        }
+        child.awaitOut("closed");
+        assertThat(child.out()).doesNotContain("dropped").contains("accept ended: AsynchronousCloseException");
+        assertThat(ProcNet.listening(port)).containsExactly(herdSocket);
     }
 
     @Test

@@ -29,6 +29,24 @@ final class ProcNet {
         return inodes;
     }
 
+    /** Whether a thread of {@code pid} is in {@code accept(2)} or {@code accept4(2)} now (x86_64 and aarch64 numbers). */
+    static boolean waitsInAccept(long pid) throws IOException {
+        List<String> accepts = System.getProperty("os.arch").equals("aarch64") ? List.of("202", "242") : List.of("43", "288");
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                try {
+                    String call = Files.readString(task.resolve("syscall")).trim().split(" ")[0];
+                    if (accepts.contains(call)) {
+                        return true;
+                    }
+                } catch (IOException gone) {
+                    // A thread that ended while listed.
+                }
+            }
+        }
+        return false;
+    }
+
     /** This process's descriptor of the one socket listening on a port (the JDK does not tell it). */
     static int descriptorOf(int port) throws IOException {
         List<String> inodes = listening(port);
