@@ -63,7 +63,18 @@ final class Addresses {
         return new Balancer.BackendAddress(host, port, weight);
     }
 
+    /**
+     * A duration option of {@code herd balance}: a number with its unit ({@code 5s}, {@code 500ms});
+     * a bare number other than 0 is refused rather than read as milliseconds, since
+     * {@code --connect-timeout 5} means 5 seconds to most who type it (HAProxy's {@code timeout
+     * connect 5} is 5 ms, nginx's {@code proxy_connect_timeout 5} is 5 s).
+     */
     static Duration duration(String option, String text) throws HerdException {
+        String t = text.strip();
+        if (!t.isEmpty() && t.chars().allMatch(Character::isDigit) && !t.matches("0+")) {
+            throw new HerdException(option + ": '" + t + "' has no unit: write " + t + "s for seconds or " + t
+                    + "ms for milliseconds");
+        }
         return Durations.parse(text).orElseThrow(() ->
                 new HerdException(option + ": expected " + Durations.EXPECTED + ", got '" + text + "'"));
     }

@@ -135,6 +135,10 @@ class BalanceIT {
         "--backend 127.0.0.1:9001 --backend 127.0.0.1:9001 | herd: --backend: backend 127.0.0.1:9001 is given twice",
         "--backend 127.0.0.1:9001 --max-retries -1 | herd: --max-retries: expected 0 or more, got -1",
         "--backend 127.0.0.1:9001 --connect-timeout 0 | herd: --connect-timeout: must be more than 0 and at most 24 days",
+        "--backend 127.0.0.1:9001 --connect-timeout 5 | herd: --connect-timeout: '5' has no unit: write 5s for seconds or 5ms"
+            + " for milliseconds",
+        "--backend 127.0.0.1:9001 --slow-start 30 | herd: --slow-start: '30' has no unit: write 30s for seconds or 30ms"
+            + " for milliseconds",
         "--backend 127.0.0.1:9001 --threads 0 | herd: --threads: expected 1 to 256, got 0",
         "--backend 127.0.0.1:9001 --threads 100000 | herd: --threads: expected 1 to 256, got 100000",
         "--backend 127.0.0.1:9001 --trusted-forward-header bad:name | herd: --trusted-forward-header: 'bad:name' is not a header name",
