@@ -263,7 +263,10 @@ final class DaemonClient {
         List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-Xms8m",
                 "-Xmx" + limit.heapMegabytes() + "m",
                 "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxMetaspaceSize=96m",
-                "--enable-native-access=ALL-UNNAMED"));
+                "--enable-native-access=ALL-UNNAMED",
+                // A daemon out of heap would go on, half alive, answering nothing: it exits instead,
+                // and the next command's daemon takes its apps over (Leftovers, the running file).
+                "-XX:+ExitOnOutOfMemoryError"));
         if (vmOption.test(TRIM_OPTION)) {
             args.add("-XX:" + TRIM_OPTION + "=" + TRIM_INTERVAL_MS);
         }

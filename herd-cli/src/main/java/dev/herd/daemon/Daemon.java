@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -16,6 +17,7 @@ import dev.herd.cluster.Descriptors;
 import dev.herd.cluster.InheritedListeners;
 import dev.herd.metrics.Metrics;
 import dev.herd.metrics.SettingsFile;
+import dev.herd.supervisor.Supervisor;
 
 /**
  * The background process that owns the apps, to its owner only, until {@code kill}: the
@@ -27,6 +29,8 @@ import dev.herd.metrics.SettingsFile;
 public final class Daemon {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** How long what a dead daemon left running has between SIGTERM and SIGKILL. */
+    private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(5);
 
     private final HerdHome home;
     private final Apps apps;
@@ -89,6 +93,7 @@ public final class Daemon {
         ControlServer server = ControlServer.bind(home.socket(), System.getProperty("user.name"), commands,
                 new LogStream(apps, commands));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
+        Leftovers.stopAndRecord(home.traceFile(), Supervisor.traceToken(), LEFTOVER_GRACE);
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
         MemoryLimits limits = new MemoryLimits(apps, sampler);

@@ -102,6 +102,14 @@ public record HerdHome(Path dir) {
         return dir.resolve("running.json");
     }
 
+    /**
+     * The trace token of the last daemon started here ({@code Supervisor.traceToken()}), which
+     * every process it started carries: the next daemon stops those a dead one left behind.
+     */
+    public Path traceFile() {
+        return dir.resolve("daemon.trace");
+    }
+
     /** Where cluster instances that say when they are ready ({@code wait_ready}) get their notify sockets. */
     public Path notifyDir() {
         return dir.resolve("notify");

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.herd.daemon.Protocol;
 import dev.herd.daemon.Response;
 import dev.herd.supervisor.ProcessTree;
+import dev.herd.supervisor.Supervisor;
 
 /** The real herd jar and daemon, each test in its own HERD_HOME. */
 class DaemonIT {
@@ -209,6 +210,51 @@ class DaemonIT {
         assertThat(list.get(0).path("pid").asLong()).isNotEqualTo(oldPid);
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 ProcessTree.stat(oldPid).filter(st -> !st.isZombie()).isEmpty());
+    }
+
+    @Test
+    void aHundredAndFiftyInstancesCostTheDaemonNoThreadEach() throws Exception {
+        herd.script("talk.sh", "echo \"up $HERD_APP_INSTANCE\"; echo \"err $HERD_APP_INSTANCE\" >&2; exec sleep 300\n");
+        herd.run("list").ok();
+        long daemon = herd.daemonPid();
+        long idle = threads(daemon);
+
+        herd.run("start", "talk.sh", "-i", "150", "--name", "many").ok();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> herd.list().size() == 150
+                && Files.readString(herd.home.resolve("logs/many-error-149.log")).contains("err 149"));
+
+        // Pipes are polled on one thread and log files written by a small shared pool: a few
+        // threads more than idle, where each instance cost four (two pumps, two writers).
+        assertThat(threads(daemon) - idle).as("threads added by 150 instances").isLessThanOrEqualTo(10);
+    }
+
+    private static long threads(long pid) throws java.io.IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.count();
+        }
+    }
+
+    @Test
+    void whatADeadDaemonLeftRunningIsStoppedByTheNextOneEvenWhenItsRunningFileNeverSaidSo() throws Exception {
+        herd.script("forks.sh", "( sleep 1002 & )\necho \"up $HERD_APP_INSTANCE\"; exec sleep 300\n");
+        herd.run("start", "forks.sh", "-i", "3", "--name", "stranded").ok();
+        String mark = Supervisor.TRACE_VARIABLE + "=" + Files.readString(herd.home.resolve("daemon.trace")).trim() + "-";
+        // Each instance is a sleep 300 now, and left a sleep 1002 outside its tree.
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.withEnvironmentPrefix(mark).size() == 6);
+        List<ProcessTree.Stat> left = ProcessTree.withEnvironmentPrefix(mark);
+        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+        // As a daemon out of memory leaves it: nothing recorded of what it ran.
+        Files.delete(herd.home.resolve("running.json"));
+
+        assertThat(herd.list()).as("nothing to bring back").isEmpty();
+
+        for (ProcessTree.Stat p : left) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTree.isAlive(p));
+        }
+        assertThat(Files.readString(herd.home.resolve("daemon.log")))
+                .contains("the previous daemon died and left " + left.size() + " process(es) running: stopping them");
     }
 
     @Test

@@ -19,7 +19,7 @@ class DaemonJvmArgsTest {
     @Test
     void theNativeHeapIsTrimmedWhereTheJvmCan() throws HerdException {
         assertThat(DaemonClient.daemonJvmArgs(limit(), "TrimNativeHeapInterval"::equals))
-                .contains("-XX:TrimNativeHeapInterval=5000", "-XX:+UseSerialGC", "-Xms8m");
+                .contains("-XX:TrimNativeHeapInterval=5000", "-XX:+UseSerialGC", "-Xms8m", "-XX:+ExitOnOutOfMemoryError");
     }
 
     @Test

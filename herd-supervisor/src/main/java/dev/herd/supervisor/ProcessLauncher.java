@@ -72,6 +72,20 @@ public interface ProcessLauncher {
 
         InputStream stderr();
 
+        /**
+         * The raw read end of stdout's pipe, now the caller's to read and close, so that one
+         * thread can poll every instance's pipes; -1 when this launcher has none to give or
+         * {@link #stdout} was used. After it, {@link #stdout} is not to be used.
+         */
+        default int takeStdoutFd() {
+            return -1;
+        }
+
+        /** As {@link #takeStdoutFd}, for stderr. */
+        default int takeStderrFd() {
+            return -1;
+        }
+
         /** Completes with the exit code (128 + n after death by signal n) when the process ends. */
         CompletableFuture<Integer> exit();
     }

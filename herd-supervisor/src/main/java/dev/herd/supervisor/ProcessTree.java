@@ -118,6 +118,47 @@ public final class ProcessTree {
         return out;
     }
 
+    /**
+     * Live processes whose environment has an entry that starts with {@code prefix}
+     * ({@code HERD_INSTANCE_TRACE=<daemon's token>-}: every instance a daemon started). Only
+     * processes whose environment this user may read, its own, are seen.
+     */
+    public static List<Stat> withEnvironmentPrefix(String prefix) {
+        byte[] wanted = prefix.getBytes(StandardCharsets.UTF_8);
+        List<Stat> out = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumeric(p.getFileName().toString()))) {
+            for (Path dir : dirs) {
+                byte[] env;
+                try {
+                    env = Files.readAllBytes(dir.resolve("environ"));
+                } catch (IOException e) {
+                    continue;
+                }
+                if (holdsEntryStartingWith(env, wanted)) {
+                    stat(Long.parseLong(dir.getFileName().toString())).filter(s -> !s.isZombie()).ifPresent(out::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc", e);
+        }
+        return out;
+    }
+
+    /** Whether the NUL-separated {@code env} has an entry that starts with {@code prefix}. */
+    static boolean holdsEntryStartingWith(byte[] env, byte[] prefix) {
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start >= prefix.length && java.util.Arrays.equals(env, start, start + prefix.length, prefix, 0,
+                        prefix.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
     /** Whether the NUL-separated {@code env} holds {@code entry} as one whole entry. */
     static boolean holdsEntry(byte[] env, byte[] entry) {
         int start = 0;

@@ -1,7 +1,5 @@
 package dev.herd.supervisor;
 
-import java.io.FileInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -210,19 +208,19 @@ public final class SpawnLauncher implements ProcessLauncher {
                 throw new IOException("cannot start " + argv.get(0) + ": " + LIBC.strerror(rc));
             }
             CompletableFuture<Integer> exit;
-            InputStream stdout;
-            InputStream stderr;
             try {
                 exit = reaper.watch(pid[0]);
-                // Reopened before our copies of the write ends close, so that a writer is there.
-                stdout = reopen(out[0]);
-                stderr = reopen(err[0]);
             } catch (IOException e) {
                 // A child nobody could wait for or read must not run on unsupervised.
                 Posix.killGroup(pid[0], Signal.SIGKILL);
                 Posix.reap(pid[0]);
                 throw e;
             }
+            // The read ends stay open (the finally closes the rest): the caller's now.
+            opened.remove(Integer.valueOf(out[0]));
+            opened.remove(Integer.valueOf(err[0]));
+            PipeEnd stdout = new PipeEnd(out[0]);
+            PipeEnd stderr = new PipeEnd(err[0]);
             return new Launched() {
                 @Override
                 public long pid() {
@@ -231,12 +229,22 @@ public final class SpawnLauncher implements ProcessLauncher {
 
                 @Override
                 public InputStream stdout() {
-                    return stdout;
+                    return stdout.stream();
                 }
 
                 @Override
                 public InputStream stderr() {
-                    return stderr;
+                    return stderr.stream();
+                }
+
+                @Override
+                public int takeStdoutFd() {
+                    return stdout.take();
+                }
+
+                @Override
+                public int takeStderrFd() {
+                    return stderr.take();
                 }
 
                 @Override
@@ -277,15 +285,6 @@ public final class SpawnLauncher implements ProcessLauncher {
         }
     }
 
-    /**
-     * A stream on the pipe that {@code fd} reads: {@code /proc/self/fd} opens the same pipe anew,
-     * as a descriptor the JDK owns and closes; {@code fd} itself is closed by the caller. Wrapped,
-     * since {@link FileInputStream#readAllBytes} of JDK 17 seeks, which a pipe refuses.
-     */
-    private static InputStream reopen(int fd) throws IOException {
-        return new FilterInputStream(new FileInputStream("/proc/self/fd/" + fd)) {
-        };
-    }
 
     private static void check(int rc, String what) throws IOException {
         if (rc != 0) {

@@ -663,10 +663,8 @@ public final class Supervisor implements AutoCloseable {
         inst.saidReady = false;
         inst.startedNanos = ticker.nanos();
         inst.startedEpochMillis = wallClock.getAsLong();
-        inst.outPump = OutputPump.start(p.stdout(), inst.spec.name(), inst.index, inst.id, Stream.OUT,
-                writers(inst.out, inst.all), wallClock);
-        inst.errPump = OutputPump.start(p.stderr(), inst.spec.name(), inst.index, inst.id, Stream.ERR,
-                writers(inst.err, inst.all), wallClock);
+        inst.outPump = pump(p.takeStdoutFd(), p::stdout, inst, Stream.OUT, writers(inst.out, inst.all));
+        inst.errPump = pump(p.takeStderrFd(), p::stderr, inst, Stream.ERR, writers(inst.err, inst.all));
         p.exit().whenCompleteAsync((code, failure) -> {
             if (inst.generation == generation) {
                 onExit(inst, failure == null ? code : -1);
@@ -678,6 +676,13 @@ public final class Supervisor implements AutoCloseable {
         } else if (inst.plan.readiness() == Readiness.WHEN_SAID) {
             awaitSaidReady(inst, generation);
         }
+    }
+
+    /** A pipe's pump: on the thread that polls every pipe when the launcher gives its descriptor. */
+    private OutputPump pump(int fd, java.util.function.Supplier<java.io.InputStream> stream, Instance inst, Stream which,
+                            List<LogWriter> to) {
+        return fd >= 0 ? OutputPump.poll(fd, inst.spec.name(), inst.index, inst.id, which, to, wallClock)
+                : OutputPump.start(stream.get(), inst.spec.name(), inst.index, inst.id, which, to, wallClock);
     }
 
     /**
@@ -720,6 +725,14 @@ public final class Supervisor implements AutoCloseable {
     /** Tells this daemon's instances from another's (a test's, a second HERD_HOME's) of the same id. */
     private static final String TRACE_TOKEN = ProcessHandle.current().pid() + "-"
             + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
+
+    /**
+     * This daemon's part of every {@link #TRACE_VARIABLE} it gives ({@code <token>-<id>}): the next
+     * daemon finds by it whatever this one left running if it dies.
+     */
+    public static String traceToken() {
+        return TRACE_TOKEN;
+    }
 
     private static String traceKey(Instance inst) {
         return TRACE_TOKEN + "-" + inst.id;

@@ -14,8 +14,11 @@ final class LineSplitter {
     /** The longest line, in bytes, emitted whole; longer ones are cut into pieces of at most this size. */
     static final int MAX_LINE = 16 * 1024;
 
+    /** What a splitter holds at first: most lines fit, and a long one grows it up to {@link #MAX_LINE}. */
+    private static final int INITIAL = 256;
+
     private final Consumer<String> lines;
-    private final byte[] buf = new byte[MAX_LINE];
+    private byte[] buf = new byte[INITIAL];
     private int len;
     // A '\r' held back until the next byte shows whether it ends the line.
     private boolean pendingCr;
@@ -68,6 +71,8 @@ final class LineSplitter {
     private void append(byte b) {
         if (len == MAX_LINE) {
             cut();
+        } else if (len == buf.length) {
+            buf = java.util.Arrays.copyOf(buf, Math.min(MAX_LINE, buf.length * 2));
         }
         buf[len++] = b;
     }

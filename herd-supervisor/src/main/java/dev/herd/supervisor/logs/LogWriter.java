@@ -6,16 +6,23 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bounded buffer of lines drained into a {@link LogSink} by its own daemon thread, so that a
- * child process is never blocked by a slow disk.
+ * A bounded buffer of lines drained into a {@link LogSink} by a small pool of threads that every
+ * writer shares, so that a child process is never blocked by a slow disk, and an instance costs
+ * no thread of its own.
  *
  * <p>{@link #offer(LogLine)} never blocks. Each buffered line costs its UTF-8 length plus
  * {@value #LINE_OVERHEAD} bytes of bookkeeping (so a flood of empty lines is bounded too) against
@@ -28,30 +35,36 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The sink is flushed whenever the buffer runs empty, not per line. Sink failures are logged
  * when they start and when they end; the lines in between are lost. Listeners are called on the
- * writer thread after each line was handed to the sink.
+ * draining thread after each line was handed to the sink.
  *
- * <p>Thread-safe. The writer thread starts in the constructor and owns the sink: it is the only
- * thread that writes, flushes or closes it.
+ * <p>Thread-safe. A writer with lines to write has one drain task in the pool at a time, which
+ * writes a few batches and then goes to the back of the queue, so a busy log does not starve the
+ * others; only that task writes, flushes or closes the sink. The pool's threads exist only while
+ * there is something to write, and a sink stuck in a write holds one of them, never the others'
+ * lines (theirs wait in their own buffers, bounded as above).
  */
 public final class LogWriter implements AutoCloseable {
 
-    /** The default capacity: 1 MiB. */
+    /** The default capacity: 1 MiB, an upper bound; the buffer holds only what waits. */
     public static final int DEFAULT_CAPACITY = 1 << 20;
     /** What a buffered line costs against the capacity on top of its text, roughly its heap overhead. */
     static final int LINE_OVERHEAD = 64;
 
     private static final Logger log = LoggerFactory.getLogger(LogWriter.class);
     private static final int BATCH = 1024;
+    /** Batches a drain task writes before it lets the other writers' tasks run. */
+    private static final int BATCHES_PER_TURN = 4;
+    /** The shared pool: at most this many sinks are written at once. */
+    private static final int POOL_THREADS = 4;
+    private static final ThreadPoolExecutor POOL = pool();
 
     private final String name;
     private final LogSink sink;
     private final int capacity;
     private final LongSupplier clock;
     private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
-    private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
     // Guarded by lock.
     private final ArrayDeque<LogLine> queue = new ArrayDeque<>();
     private long buffered;
@@ -62,36 +75,56 @@ public final class LogWriter implements AutoCloseable {
     private LogLine lastDropped;
     private int inFlight;
     private boolean closed;
-    // Set under lock, read without it by the writer between lines of a batch.
+    /** Whether a drain task is in the pool or running. */
+    private boolean scheduled;
+    /** Whether the sink was closed: the writer is finished. */
+    private boolean sinkClosed;
+    // Set under lock, read without it by the drain between lines of a batch.
     private volatile boolean abandoned;
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** The thread running this writer's drain, or null; guarded by itself, so an interrupt hits only this drain. */
+    private final Object runnerLock = new Object();
+    private Thread runner;
 
-    // Confined to the writer thread.
+    // Confined to the drain task (one at a time).
+    private final List<LogLine> batch = new ArrayList<>();
+    private boolean dirty;
     private boolean failing;
     private long lostLines;
 
     /**
-     * Starts a writer and its daemon thread.
+     * Starts a writer; its lines are drained by the shared pool.
      *
-     * @param threadName    name of the writer thread
+     * @param name          the writer's name, in what herd logs about it
      * @param sink          where lines go; the writer closes it when it is closed
      * @param capacityBytes buffer capacity, see the class comment; {@link #DEFAULT_CAPACITY} if unsure
      */
-    public LogWriter(String threadName, LogSink sink, int capacityBytes) {
-        this(threadName, sink, capacityBytes, System::currentTimeMillis);
+    public LogWriter(String name, LogSink sink, int capacityBytes) {
+        this(name, sink, capacityBytes, System::currentTimeMillis);
     }
 
     /** As the public constructor, with the clock that timestamps the writer's own report lines. */
-    LogWriter(String threadName, LogSink sink, int capacityBytes, LongSupplier clock) {
-        this.name = Objects.requireNonNull(threadName, "threadName");
+    LogWriter(String name, LogSink sink, int capacityBytes, LongSupplier clock) {
+        this.name = Objects.requireNonNull(name, "name");
         this.sink = Objects.requireNonNull(sink, "sink");
         if (capacityBytes <= 0) {
             throw new IllegalArgumentException("capacityBytes must be positive, was " + capacityBytes);
         }
         this.capacity = capacityBytes;
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.thread = new Thread(this::run, threadName);
-        thread.setDaemon(true);
-        thread.start();
+    }
+
+    private static ThreadPoolExecutor pool() {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(POOL_THREADS, POOL_THREADS, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "herd-log-writer-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        // No thread while nothing is written: an idle daemon has none.
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /**
@@ -118,12 +151,18 @@ public final class LogWriter implements AutoCloseable {
             }
             queue.addLast(line);
             buffered += cost;
-            if (queue.size() == 1) {
-                wake.signal();
-            }
+            scheduleLocked();
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Puts a drain task in the pool unless one is there; under the lock. */
+    private void scheduleLocked() {
+        if (!scheduled && !sinkClosed) {
+            scheduled = true;
+            POOL.execute(this::drain);
         }
     }
 
@@ -166,31 +205,37 @@ public final class LogWriter implements AutoCloseable {
     }
 
     /**
-     * Stops accepting lines, lets the writer thread write what is buffered and then close the sink,
-     * and waits for that at most {@code maxWait}. If the sink is too slow, the rest of the buffer is
-     * discarded (with a warning), the writer thread is interrupted and closes the sink as soon as the
-     * sink returns; this method does not wait for that. Idempotent.
+     * Stops accepting lines, lets the drain write what is buffered and then close the sink, and
+     * waits for that at most {@code maxWait}. If the sink is too slow, the rest of the buffer is
+     * discarded (with a warning), the draining thread is interrupted and the sink is closed as soon
+     * as it returns; this method does not wait for that. Idempotent.
      */
     public void close(Duration maxWait) {
         lock.lock();
         try {
             closed = true;
-            wake.signal();
+            scheduleLocked();
         } finally {
             lock.unlock();
         }
-        if (Thread.currentThread() == thread) {
-            return;
+        synchronized (runnerLock) {
+            if (runner == Thread.currentThread()) {
+                // A listener closing its own writer: the drain closes the sink when it returns.
+                return;
+            }
         }
         long millis = maxWait.toMillis();
         try {
-            if (millis > 0) {
-                thread.join(millis);
-            }
+            finished.get(Math.max(millis, 0), TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            // Given up below.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
         }
-        if (!thread.isAlive()) {
+        if (finished.isDone()) {
             return;
         }
         int discarded;
@@ -199,11 +244,15 @@ public final class LogWriter implements AutoCloseable {
             abandoned = true;
             discarded = queue.size() + inFlight;
             queue.clear();
-            wake.signal();
+            scheduleLocked();
         } finally {
             lock.unlock();
         }
-        thread.interrupt();
+        synchronized (runnerLock) {
+            if (runner != null) {
+                runner.interrupt();
+            }
+        }
         log.warn("{}: the log sink did not drain within {} ms; up to {} buffered lines are lost",
                 name, millis, discarded);
     }
@@ -219,69 +268,112 @@ public final class LogWriter implements AutoCloseable {
         return "LogWriter[" + name + "]";
     }
 
-    private void run() {
-        List<LogLine> batch = new ArrayList<>(BATCH);
-        boolean dirty = false;
+    /** What the drain does next. */
+    private enum Step { WRITE, REPORT, FLUSH, CLOSE, IDLE }
+
+    /** One turn of the drain task: a few batches, then back to the pool's queue if more waits. */
+    private void drain() {
+        synchronized (runnerLock) {
+            runner = Thread.currentThread();
+        }
         try {
-            while (true) {
+            for (int turn = 0; turn < BATCHES_PER_TURN; turn++) {
                 LogLine report = null;
+                Step step;
                 lock.lock();
                 try {
-                    while (queue.isEmpty() && !dirty && unreportedLines == 0 && !closed && !abandoned) {
-                        wake.await();
-                    }
                     if (abandoned || (closed && queue.isEmpty() && !dirty && unreportedLines == 0)) {
-                        return;
-                    }
-                    while (batch.size() < BATCH && !queue.isEmpty()) {
-                        batch.add(queue.pollFirst());
-                    }
-                    inFlight = batch.size();
-                    if (batch.isEmpty() && unreportedLines > 0) {
-                        report = new LogLine(lastDropped.app(), lastDropped.instance(), lastDropped.id(),
-                                lastDropped.stream(), clock.getAsLong(), "[herd] dropped " + unreportedLines
-                                        + " lines (" + unreportedBytes + " bytes): the log sink could not keep up");
-                        unreportedLines = 0;
-                        unreportedBytes = 0;
-                        lastDropped = null;
+                        step = Step.CLOSE;
+                    } else {
+                        while (batch.size() < BATCH && !queue.isEmpty()) {
+                            batch.add(queue.pollFirst());
+                        }
+                        inFlight = batch.size();
+                        if (!batch.isEmpty()) {
+                            step = Step.WRITE;
+                        } else if (unreportedLines > 0) {
+                            step = Step.REPORT;
+                            report = new LogLine(lastDropped.app(), lastDropped.instance(), lastDropped.id(),
+                                    lastDropped.stream(), clock.getAsLong(), "[herd] dropped " + unreportedLines
+                                            + " lines (" + unreportedBytes + " bytes): the log sink could not keep up");
+                            unreportedLines = 0;
+                            unreportedBytes = 0;
+                            lastDropped = null;
+                        } else if (dirty) {
+                            step = Step.FLUSH;
+                        } else {
+                            step = Step.IDLE;
+                            scheduled = false;
+                        }
                     }
                 } finally {
                     lock.unlock();
                 }
-                if (!batch.isEmpty()) {
-                    long cost = 0;
-                    for (LogLine line : batch) {
-                        if (abandoned) {
-                            return;
-                        }
-                        write(line);
-                        cost += utf8Length(line.text()) + LINE_OVERHEAD;
+                switch (step) {
+                    case WRITE -> writeBatch();
+                    case REPORT -> {
+                        write(report);
+                        dirty = true;
                     }
-                    batch.clear();
-                    dirty = true;
-                    lock.lock();
-                    try {
-                        buffered -= cost;
-                        inFlight = 0;
-                    } finally {
-                        lock.unlock();
+                    case FLUSH -> {
+                        flush();
+                        dirty = false;
                     }
-                } else if (report != null) {
-                    write(report);
-                    dirty = true;
-                } else {
-                    flush();
-                    dirty = false;
+                    case CLOSE -> {
+                        closeSink();
+                        return;
+                    }
+                    case IDLE -> {
+                        return;
+                    }
                 }
             }
-        } catch (InterruptedException e) {
-            // Only close() interrupts, after it gave up waiting: fall through to closing the sink.
+            // More to do: behind the other writers' turns.
+            POOL.execute(this::drain);
         } finally {
-            try {
-                sink.close();
-            } catch (IOException | RuntimeException e) {
-                log.warn("{}: closing the log sink failed", name, e);
+            synchronized (runnerLock) {
+                runner = null;
+                // An interrupt meant for this writer's stuck sink must not reach the next task.
+                Thread.interrupted();
             }
+        }
+    }
+
+    private void writeBatch() {
+        long cost = 0;
+        for (LogLine line : batch) {
+            if (abandoned) {
+                break;
+            }
+            write(line);
+            cost += utf8Length(line.text()) + LINE_OVERHEAD;
+        }
+        batch.clear();
+        dirty = true;
+        lock.lock();
+        try {
+            buffered -= cost;
+            inFlight = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeSink() {
+        lock.lock();
+        try {
+            sinkClosed = true;
+            scheduled = false;
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            sink.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: closing the log sink failed", name, e);
+        } finally {
+            finished.complete(null);
         }
     }
 

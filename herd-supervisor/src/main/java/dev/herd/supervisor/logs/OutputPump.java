@@ -13,9 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one pipe of a child on its own daemon thread, splits it into lines and offers each to its
- * {@link LogWriter}s (the stream's own file, and a combined log if there is one), never waiting
- * for them: the child can only be slowed by this thread reading, never by the log files.
+ * Reads one pipe of a child, splits it into lines and offers each to its {@link LogWriter}s (the
+ * stream's own file, and a combined log if there is one), never waiting for them: the child can
+ * only be slowed by the reading, never by the log files. A pipe's raw descriptor is read by the
+ * one thread that polls every instance's pipes ({@link #poll}); a stream (a JDK {@code Process}'s)
+ * on a daemon thread of its own ({@link #start}).
  *
  * <p>Lines end at {@code \n} or {@code \r\n}; a line longer than 16 KiB is cut into pieces of at
  * most 16 KiB (a cut never splits a multibyte character); bytes are decoded as UTF-8 with
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class OutputPump {
 
     private static final Logger log = LoggerFactory.getLogger(OutputPump.class);
-    private static final int READ_SIZE = 64 * 1024;
+    /** Per pump, so kept small: a pipe flood is read in more calls, none of them blocking the child. */
+    private static final int READ_SIZE = 16 * 1024;
 
     /** How long a line without its end waits for more bytes before it is written as it is. */
     public static final Duration PARTIAL_LINE_QUIET = Duration.ofMillis(200);
@@ -78,6 +81,35 @@ public final class OutputPump {
         return start(in, app, instance, id, stream, writers, epochMillis, PARTIAL_LINE_QUIET);
     }
 
+    /**
+     * Starts pumping the pipe whose read end is {@code fd}, on the thread that polls every pipe
+     * (no thread of its own); the pump closes {@code fd} at its end. Arguments as {@link #start}.
+     */
+    public static OutputPump poll(int fd, String app, int instance, int id, Stream stream, List<LogWriter> writers,
+                                  LongSupplier epochMillis) {
+        Objects.requireNonNull(app, "app");
+        Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(epochMillis, "epochMillis");
+        OutputPump pump = new OutputPump(PARTIAL_LINE_QUIET);
+        pump.begin(app, instance, id, stream, writers.stream().distinct().toList(), epochMillis);
+        PipePoller.shared().add(fd, new PipePoller.Reader() {
+            @Override
+            public void fed(byte[] bytes, int count) {
+                pump.fed(bytes, count);
+            }
+
+            @Override
+            public void ended(Exception failure) {
+                if (failure != null) {
+                    log.warn("reading {} of {}#{} failed; no more of its output is logged", stream.label(), app,
+                            instance, failure);
+                }
+                pump.end();
+            }
+        });
+        return pump;
+    }
+
     /** {@link #start}, with a partial line written after {@code quiet} without a byte. */
     static OutputPump start(InputStream in, String app, int instance, int id, Stream stream,
                             List<LogWriter> writers, LongSupplier epochMillis, Duration quiet) {
@@ -108,8 +140,8 @@ public final class OutputPump {
         return lines;
     }
 
-    private void run(InputStream in, String app, int instance, int id, Stream stream, List<LogWriter> writers,
-                     LongSupplier epochMillis) {
+    private void begin(String app, int instance, int id, Stream stream, List<LogWriter> writers,
+                       LongSupplier epochMillis) {
         synchronized (lock) {
             splitter = new LineSplitter(text -> {
                 LogLine line = new LogLine(app, instance, id, stream, epochMillis.getAsLong(), text);
@@ -119,6 +151,11 @@ public final class OutputPump {
                 lines++;
             });
         }
+    }
+
+    private void run(InputStream in, String app, int instance, int id, Stream stream, List<LogWriter> writers,
+                     LongSupplier epochMillis) {
+        begin(app, instance, id, stream, writers, epochMillis);
         try {
             try (in) {
                 byte[] buf = new byte[READ_SIZE];
@@ -130,6 +167,16 @@ public final class OutputPump {
                 log.warn("reading {} of {}#{} failed; no more of its output is logged",
                         stream.label(), app, instance, e);
             }
+            end();
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** The pipe ended: what is held of a last line goes out, and {@link #done} completes. */
+    private void end() {
+        try {
             synchronized (lock) {
                 ended = true;
                 splitter.finish();

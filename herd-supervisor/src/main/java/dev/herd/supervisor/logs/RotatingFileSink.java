@@ -28,7 +28,8 @@ import java.util.Objects;
  */
 public final class RotatingFileSink implements LogSink {
 
-    private static final int BUFFER_SIZE = 64 * 1024;
+    /** Per open log file, so kept small: its writer flushes it whenever it runs out of lines anyway. */
+    private static final int BUFFER_SIZE = 8 * 1024;
 
     private final Path path;
     private final LogFormat format;
