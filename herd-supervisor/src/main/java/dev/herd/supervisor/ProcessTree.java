@@ -99,6 +99,11 @@ public final class ProcessTree {
      */
     public static List<Stat> withEnvironmentEntry(String entry) {
         byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
+        return withEnvironment(env -> holdsEntry(env, wanted));
+    }
+
+    /** Live processes whose environment (NUL-separated, as {@code /proc/<pid>/environ} holds it) passes {@code test}. */
+    private static List<Stat> withEnvironment(java.util.function.Predicate<byte[]> test) {
         List<Stat> out = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumeric(p.getFileName().toString()))) {
             for (Path dir : dirs) {
@@ -108,7 +113,7 @@ public final class ProcessTree {
                 } catch (IOException e) {
                     continue;
                 }
-                if (holdsEntry(env, wanted)) {
+                if (test.test(env)) {
                     stat(Long.parseLong(dir.getFileName().toString())).filter(s -> !s.isZombie()).ifPresent(out::add);
                 }
             }
@@ -125,23 +130,7 @@ public final class ProcessTree {
      */
     public static List<Stat> withEnvironmentPrefix(String prefix) {
         byte[] wanted = prefix.getBytes(StandardCharsets.UTF_8);
-        List<Stat> out = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumeric(p.getFileName().toString()))) {
-            for (Path dir : dirs) {
-                byte[] env;
-                try {
-                    env = Files.readAllBytes(dir.resolve("environ"));
-                } catch (IOException e) {
-                    continue;
-                }
-                if (holdsEntryStartingWith(env, wanted)) {
-                    stat(Long.parseLong(dir.getFileName().toString())).filter(s -> !s.isZombie()).ifPresent(out::add);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list /proc", e);
-        }
-        return out;
+        return withEnvironment(env -> holdsEntryStartingWith(env, wanted));
     }
 
     /** Whether the NUL-separated {@code env} has an entry that starts with {@code prefix}. */

@@ -42,6 +42,18 @@ class ProcessTreeTest {
     }
 
     @Test
+    void anEnvironmentPrefixMatchesTheStartOfAnEntryOnly() {
+        byte[] env = "A=1\0HERD_INSTANCE_TRACE=9-ab-12\0Z=last".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(ProcessTree.holdsEntryStartingWith(env, bytes("HERD_INSTANCE_TRACE=9-ab-"))).as("a daemon's").isTrue();
+        assertThat(ProcessTree.holdsEntryStartingWith(env, bytes("HERD_INSTANCE_TRACE=9-ab-12"))).as("whole").isTrue();
+        assertThat(ProcessTree.holdsEntryStartingWith(env, bytes("HERD_INSTANCE_TRACE=8-"))).as("another daemon's").isFalse();
+        assertThat(ProcessTree.holdsEntryStartingWith(env, bytes("TRACE=9"))).as("inside an entry").isFalse();
+        assertThat(ProcessTree.holdsEntryStartingWith(env, bytes("Z=last!"))).as("longer than the last").isFalse();
+        assertThat(ProcessTree.holdsEntryStartingWith(new byte[0], bytes("A"))).isFalse();
+    }
+
+    @Test
     void aChildIsFoundByAnEntryOfItsEnvironment() throws Exception {
         String mark = "HERD_TEST_MARK=" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Process child = new ProcessBuilder("sleep", "30").start();
