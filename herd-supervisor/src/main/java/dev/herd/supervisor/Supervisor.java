@@ -560,6 +560,9 @@ public final class Supervisor implements AutoCloseable {
     @Override
     public void close() {
         stopAll().join();
+        // Their last lines (a goodbye on SIGTERM) may still be in the pipes: read before the files close.
+        call(() -> CompletableFuture.allOf(instances.values().stream().map(Supervisor::outputDrained)
+                .toArray(CompletableFuture[]::new))).join().join();
         call(() -> {
             instances.values().forEach(this::releaseLogs);
             instances.clear();
