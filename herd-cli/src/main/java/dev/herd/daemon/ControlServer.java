@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * or hands a {@code logs} request to the {@link LogStream} for as long as the client stays.
  *
  * <p>Threading: one thread accepts; each connection has its own thread (a handful of short
- * requests, and the odd long-lived {@code logs} stream).
+ * requests, and the odd long-lived {@code logs} stream). A connection has {@link #REQUEST_DEADLINE}
+ * to send its whole request, so one that sends nothing, or a byte now and then, ends there
+ * instead of holding its thread for ever; the others are served meanwhile as always.
  */
 final class ControlServer implements AutoCloseable {
 
@@ -46,6 +48,20 @@ final class ControlServer implements AutoCloseable {
     /** How long {@link #close} waits for them. */
     private static final java.time.Duration ANSWER_GRACE = java.time.Duration.ofSeconds(2);
     private final ObjectMapper json = Protocol.json();
+    /** How long a client has, from its connection, to send its request. */
+    static final java.time.Duration REQUEST_DEADLINE = java.time.Duration.ofSeconds(10);
+    /** Ends connections whose request is late; one thread for all of them. */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor deadlines() {
+        java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> daemonThread(r, "herd-request-deadline"));
+        e.setRemoveOnCancelPolicy(true);
+        // No thread while no connection waits for its request.
+        e.setKeepAliveTime(10, java.util.concurrent.TimeUnit.SECONDS);
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
 
     private ControlServer(Path socket, ServerSocketChannel server, String owner, Commands commands, LogStream logStream) {
         this.socket = socket;
@@ -96,6 +112,14 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("closing a connection: {}", e.getMessage());
+        }
+    }
+
     private void accept() {
         while (server.isOpen()) {
             try {
@@ -120,11 +144,20 @@ final class ControlServer implements AutoCloseable {
                 return;
             }
             byte[] frame;
+            java.util.concurrent.ScheduledFuture<?> late = DEADLINES.schedule(() -> {
+                log.info("a client sent no whole request within {} s: its connection is closed",
+                        REQUEST_DEADLINE.toSeconds());
+                closeQuietly(ch);
+            }, REQUEST_DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 frame = Protocol.read(in);
             } catch (IOException e) {
-                Protocol.write(out, error("bad request: " + e.getMessage()));
+                if (ch.isOpen()) {
+                    Protocol.write(out, error("bad request: " + e.getMessage()));
+                }
                 return;
+            } finally {
+                late.cancel(false);
             }
             if (frame == null) {
                 return;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -386,6 +387,67 @@ class DaemonIT {
     }
 
     @Test
+    void aClientThatSendsNothingOrAByteASecondHoldsUpNoOtherAndIsCutOffAtTheDeadline() throws Exception {
+        herd.run("ping").ok();
+        Path socket = herd.home.resolve("herd.sock");
+        byte[] ping = frame(("{\"v\":" + Protocol.VERSION + ",\"client\":\"x\",\"request\":{\"cmd\":\"ping\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+        try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX);
+             SocketChannel slow = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(socket));
+            slow.connect(UnixDomainSocketAddress.of(socket));
+            long start = System.nanoTime();
+            Thread dripping = new Thread(() -> {
+                // A byte a second, for longer than the deadline: never a whole request in time.
+                for (int i = 0; i < ping.length && i < 20; i++) {
+                    try {
+                        slow.write(java.nio.ByteBuffer.wrap(ping, i, 1));
+                        Thread.sleep(1000);
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            dripping.start();
+            for (int i = 0; i < 3; i++) {
+                herd.run("ping").ok();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("served while those two wait")
+                    .isLessThan(Duration.ofSeconds(9));
+            assertThat(readWithin(silent, Duration.ofSeconds(20))).as("the daemon closed the silent one").isEqualTo(-1);
+            assertThat(readWithin(slow, Duration.ofSeconds(5))).as("and the slow one").isEqualTo(-1);
+            dripping.interrupt();
+            dripping.join();
+        }
+        herd.run("ping").ok();
+    }
+
+    @Test
+    void twoHundredClientsAtOnceAreAllAnswered() throws Exception {
+        herd.run("ping").ok();
+        Path socket = herd.home.resolve("herd.sock");
+        byte[] ping = frame(("{\"v\":" + Protocol.VERSION + ",\"client\":\"x\",\"request\":{\"cmd\":\"ping\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(200);
+        try {
+            java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                answers.add(clients.submit(() -> {
+                    together.await();
+                    return exchange(socket, ping);
+                }));
+            }
+            together.countDown();
+            for (java.util.concurrent.Future<Response> a : answers) {
+                assertThat(a.get(60, java.util.concurrent.TimeUnit.SECONDS).ok()).isTrue();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
     void anotherUserIsRefusedByThePeerCheck() throws Exception {
         herd.run("ping").ok();
         // Open the way for this test only, so that the peer check itself is what refuses.
@@ -521,6 +583,17 @@ class DaemonIT {
                 }
             }
             """;
+
+    /** The next byte the daemon sends on {@code ch}, -1 at its end; fails if neither comes in time. */
+    private static int readWithin(SocketChannel ch, Duration limit) throws Exception {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Channels.newInputStream(ch).read();
+            } catch (IOException e) {
+                return -1;
+            }
+        }).get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
 
     private static byte[] frame(byte[] body) throws Exception {
         var bytes = new java.io.ByteArrayOutputStream();
