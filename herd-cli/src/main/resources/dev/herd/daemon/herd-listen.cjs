@@ -37,7 +37,7 @@
 // socket of each TCP port the app listens on, as a Node cluster worker asks its primary: it sends
 // {cmd: 'NODE_HERD_LISTEN', seq, port, host} and herd, which binds each port once for all the
 // app's instances, answers with the socket in Node's own handle message (Node acknowledges it and
-// hands it over as a TCP handle), or with the errno and the reason (a port held by another
+// hands it over as a TCP handle, whose descriptor the server listens on), or with the errno and the reason (a port held by another
 // program: who holds it). The listen is then asynchronous, as a cluster worker's is: 'listening'
 // (and the callback) come once herd has answered; a refusal is the server's 'error', with the code
 // Node would give (EADDRINUSE...). Only the first Node process gets the channel (Node takes
@@ -326,6 +326,8 @@
   // The listens waiting for herd's answer, by their number.
   const asked = new Map();
   let nextSeq = 1;
+  // The handles herd sent, each the owner of the descriptor its server listens on.
+  const received = [];
 
   // Listened for only while an answer is due: Node refs its channel for a 'disconnect' listener,
   // which holds the process up as a pending listen would, and lets it exit once none is due.
@@ -410,10 +412,17 @@
       return;
     }
     server.once('listening', () => drainOnSignal(server));
+    // Listened on by its descriptor, as the socket at fd 3 is, not as the handle itself: a server
+    // listening on the TCP handle Node made of the received descriptor now and then accepted a
+    // connection and never read it (1 new connection in a few hundred, right after start, with
+    // three instances). The handle is kept, never closed nor collected, since closing it would
+    // close the descriptor under the server.
+    received.push(handle);
+    const target = { fd: handle.fd };
     if (request.backlog) {
-      originalListen.call(server, handle, request.backlog);
+      originalListen.call(server, target, request.backlog);
     } else {
-      originalListen.call(server, handle);
+      originalListen.call(server, target);
     }
   }
 
