@@ -158,6 +158,8 @@ public final class Daemon {
             apps.close();
             pidFiles.close();
             store.close();
+            // Its apps are stopped: the next daemon has nothing of this one's to look for in /proc.
+            Files.deleteIfExists(home.traceFile());
             Files.deleteIfExists(home.pidFile());
             log.info("herd daemon stopped");
         } catch (IOException e) {

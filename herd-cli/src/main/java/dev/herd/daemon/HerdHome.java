@@ -104,7 +104,8 @@ public record HerdHome(Path dir) {
 
     /**
      * The trace token of the last daemon started here ({@code Supervisor.traceToken()}), which
-     * every process it started carries: the next daemon stops those a dead one left behind.
+     * every process it started carries, removed when it stops cleanly: the next daemon stops
+     * those a dead one left behind.
      */
     public Path traceFile() {
         return dir.resolve("daemon.trace");

@@ -7,7 +7,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +28,12 @@ import dev.herd.supervisor.Supervisor;
  * before any app starts, so the next daemon there finds all of them in {@code /proc}, whatever
  * the dead one had recorded in its running file (a daemon out of memory records nothing more).
  * They are stopped before the running file's apps are brought back: no instance is left running
- * unsupervised and unlisted, nor holding a port its replacement needs.
+ * unsupervised and unlisted, nor holding a port its replacement needs. A daemon that stops
+ * cleanly removes the file, so only the start after a crash reads {@code /proc}.
  */
 final class Leftovers {
 
     private static final Logger log = LoggerFactory.getLogger(Leftovers.class);
-    private static final long POLL_MILLIS = 50;
 
     private Leftovers() {
     }
@@ -68,16 +73,22 @@ final class Leftovers {
         }
         log.warn("the previous daemon died and left {} process(es) running: stopping them (pids {})", left.size(),
                 left.stream().map(ProcessTree.Stat::pid).toList());
-        // By pid, each checked against its start time first: a pid reused since is not signalled.
-        left.stream().filter(ProcessTree::isAlive).forEach(p -> Posix.kill(p.pid(), Signal.SIGTERM));
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (left.stream().anyMatch(ProcessTree::isAlive) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        // Each checked against its start time first: a pid reused since is not signalled.
+        List<CompletableFuture<ProcessHandle>> exits = new ArrayList<>();
+        for (ProcessTree.Stat p : left) {
+            if (ProcessTree.isAlive(p)) {
+                ProcessHandle.of(p.pid()).ifPresent(h -> exits.add(h.onExit()));
+                Posix.kill(p.pid(), Signal.SIGTERM);
             }
+        }
+        try {
+            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Killed below.
+        } catch (ExecutionException e) {
+            log.debug("waiting for the leftovers: {}", e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         List<ProcessTree.Stat> stubborn = left.stream().filter(ProcessTree::isAlive).toList();
         if (!stubborn.isEmpty()) {

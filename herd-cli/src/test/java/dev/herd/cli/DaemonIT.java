@@ -390,25 +390,25 @@ class DaemonIT {
     void aClientThatSendsNothingOrAByteASecondHoldsUpNoOtherAndIsCutOffAtTheDeadline() throws Exception {
         herd.run("ping").ok();
         Path socket = herd.home.resolve("herd.sock");
-        byte[] ping = frame(("{\"v\":" + Protocol.VERSION + ",\"client\":\"x\",\"request\":{\"cmd\":\"ping\"}}")
-                .getBytes(StandardCharsets.UTF_8));
+        byte[] ping = pingFrame();
         try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX);
              SocketChannel slow = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             silent.connect(UnixDomainSocketAddress.of(socket));
             slow.connect(UnixDomainSocketAddress.of(socket));
             long start = System.nanoTime();
-            Thread dripping = new Thread(() -> {
-                // A byte a second, for longer than the deadline: never a whole request in time.
-                for (int i = 0; i < ping.length && i < 20; i++) {
-                    try {
-                        slow.write(java.nio.ByteBuffer.wrap(ping, i, 1));
-                        Thread.sleep(1000);
-                    } catch (IOException | InterruptedException e) {
-                        return;
+            // A byte a second, for longer than the deadline: never a whole request in time.
+            java.util.concurrent.ScheduledExecutorService dripping = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor();
+            int[] sent = {0};
+            dripping.scheduleAtFixedRate(() -> {
+                try {
+                    if (sent[0] < ping.length) {
+                        slow.write(java.nio.ByteBuffer.wrap(ping, sent[0]++, 1));
                     }
+                } catch (IOException closedByTheDaemon) {
+                    dripping.shutdown();
                 }
-            });
-            dripping.start();
+            }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
             for (int i = 0; i < 3; i++) {
                 herd.run("ping").ok();
             }
@@ -416,8 +416,7 @@ class DaemonIT {
                     .isLessThan(Duration.ofSeconds(9));
             assertThat(readWithin(silent, Duration.ofSeconds(20))).as("the daemon closed the silent one").isEqualTo(-1);
             assertThat(readWithin(slow, Duration.ofSeconds(5))).as("and the slow one").isEqualTo(-1);
-            dripping.interrupt();
-            dripping.join();
+            dripping.shutdownNow();
         }
         herd.run("ping").ok();
     }
@@ -426,8 +425,7 @@ class DaemonIT {
     void twoHundredClientsAtOnceAreAllAnswered() throws Exception {
         herd.run("ping").ok();
         Path socket = herd.home.resolve("herd.sock");
-        byte[] ping = frame(("{\"v\":" + Protocol.VERSION + ",\"client\":\"x\",\"request\":{\"cmd\":\"ping\"}}")
-                .getBytes(StandardCharsets.UTF_8));
+        byte[] ping = pingFrame();
         java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(200);
         try {
             java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(1);
@@ -583,6 +581,12 @@ class DaemonIT {
                 }
             }
             """;
+
+    /** A well-formed ping request in the control socket's framing. */
+    private static byte[] pingFrame() throws Exception {
+        return frame(("{\"v\":" + Protocol.VERSION + ",\"client\":\"x\",\"request\":{\"cmd\":\"ping\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
 
     /** The next byte the daemon sends on {@code ch}, -1 at its end; fails if neither comes in time. */
     private static int readWithin(SocketChannel ch, Duration limit) throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,12 +41,6 @@ class DescriptorHygieneIT {
         herd.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Descriptor number to what it is, as {@code /proc/<pid>/fd} links say. */
     private static Map<Integer, String> descriptors(long pid) throws IOException {
         Map<Integer, String> fds = new TreeMap<>();
@@ -83,7 +76,7 @@ class DescriptorHygieneIT {
 
     @Test
     void aProxyModeClusterInstanceHasNothingMoreThanAForkModeOne() throws Exception {
-        herd.run("start", "idle.sh", "--name", "web", "-i", "1", "--port", Integer.toString(freePort())).ok();
+        herd.run("start", "idle.sh", "--name", "web", "-i", "1", "--port", Integer.toString(Herd.freePort())).ok();
         Map<Integer, String> fds = descriptors(onlyPid("web"));
 
         assertThat(fds).as("not the public socket, not the daemon's").containsOnlyKeys(0, 1, 2);
@@ -92,7 +85,7 @@ class DescriptorHygieneIT {
 
     @Test
     void aSocketModeInstanceHasTheListeningSocketAtFd3AndNothingElse() throws Exception {
-        int port = freePort();
+        int port = Herd.freePort();
         herd.run("start", herd.script("eco.yml", """
                 apps:
                   - name: api

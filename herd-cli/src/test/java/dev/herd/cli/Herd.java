@@ -39,6 +39,13 @@ final class Herd implements AutoCloseable {
         this.work = Files.createDirectories(tempDir.resolve("work"));
     }
 
+    /** A TCP port free on this machine right now (bound, then released), for a test's app. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     static List<String> javaCommand() {
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -63,12 +63,6 @@ class SharedListensIT {
         herd.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Path pm2File(int port) throws IOException {
         return herd.script("ecosystem.config.js", """
                 module.exports = {
@@ -152,7 +146,7 @@ class SharedListensIT {
 
     @Test
     void aPm2ClusterAppWithItsPortInAVariableOfItsOwnSharesThatPortAcrossEveryInstance() throws Exception {
-        int port = freePort();
+        int port = Herd.freePort();
         Herd.Result started = herd.run("start", pm2File(port).toString());
         assertThat(started.code()).as(started.err()).isZero();
         assertThat(started.err()).contains("a Node.js app's instances share each port they listen on through herd");
@@ -163,7 +157,7 @@ class SharedListensIT {
 
     @Test
     void aHardCodedPortWithInstancesAndNoExecModeIsSharedAsUnderPm2() throws Exception {
-        int port = freePort();
+        int port = Herd.freePort();
         herd.script("hard.js", HARD_CODED_SERVER.formatted(port));
         Path file = herd.script("ecosystem.config.js", """
                 module.exports = { apps: [{ name: 'hard', script: 'hard.js', instances: 2 }] };
@@ -177,7 +171,7 @@ class SharedListensIT {
 
     @Test
     void reloadsAndAKilledInstanceUnderLoadFailNoRequestAndDeleteClosesThePort() throws Exception {
-        int port = freePort();
+        int port = Herd.freePort();
         herd.run("start", pm2File(port).toString()).ok();
         awaitOnline("api", 3);
         await().atMost(Duration.ofSeconds(20)).until(() -> HitRun.listeningInodes(port).size() == 1);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,12 +63,6 @@ class SpringBootIT {
         herd.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private void awaitReady(int count) {
         await().atMost(Duration.ofMinutes(3)).until(() -> {
             JsonNode list = herd.list();
@@ -83,7 +76,7 @@ class SpringBootIT {
 
     @Test
     void aSpringBootJarInSocketModeServesFromEveryInstanceAndAReloadUnderLoadRefusesNothing() throws Exception {
-        int port = freePort();
+        int port = Herd.freePort();
         // Spring Boot reads its port from server.port (SERVER_PORT), not PORT; the jar is as built.
         herd.run("start", herd.script("eco.yml", """
                 apps:

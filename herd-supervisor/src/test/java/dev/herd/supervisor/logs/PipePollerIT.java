@@ -1,6 +1,7 @@
 package dev.herd.supervisor.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,10 +74,8 @@ class PipePollerIT {
     @Test
     void aPartialLineIsWrittenAfterAQuietTimeAndTheRestStartsANewLine() throws Exception {
         Pumped p = pump("printf 'Password: '; sleep 1; echo secret", 0);
-        long start = System.nanoTime();
-        while (p.sink().texts().isEmpty() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
-            Thread.sleep(10);
-        }
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> !p.sink().texts().isEmpty());
         assertThat(p.sink().texts()).as("shown while the app waits").containsExactly("Password: ");
         p.pump().done().get(10, TimeUnit.SECONDS);
         p.writer().close(Duration.ofSeconds(10));
