@@ -17,6 +17,7 @@ import dev.herd.cluster.Descriptors;
 import dev.herd.cluster.InheritedListeners;
 import dev.herd.metrics.Metrics;
 import dev.herd.metrics.SettingsFile;
+import dev.herd.supervisor.Cgroups;
 import dev.herd.supervisor.Supervisor;
 
 /**
@@ -93,7 +94,11 @@ public final class Daemon {
         ControlServer server = ControlServer.bind(home.socket(), System.getProperty("user.name"), commands,
                 new LogStream(apps, commands));
         Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n");
-        Leftovers.stopAndRecord(home.traceFile(), Supervisor.traceToken(), LEFTOVER_GRACE);
+        Cgroups cgroups = Cgroups.system();
+        cgroups.unavailable().ifPresentOrElse(
+                why -> log.info("instances are followed by their {} alone: {}", Supervisor.TRACE_VARIABLE, why),
+                () -> log.info("instances are followed by their cgroups, in {}", cgroups.folder().orElseThrow()));
+        Leftovers.stopAndRecord(home.traceFile(), Supervisor.traceToken(), cgroups.folder().orElse(null), LEFTOVER_GRACE);
         store.readRunning().ifPresent(apps::recover);
         store.recordSoon();
         MemoryLimits limits = new MemoryLimits(apps, sampler);

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.herd.supervisor.Cgroups;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.Signal;
@@ -28,8 +31,10 @@ import dev.herd.supervisor.Supervisor;
  * before any app starts, so the next daemon there finds all of them in {@code /proc}, whatever
  * the dead one had recorded in its running file (a daemon out of memory records nothing more).
  * They are stopped before the running file's apps are brought back: no instance is left running
- * unsupervised and unlisted, nor holding a port its replacement needs. A daemon that stops
- * cleanly removes the file, so only the start after a crash reads {@code /proc}.
+ * unsupervised and unlisted, nor holding a port its replacement needs. Where the daemon put its
+ * instances in cgroups ({@link Cgroups}), the file names their folder too, and whatever is left in
+ * it is stopped as well, also a process that cleared its environment. A daemon that stops cleanly
+ * removes the file, so only the start after a crash reads {@code /proc}.
  */
 final class Leftovers {
 
@@ -39,31 +44,62 @@ final class Leftovers {
     }
 
     /**
-     * Stops what the daemon whose token {@code file} holds left running, then writes this daemon's
-     * token there.
+     * Stops what the daemon whose token (and cgroup folder) {@code file} holds left running, then
+     * writes this daemon's there.
      *
-     * @param grace how long the leftovers have between SIGTERM and SIGKILL
+     * @param cgroups the folder of this daemon's instances' cgroups, or {@code null} for none
+     * @param grace   how long the leftovers have between SIGTERM and SIGKILL
      * @return how many processes were stopped
      */
-    static int stopAndRecord(Path file, String token, Duration grace) throws IOException {
-        String previous = null;
+    static int stopAndRecord(Path file, String token, Path cgroups, Duration grace) throws IOException {
+        List<String> previous = List.of();
         try {
-            previous = Files.readString(file, StandardCharsets.UTF_8).trim();
+            previous = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException first) {
             // No daemon ran here before this one, or it was of an earlier herd.
         }
         int stopped = 0;
-        if (previous != null && !previous.isEmpty() && !previous.equals(token)) {
-            stopped = stop(ProcessTree.withEnvironmentPrefix(Supervisor.TRACE_VARIABLE + "=" + previous + "-"), grace);
+        String previousToken = previous.isEmpty() ? "" : previous.get(0).strip();
+        if (!previousToken.isEmpty() && !previousToken.equals(token)) {
+            Path previousCgroups = previousCgroups(previous, previousToken);
+            List<ProcessTree.Stat> left = new ArrayList<>(
+                    ProcessTree.withEnvironmentPrefix(Supervisor.TRACE_VARIABLE + "=" + previousToken + "-"));
+            if (previousCgroups != null) {
+                Set<Long> seen = new HashSet<>();
+                left.forEach(p -> seen.add(p.pid()));
+                Cgroups.members(previousCgroups).stream().filter(p -> seen.add(p.pid())).forEach(left::add);
+            }
+            stopped = stop(left, grace);
+            if (previousCgroups != null && !Cgroups.removeTree(previousCgroups)) {
+                log.warn("the previous daemon's cgroups in {} still hold processes", previousCgroups);
+            }
         }
         Path tmp = Files.createTempFile(file.getParent(), "daemon.trace", ".tmp");
         try {
-            Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, token + "\n" + (cgroups == null ? "" : cgroups + "\n"), StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
         return stopped;
+    }
+
+    /**
+     * The folder of the previous daemon's cgroups, as its line in the file names it; taken only
+     * when it is what a daemon makes ({@code herd-<its token>}), so that a file edited by hand
+     * cannot have a whole service's cgroup stopped.
+     */
+    private static Path previousCgroups(List<String> lines, String previousToken) {
+        if (lines.size() < 2 || lines.get(1).isBlank()) {
+            return null;
+        }
+        Path folder = Path.of(lines.get(1).strip());
+        if (folder.getFileName() == null || !folder.getFileName().toString().equals("herd-" + previousToken)) {
+            log.warn("daemon.trace names {} as the previous daemon's cgroups, which is not a folder herd makes: ignored",
+                    folder);
+            return null;
+        }
+        return folder;
     }
 
     /** SIGTERM to each, SIGKILL to those still there after {@code grace}. */

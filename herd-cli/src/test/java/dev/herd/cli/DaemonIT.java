@@ -22,6 +22,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +129,59 @@ class DaemonIT {
         herd.run("delete", "forks").ok();
 
         assertThat(ProcessTree.isAlive(grandchild)).as("a stop waits until every process of the instance is gone").isFalse();
+    }
+
+    /** A grandchild no mark finds: out of the tree and the session, and its environment cleared. */
+    private static final String HIDES = "( env -u " + Supervisor.TRACE_VARIABLE
+            + " setsid sh -c 'echo $$ > hidden.pid; exec sleep 1003' & )\nexec sleep 300\n";
+
+    /** The folder of the daemon's cgroups, as daemon.trace records it; the test is skipped where there are none. */
+    private Path cgroupFolder() throws IOException {
+        List<String> trace = Files.readAllLines(herd.home.resolve("daemon.trace"));
+        Assumptions.assumeTrue(trace.size() > 1, "this machine has no cgroup v2 the daemon may write");
+        return Path.of(trace.get(1));
+    }
+
+    private ProcessTree.Stat hidden() throws IOException {
+        Path pidFile = herd.work.resolve("hidden.pid");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+        ProcessTree.Stat p = ProcessTree.stat(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+        assertThat(Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ"))).as("no mark")
+                .doesNotContain(Supervisor.TRACE_VARIABLE);
+        return p;
+    }
+
+    @Test
+    void aGrandchildThatLeftTheSessionAndClearedItsEnvironmentIsStoppedByItsInstancesCgroup() throws Exception {
+        herd.script("hides.sh", HIDES);
+        herd.run("start", "hides.sh", "--name", "hides").ok();
+        Path folder = cgroupFolder();
+        ProcessTree.Stat grandchild = hidden();
+        Path run = folder.resolve("hides-0.1");
+        assertThat(Files.readString(Path.of("/proc", Long.toString(grandchild.pid()), "cgroup")))
+                .as("where its instance was put").contains(run.getFileName().toString());
+
+        herd.run("delete", "hides").ok();
+
+        assertThat(ProcessTree.isAlive(grandchild)).as("a stop waits until every process of the instance is gone").isFalse();
+        assertThat(run).as("the run's cgroup is removed with it").doesNotExist();
+    }
+
+    @Test
+    void whatADeadDaemonLeftInItsCgroupsIsStoppedByTheNextOne() throws Exception {
+        herd.script("hides.sh", HIDES);
+        herd.run("start", "hides.sh", "--name", "hides").ok();
+        Path folder = cgroupFolder();
+        ProcessTree.Stat grandchild = hidden();
+        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+        Files.delete(herd.home.resolve("running.json"));
+
+        assertThat(herd.list()).as("nothing to bring back").isEmpty();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessTree.isAlive(grandchild));
+        assertThat(folder).as("the dead daemon's cgroups are removed").doesNotExist();
     }
 
     @Test
@@ -239,7 +293,7 @@ class DaemonIT {
     void whatADeadDaemonLeftRunningIsStoppedByTheNextOneEvenWhenItsRunningFileNeverSaidSo() throws Exception {
         herd.script("forks.sh", "( sleep 1002 & )\necho \"up $HERD_APP_INSTANCE\"; exec sleep 300\n");
         herd.run("start", "forks.sh", "-i", "3", "--name", "stranded").ok();
-        String mark = Supervisor.TRACE_VARIABLE + "=" + Files.readString(herd.home.resolve("daemon.trace")).trim() + "-";
+        String mark = Supervisor.TRACE_VARIABLE + "=" + Files.readAllLines(herd.home.resolve("daemon.trace")).get(0) + "-";
         // Each instance is a sleep 300 now, and left a sleep 1002 outside its tree.
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.withEnvironmentPrefix(mark).size() == 6);
         List<ProcessTree.Stat> left = ProcessTree.withEnvironmentPrefix(mark);

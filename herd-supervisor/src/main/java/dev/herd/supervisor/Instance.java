@@ -51,6 +51,8 @@ final class Instance {
     String failure;
     /** Every process of the tree when the stop began, to catch those that left the group. */
     List<ProcessTree.Stat> treeAtStop = List.of();
+    /** The current run's cgroup, which every process it starts stays in; null where there are none. */
+    RunCgroup cgroup;
     CompletableFuture<Void> stopped;
     OutputPump outPump;
     OutputPump errPump;

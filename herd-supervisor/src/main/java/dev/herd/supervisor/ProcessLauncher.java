@@ -50,6 +50,24 @@ public interface ProcessLauncher {
         return launch(command, cwd, env, runAs);
     }
 
+    /**
+     * Starts one process that enters a cgroup before the program runs, so that nothing it starts
+     * is ever outside it; a launcher that cannot ({@link #entersCgroups}) starts it where it is,
+     * for the caller to move.
+     *
+     * @param cgroup the cgroup's folder, or {@code null} for none
+     * @throws IOException with a message fit for the user when it cannot be started
+     */
+    default Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs, Handover handover,
+                            Path cgroup) throws IOException {
+        return handover == null ? launch(command, cwd, env, runAs) : launch(command, cwd, env, runAs, handover);
+    }
+
+    /** Whether {@link #launch(List, Path, Map, RunAs, Handover, Path)} has the process enter the cgroup itself. */
+    default boolean entersCgroups() {
+        return false;
+    }
+
     /** Whether {@link #launch(List, Path, Map, RunAs, Handover)} can hand descriptors over. */
     default boolean handsDescriptors() {
         return false;

@@ -1,6 +1,7 @@
 package dev.herd.supervisor;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the supervisor asks of the operating system about processes it started: their trees and
@@ -18,10 +19,26 @@ public interface ProcessTable {
     /**
      * The live processes that carry an instance's mark ({@link Supervisor#TRACE_VARIABLE}) in
      * their environment: its descendants, also those that left its tree and group (a {@code setsid}
-     * daemon whose parent exited). None by default, as a fake table has no environments.
+     * daemon whose parent exited), of the user {@code uid} alone: a process of another user is
+     * not taken for an instance's on its word. None by default, as a fake table has no
+     * environments.
      */
-    default List<ProcessTree.Stat> marked(String entry) {
+    default List<ProcessTree.Stat> marked(String entry, int uid) {
         return List.of();
+    }
+
+    /**
+     * A new cgroup for one run, which its process and its descendants cannot leave
+     * ({@link Cgroups}); empty where there are none, as in a fake table.
+     *
+     * @param run a name unique among the runs of this table
+     */
+    default Optional<RunCgroup> newCgroup(String run) {
+        return Optional.empty();
+    }
+
+    /** Removes the cgroups {@link #newCgroup} made and no process holds any more. */
+    default void close() {
     }
 
     /** Whether this very process (pid and start time) still runs and is not a zombie. */
@@ -33,7 +50,7 @@ public interface ProcessTable {
     /** Sends a signal to every process of a group; false if the group is empty. */
     boolean killGroup(long pgid, Signal signal);
 
-    /** The real one: {@code /proc} and {@code kill(2)}. */
+    /** The real one: {@code /proc}, {@code kill(2)} and, where this process may make them, cgroups. */
     static ProcessTable system() {
         return new ProcessTable() {
             @Override
@@ -47,8 +64,18 @@ public interface ProcessTable {
             }
 
             @Override
-            public List<ProcessTree.Stat> marked(String entry) {
-                return ProcessTree.withEnvironmentEntry(entry);
+            public List<ProcessTree.Stat> marked(String entry, int uid) {
+                return ProcessTree.withEnvironmentEntry(entry, uid);
+            }
+
+            @Override
+            public Optional<RunCgroup> newCgroup(String run) {
+                return Cgroups.system().create(run);
+            }
+
+            @Override
+            public void close() {
+                Cgroups.system().removeIfEmpty();
             }
 
             @Override

@@ -95,22 +95,29 @@ public final class ProcessTree {
      * Live processes whose environment holds exactly {@code entry} ({@code NAME=value}): those
      * an instance started keep herd's mark in theirs wherever they moved (a new session, a new
      * parent), unless they cleared it. Processes of other users, whose environment this one may
-     * not read, are skipped.
+     * not read, are skipped, and so are those not of the user {@code uid}: only a process of the
+     * instance's own user is taken for one of its by its mark.
      */
-    public static List<Stat> withEnvironmentEntry(String entry) {
+    public static List<Stat> withEnvironmentEntry(String entry, int uid) {
         byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
-        return withEnvironment(env -> holdsEntry(env, wanted));
+        return withEnvironment(env -> holdsEntry(env, wanted), uid);
     }
 
-    /** Live processes whose environment (NUL-separated, as {@code /proc/<pid>/environ} holds it) passes {@code test}. */
-    private static List<Stat> withEnvironment(java.util.function.Predicate<byte[]> test) {
+    /**
+     * Live processes whose environment (NUL-separated, as {@code /proc/<pid>/environ} holds it)
+     * passes {@code test}, of the user {@code uid} (of any user for -1).
+     */
+    private static List<Stat> withEnvironment(java.util.function.Predicate<byte[]> test, int uid) {
         List<Stat> out = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumeric(p.getFileName().toString()))) {
             for (Path dir : dirs) {
                 byte[] env;
                 try {
+                    if (uid >= 0 && ((Number) Files.getAttribute(dir, "unix:uid")).intValue() != uid) {
+                        continue;
+                    }
                     env = Files.readAllBytes(dir.resolve("environ"));
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     continue;
                 }
                 if (test.test(env)) {
@@ -130,7 +137,7 @@ public final class ProcessTree {
      */
     public static List<Stat> withEnvironmentPrefix(String prefix) {
         byte[] wanted = prefix.getBytes(StandardCharsets.UTF_8);
-        return withEnvironment(env -> holdsEntryStartingWith(env, wanted));
+        return withEnvironment(env -> holdsEntryStartingWith(env, wanted), -1);
     }
 
     /** Whether the NUL-separated {@code env} has an entry that starts with {@code prefix}. */

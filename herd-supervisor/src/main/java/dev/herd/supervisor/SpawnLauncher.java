@@ -54,7 +54,14 @@ public final class SpawnLauncher implements ProcessLauncher {
     private static final int ATTR_SIZE = 512;
     private static final int SIGSET_SIZE = 256;
     /** Sets {@code LISTEN_PID} to the pid the program will have, then becomes the program. */
-    private static final String LISTEN_PID_SCRIPT = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
+    /** Sets LISTEN_PID to the pid the program will have, as systemd does, since exec keeps it. */
+    private static final String LISTEN_PID = "LISTEN_PID=$$; export LISTEN_PID; ";
+    /**
+     * Moves the shell, whose pid the program keeps, into the cgroup ({@code $0}: its
+     * {@code cgroup.procs}) before the program runs; where it may not, the program runs where
+     * the daemon is, followed by its mark.
+     */
+    private static final String ENTER_CGROUP = "{ echo 0 > \"$0\"; } 2>/dev/null; ";
     private static final String SHELL = "/bin/sh";
 
     private interface LibC extends Library {
@@ -135,11 +142,25 @@ public final class SpawnLauncher implements ProcessLauncher {
     @Override
     public Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs, Handover handover)
             throws IOException {
+        return launch(command, cwd, env, runAs, handover, null);
+    }
+
+    @Override
+    public boolean entersCgroups() {
+        return true;
+    }
+
+    @Override
+    public Launched launch(List<String> command, Path cwd, Map<String, String> env, RunAs runAs, Handover handover,
+                           Path cgroup) throws IOException {
         LaunchRules.check(command, cwd);
         List<String> argv = new ArrayList<>(command.size() + 9);
         boolean sockets = handover != null && handover.hasSockets();
-        if (sockets) {
-            argv.addAll(List.of(SHELL, "-c", LISTEN_PID_SCRIPT, "herd-listen"));
+        // One shell does both, then execs: first as root, before setpriv drops to the app's user.
+        if (sockets || cgroup != null) {
+            String script = (cgroup != null ? ENTER_CGROUP : "") + (sockets ? LISTEN_PID : "") + "exec \"$@\"";
+            argv.addAll(List.of(SHELL, "-c", script, cgroup != null ? cgroup.resolve("cgroup.procs").toString()
+                    : "herd-launch"));
         }
         if (runAs != null) {
             argv.addAll(LaunchRules.dropTo(runAs, setpriv));

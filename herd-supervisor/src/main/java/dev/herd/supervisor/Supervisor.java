@@ -569,6 +569,7 @@ public final class Supervisor implements AutoCloseable {
             apps.clear();
             return null;
         }).join();
+        processes.close();
         loop.shutdown();
     }
 
@@ -647,14 +648,16 @@ public final class Supervisor implements AutoCloseable {
         }
         channel.addTo(env);
         inst.lastEnv = Map.copyOf(env);
+        RunCgroup cgroup = processes.newCgroup(runName(inst, generation)).orElse(null);
+        boolean enters = cgroup != null && launcher.entersCgroups();
         ProcessLauncher.Launched p;
         try {
-            p = handover == null
-                    ? launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs())
-                    : launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs(), handover);
+            p = launcher.launch(inst.plan.command(), inst.spec.cwd(), env, inst.spec.runAs(), handover,
+                    enters ? cgroup.path() : null);
         } catch (IOException | RuntimeException e) {
             channel.spawned();
             channel.close();
+            removeCgroup(cgroup);
             inst.process = null;
             transition(inst, ProcessState.STARTING, why);
             transition(inst, ProcessState.ERRORED, "cannot start: " + e.getMessage());
@@ -662,6 +665,16 @@ public final class Supervisor implements AutoCloseable {
         }
         channel.spawned();
         inst.process = p;
+        if (cgroup != null && !enters) {
+            try {
+                cgroup.add(p.pid());
+            } catch (IOException e) {
+                log.debug("cannot move pid {} into {}: {}", p.pid(), cgroup.path(), e.getMessage());
+                removeCgroup(cgroup);
+                cgroup = null;
+            }
+        }
+        inst.cgroup = cgroup;
         inst.channel = channel;
         inst.saidReady = false;
         inst.startedNanos = ticker.nanos();
@@ -725,6 +738,9 @@ public final class Supervisor implements AutoCloseable {
      */
     public static final String SHARE_LISTENS_VARIABLE = "HERD_LISTEN_SHARE";
 
+    /** The user instances run as unless their app names another ({@code uid}). */
+    private static final int OWN_UID = Posix.uid();
+
     /** Tells this daemon's instances from another's (a test's, a second HERD_HOME's) of the same id. */
     private static final String TRACE_TOKEN = ProcessHandle.current().pid() + "-"
             + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
@@ -741,12 +757,31 @@ public final class Supervisor implements AutoCloseable {
         return TRACE_TOKEN + "-" + inst.id;
     }
 
-    /** The instance's tree and, of its marked processes, those outside that tree. */
+    /**
+     * The name of a run's cgroup: the app's name (what a cgroup name may hold of it), then the
+     * instance's id, not its index, which a reload's replacement shares while the old one stops,
+     * and the run.
+     */
+    private static String runName(Instance inst, int generation) {
+        return inst.spec.name().replaceAll("[^A-Za-z0-9._-]", "_") + "-" + inst.id + "." + generation;
+    }
+
+    /**
+     * The instance's tree and, of the processes of its cgroup and those with its mark, the ones
+     * outside that tree (a {@code setsid} daemon whose parent exited; one that also cleared its
+     * environment is found by its cgroup).
+     */
     private List<ProcessTree.Stat> treeAndMarked(Instance inst, long pid) {
         List<ProcessTree.Stat> all = new ArrayList<>(processes.treeOf(pid));
         java.util.Set<Long> seen = new java.util.HashSet<>();
         all.forEach(s -> seen.add(s.pid()));
-        for (ProcessTree.Stat s : processes.marked(TRACE_VARIABLE + "=" + traceKey(inst))) {
+        List<ProcessTree.Stat> outside = new ArrayList<>();
+        if (inst.cgroup != null) {
+            outside.addAll(inst.cgroup.members());
+        }
+        int uid = inst.spec.runAs() != null ? inst.spec.runAs().uid() : OWN_UID;
+        outside.addAll(processes.marked(TRACE_VARIABLE + "=" + traceKey(inst), uid));
+        for (ProcessTree.Stat s : outside) {
             if (seen.add(s.pid())) {
                 all.add(s);
             }
@@ -842,8 +877,10 @@ public final class Supervisor implements AutoCloseable {
         }
         // The leader is gone; anything left in its group is an orphan that may hold its port,
         // unless the app asked for its children to outlive it (treekill: false).
+        RunCgroup ended = inst.cgroup;
+        inst.cgroup = null;
         if (!inst.spec.stop().mainProcessOnly()) {
-            cleanUpGroup(inst, pgid);
+            cleanUpGroup(inst, pgid, ended);
         }
         // A run herd stopped because it never got ready counts towards max_restarts however long it
         // took to fail, so an app that can never get ready ends errored.
@@ -901,6 +938,9 @@ public final class Supervisor implements AutoCloseable {
             log.warn("{}[{}] (pid {}) still running {} ms after {}: sending SIGKILL", inst.spec.name(), inst.index,
                     pid, sp.killTimeout().toMillis(), sent);
             signalStop(inst, pid, inst.treeAtStop, Signal.SIGKILL);
+            if (!sp.mainProcessOnly() && inst.cgroup != null) {
+                inst.cgroup.killAll();
+            }
         }, sp.killTimeout());
         return inst.stopped;
     }
@@ -915,6 +955,8 @@ public final class Supervisor implements AutoCloseable {
                 inst.killTimer = null;
             }
             inst.process = null;
+            removeCgroup(inst.cgroup);
+            inst.cgroup = null;
             transition(inst, ProcessState.STOPPED, "exited with " + exit.describe() + " after running "
                     + exit.uptimeMillis() + " ms");
             inst.stopped.complete(null);
@@ -927,7 +969,7 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private void awaitLeftovers(Instance inst, long pgid, long deadlineNanos, boolean killed, Runnable then) {
-        List<ProcessTree.Stat> left = leftovers(inst, pgid);
+        List<ProcessTree.Stat> left = leftovers(inst, pgid, inst.cgroup);
         if (left.isEmpty()) {
             then.run();
             return;
@@ -943,37 +985,65 @@ public final class Supervisor implements AutoCloseable {
             log.warn("{}[{}]: {} leftover process(es) of pid {} still running: sending SIGKILL", inst.spec.name(),
                     inst.index, left.size(), pgid);
             signalTree(pgid, left, Signal.SIGKILL);
+            if (inst.cgroup != null) {
+                inst.cgroup.killAll();
+            }
             awaitLeftovers(inst, pgid, now + AFTER_KILL.toNanos(), true, then);
             return;
         }
         loop.schedule(() -> awaitLeftovers(inst, pgid, deadlineNanos, killed, then), LEFTOVER_POLL);
     }
 
-    /** After a crash: ask what is left of the group to stop, and kill it at the deadline, without holding up the restart. */
-    private void cleanUpGroup(Instance inst, long pgid) {
-        List<ProcessTree.Stat> left = leftovers(inst, pgid);
+    /**
+     * After a crash: ask what is left of the group and of the run's cgroup to stop, and kill it at
+     * the deadline, without holding up the restart.
+     */
+    private void cleanUpGroup(Instance inst, long pgid, RunCgroup cgroup) {
+        List<ProcessTree.Stat> left = leftovers(inst, pgid, cgroup);
         if (left.isEmpty()) {
+            removeCgroup(cgroup);
             return;
         }
-        log.warn("{}[{}]: pid {} exited leaving {} process(es) in its group: sending {}", inst.spec.name(), inst.index,
-                pgid, left.size(), inst.spec.stop().killSignal().name());
+        log.warn("{}[{}]: pid {} exited leaving {} process(es) in its group or cgroup: sending {}", inst.spec.name(),
+                inst.index, pgid, left.size(), inst.spec.stop().killSignal().name());
         signalTree(pgid, left, inst.spec.stop().killSignal());
         loop.schedule(() -> {
             List<ProcessTree.Stat> still = processes.groupMembers(pgid);
             if (!still.isEmpty()) {
                 signalTree(pgid, still, Signal.SIGKILL);
             }
+            if (cgroup != null) {
+                cgroup.killAll();
+                loop.schedule(() -> removeCgroup(cgroup), AFTER_KILL);
+            }
         }, inst.spec.stop().killTimeout());
     }
 
-    private List<ProcessTree.Stat> leftovers(Instance inst, long pgid) {
+    /** What is left of a run whose main process exited: its group, its tree at the stop, its cgroup. */
+    private List<ProcessTree.Stat> leftovers(Instance inst, long pgid, RunCgroup cgroup) {
         List<ProcessTree.Stat> left = new ArrayList<>(processes.groupMembers(pgid));
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        left.forEach(s -> seen.add(s.pid()));
         for (ProcessTree.Stat s : inst.treeAtStop) {
-            if (s.pgid() != pgid && processes.isAlive(s)) {
+            if (s.pgid() != pgid && processes.isAlive(s) && seen.add(s.pid())) {
                 left.add(s);
             }
         }
+        if (cgroup != null) {
+            for (ProcessTree.Stat s : cgroup.members()) {
+                if (seen.add(s.pid())) {
+                    left.add(s);
+                }
+            }
+        }
         return left;
+    }
+
+    /** Removes a run's cgroup that nothing is left in; one that still holds a process stays till the daemon stops. */
+    private static void removeCgroup(RunCgroup cgroup) {
+        if (cgroup != null && !cgroup.remove()) {
+            log.debug("cgroup {} still holds processes: kept", cgroup.path());
+        }
     }
 
     /** Signals what its stop policy says to stop: the tree, or the main process alone. */

@@ -99,8 +99,91 @@ public final class FakeProcesses implements ProcessLauncher, ProcessTable {
         }
     }
 
+    /**
+     * A run's cgroup: the processes put in it, those of the run's that left its tree and group
+     * among them ({@link #escapeInto}).
+     */
+    public final class FakeCgroup implements RunCgroup {
+        final String run;
+        final List<FakeProcess> members = new CopyOnWriteArrayList<>();
+        volatile boolean removed;
+        volatile int killAlls;
+
+        FakeCgroup(String run) {
+            this.run = run;
+        }
+
+        @Override
+        public Path path() {
+            return Path.of("/fake", run);
+        }
+
+        @Override
+        public void add(long pid) {
+            members.add(find(pid));
+        }
+
+        @Override
+        public List<ProcessTree.Stat> members() {
+            return members.stream().filter(FakeProcess::alive).map(FakeProcess::stat).toList();
+        }
+
+        @Override
+        public void killAll() {
+            killAlls++;
+            members.forEach(p -> p.signal(Signal.SIGKILL));
+        }
+
+        @Override
+        public boolean remove() {
+            removed = members.stream().noneMatch(FakeProcess::alive);
+            return removed;
+        }
+
+        public boolean removed() {
+            return removed;
+        }
+
+        public int killAlls() {
+            return killAlls;
+        }
+    }
+
     private final List<FakeProcess> launched = new CopyOnWriteArrayList<>();
+    private final List<FakeCgroup> cgroups = new CopyOnWriteArrayList<>();
+    private volatile boolean confines;
     private volatile String failNextLaunch;
+
+    /** From now on each launched process gets a cgroup of its run's own, as a system with cgroup v2 gives. */
+    public void confineRuns() {
+        confines = true;
+    }
+
+    /** The cgroups made, oldest first. */
+    public List<FakeCgroup> cgroups() {
+        return cgroups;
+    }
+
+    /**
+     * A process of the run in {@code cgroup} that left its tree and group, and cleared its
+     * environment: only the cgroup knows it is the run's.
+     */
+    public synchronized FakeProcess escapeInto(FakeCgroup cgroup) {
+        FakeProcess p = new FakeProcess(FIRST_PID + launched.size(), List.of("escaped"), Map.of(), null);
+        launched.add(p);
+        cgroup.members.add(p);
+        return p;
+    }
+
+    @Override
+    public java.util.Optional<RunCgroup> newCgroup(String run) {
+        if (!confines) {
+            return java.util.Optional.empty();
+        }
+        FakeCgroup c = new FakeCgroup(run);
+        cgroups.add(c);
+        return java.util.Optional.of(c);
+    }
 
     @Override
     public Launched launch(List<String> command, Path cwd, Map<String, String> env) throws IOException {

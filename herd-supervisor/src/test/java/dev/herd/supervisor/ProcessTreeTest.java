@@ -61,7 +61,10 @@ class ProcessTreeTest {
         marked.environment().put(mark.substring(0, mark.indexOf('=')), mark.substring(mark.indexOf('=') + 1));
         Process p = marked.start();
         try {
-            assertThat(ProcessTree.withEnvironmentEntry(mark)).extracting(ProcessTree.Stat::pid).containsExactly(p.pid());
+            assertThat(ProcessTree.withEnvironmentEntry(mark, Posix.uid())).extracting(ProcessTree.Stat::pid)
+                    .containsExactly(p.pid());
+            assertThat(ProcessTree.withEnvironmentEntry(mark, Posix.uid() + 1)).as("only the instance's user's are taken on their word")
+                    .isEmpty();
         } finally {
             child.destroyForcibly().waitFor();
             p.destroyForcibly().waitFor();

@@ -213,6 +213,67 @@ class SupervisorTest {
     }
 
     @Test
+    void aStopSignalsAndWaitsForAProcessOnlyTheRunsCgroupKnows() {
+        os.confineRuns();
+        int id = supervisor.add(app("web")).join().get(0);
+        FakeProcesses.FakeCgroup cgroup = os.cgroups().get(0);
+        assertThat(cgroup.path()).isEqualTo(Path.of("/fake/web-0.1"));
+        FakeProcess escaped = os.escapeInto(cgroup);
+        escaped.ignoreTerm();
+
+        CompletableFuture<Void> stopped = supervisor.stop(List.of(id));
+        assertThat(escaped.received()).as("told to stop with the rest").containsExactly(Signal.SIGTERM);
+        loop.advance(StopPolicy.DEFAULT.killTimeout().minusMillis(1));
+        assertThat(stopped).as("waits for it, though the main process is gone").isNotDone();
+        assertThat(cgroup.removed()).isFalse();
+
+        loop.advance(Duration.ofMillis(1));
+        assertThat(escaped.alive()).isFalse();
+        assertThat(cgroup.killAlls()).as("forks meanwhile die too").isEqualTo(1);
+        loop.advance(Duration.ofMillis(20));
+        assertThat(stopped).isCompleted();
+        assertThat(cgroup.removed()).as("an empty cgroup is removed").isTrue();
+    }
+
+    @Test
+    void aReplacementAtTheSameIndexHasACgroupOfItsOwnThatTheOldOnesStopLeavesAlone() {
+        os.confineRuns();
+        AppSpec spec = app("web");
+        int old = supervisor.add(spec).join().get(0);
+        int replacement = supervisor.addInstance(spec, InstancePlan.of(spec, 0, 1), true).join();
+        FakeProcess next = os.last();
+        assertThat(os.cgroups()).extracting(FakeProcesses.FakeCgroup::path)
+                .containsExactly(Path.of("/fake/web-" + old + ".1"), Path.of("/fake/web-" + replacement + ".1"));
+
+        supervisor.stop(List.of(old)).join();
+
+        assertThat(next.received()).isEmpty();
+        assertThat(info(replacement).state()).isEqualTo(ProcessState.ONLINE);
+    }
+
+    @Test
+    void aCrashedRunsCgroupIsEmptiedAndRemovedWhileTheNextRunHasItsOwn() {
+        os.confineRuns();
+        int id = supervisor.add(app("web")).join().get(0);
+        FakeProcesses.FakeCgroup first = os.cgroups().get(0);
+        FakeProcess escaped = os.escapeInto(first);
+        escaped.ignoreTerm();
+
+        os.launched().get(0).exit(1);
+        assertThat(escaped.received()).containsExactly(Signal.SIGTERM);
+        loop.advance(Duration.ofMillis(1000));
+        assertThat(info(id).state()).isEqualTo(ProcessState.ONLINE);
+        assertThat(os.cgroups()).hasSize(2);
+        assertThat(os.cgroups().get(1).path()).isEqualTo(Path.of("/fake/web-0.2"));
+
+        loop.advance(StopPolicy.DEFAULT.killTimeout().minusMillis(1000));
+        assertThat(escaped.received()).containsExactly(Signal.SIGTERM, Signal.SIGKILL);
+        assertThat(os.last().alive()).as("the new run is not in the old cgroup").isTrue();
+        loop.advance(Duration.ofSeconds(2));
+        assertThat(first.removed()).isTrue();
+    }
+
+    @Test
     void stopWhileWaitingToRestartCancelsTheRestart() {
         int id = supervisor.add(app("web")).join().get(0);
         os.last().exit(1);
