@@ -440,6 +440,16 @@ final class Commands {
         return list;
     }
 
+    /**
+     * Where {@code list} says an instance stands: a ready one the balancer passes over (its health
+     * checks failed: frozen, stalled, answering errors) is {@code unhealthy}, since "ready" would
+     * hide why it gets no traffic.
+     */
+    static String poolLabel(dev.herd.cluster.ClusterApp.Member m, Set<Integer> unhealthy) {
+        return m.place() == dev.herd.cluster.ClusterApp.Place.READY && unhealthy.contains(m.id()) ? "unhealthy"
+                : m.place().label();
+    }
+
     private static InstanceView.Traffic traffic(TrafficStats t) {
         if (t == null) {
             return InstanceView.Traffic.NONE;
@@ -458,8 +468,9 @@ final class Commands {
         Map<Integer, InstanceView.Cluster> places = new HashMap<>();
         apps.clusters().forEach((name, c) -> {
             Map<Integer, TrafficStats> traffic = c.traffic().join();
+            Set<Integer> unhealthy = c.unhealthy().join();
             c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
-                    m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())),
+                    poolLabel(m, unhealthy), c.lastOutcome(), traffic(traffic.get(m.id())),
                     c.cluster().sharing().name().toLowerCase(java.util.Locale.ROOT))));
         });
         // The app's definition, which herd stop --watch changes, rather than each instance's copy.
