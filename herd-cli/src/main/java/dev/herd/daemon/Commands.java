@@ -155,6 +155,11 @@ final class Commands {
                     || cause instanceof NoSuchElementException) {
                 throw new HerdException(cause.getMessage());
             }
+            Optional<String> shortage = DescriptorShortage.message(cause, DescriptorShortage.limit());
+            if (shortage.isPresent()) {
+                log.error("{} failed: {}", request, cause.toString());
+                throw new HerdException(shortage.get());
+            }
             log.error("{} failed", request, cause);
             throw new HerdException("internal error: " + cause + " (see " + home.daemonLog() + ")");
         } finally {
