@@ -26,7 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.herd.daemon.Protocol;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessTree;
 import dev.herd.supervisor.Signal;
@@ -353,10 +352,5 @@ class ProcessFaultsIT {
         assertThat(signals).as("and was never signalled").doesNotExist();
         unrelated.destroyForcibly();
         unrelated.waitFor();
-    }
-
-    @SuppressWarnings("unused")
-    private static JsonNode json(String text) throws Exception {
-        return Protocol.json().readTree(text);
     }
 }
