@@ -323,9 +323,12 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            client.call(request(Path.of("").toAbsolutePath().toString()), false);
+            Response r = client.call(request(Path.of("").toAbsolutePath().toString()), false);
             if (!silent) {
                 System.out.println("herd: " + done() + " " + String.join(", ", targets));
+                for (String killed : r.body() == null ? List.<String>of() : texts(r.body().path("killed"))) {
+                    System.out.println("herd: " + killed);
+                }
                 Tables.printList(new PrintWriter(System.out, true), list(client));
             }
             return 0;

@@ -28,6 +28,7 @@ import dev.herd.config.EcosystemLoader;
 import dev.herd.config.LoadedApps;
 import dev.herd.config.StartCommand;
 import dev.herd.supervisor.AppSpec;
+import dev.herd.supervisor.ExitRecord;
 import dev.herd.supervisor.InstanceInfo;
 import dev.herd.supervisor.LogPolicy;
 import dev.herd.supervisor.ProcessState;
@@ -92,14 +93,22 @@ final class Commands {
         on(Request.Ping.class, r -> new Pid(ProcessHandle.current().pid()));
         on(Request.Start.class, this::start);
         on(Request.ListAll.class, r -> views(sampledList(), false));
-        on(Request.Stop.class, r -> apps.stopped(act(running(targets.select(r.targets(), r.cwd(), r.env(), null,
-                r.only())), supervisor::stop), r.watch()));
+        on(Request.Stop.class, r -> {
+            List<Integer> ids = running(targets.select(r.targets(), r.cwd(), r.env(), null, r.only()));
+            Map<Integer, ExitRecord> before = KillNotes.newestExits(infos(ids));
+            apps.stopped(act(ids, supervisor::stop), r.watch());
+            return new Stopped(ids, KillNotes.lines(before, infos(ids)));
+        });
         on(Request.Restart.class, this::restart);
         on(Request.Delete.class, r -> {
-            List<Integer> ids = act(running(targets.select(r.targets(), r.cwd(), r.env(), null, r.only())),
-                    supervisor::delete);
+            List<Integer> ids = running(targets.select(r.targets(), r.cwd(), r.env(), null, r.only()));
+            Map<Integer, ExitRecord> before = KillNotes.newestExits(infos(ids));
+            // Stopped first (as delete would), so that how each ended can be read before it is forgotten.
+            act(ids, supervisor::stop);
+            List<String> killed = KillNotes.lines(before, infos(ids));
+            act(ids, supervisor::delete);
             apps.deleted(ids);
-            return ids;
+            return new Stopped(ids, killed);
         });
         on(Request.Reset.class, r -> act(plainIds(r.targets()), supervisor::reset));
         on(Request.Describe.class, r -> views(sampled(select(r.target())), true));
@@ -145,6 +154,11 @@ final class Commands {
             if (cause instanceof HerdException || cause instanceof IllegalArgumentException
                     || cause instanceof NoSuchElementException) {
                 throw new HerdException(cause.getMessage());
+            }
+            Optional<String> shortage = DescriptorShortage.message(cause, DescriptorShortage.limit());
+            if (shortage.isPresent()) {
+                log.error("{} failed: {}", request, cause.toString());
+                throw new HerdException(shortage.get());
             }
             log.error("{} failed", request, cause);
             throw new HerdException("internal error: " + cause + " (see " + home.daemonLog() + ")");
@@ -290,7 +304,9 @@ final class Commands {
             boolean fresh = apps.idsOf(step.app()).isEmpty();
             boolean wasRunning = apps.list().stream().anyMatch(i -> i.app().equals(step.app()) && i.state().isRunning());
             List<StreamItem> items = new ArrayList<>();
+            Map<Integer, ExitRecord> exits = KillNotes.newestExits(instancesOf(step.app()));
             String failure = rollouts.apply(step, Rollouts.Mode.RESTART, items::add);
+            List<String> killed = KillNotes.lines(exits, instancesOf(step.app()));
             if (failure != null) {
                 failures.add(failure);
                 continue;
@@ -301,6 +317,7 @@ final class Commands {
             }
             items.stream().map(StreamItem::text).filter(t -> !Rollouts.PLAIN.contains(t))
                     .forEach(t -> lines.add(step.app() + ": " + t));
+            lines.addAll(killed);
         }
         apps.syncTriggers(steps.stream().map(Rollouts.Step::app).toList());
         if (!failures.isEmpty()) {
@@ -338,6 +355,15 @@ final class Commands {
             ids.addAll(targets.ids(target));
         }
         return List.copyOf(ids);
+    }
+
+    /** The instances of these ids, as the supervisor has them now. */
+    private List<InstanceInfo> infos(List<Integer> ids) {
+        return apps.list().stream().filter(i -> ids.contains(i.id())).toList();
+    }
+
+    private List<InstanceInfo> instancesOf(String app) {
+        return apps.list().stream().filter(i -> i.app().equals(app)).toList();
     }
 
     private static List<Integer> act(List<Integer> ids, Function<Collection<Integer>, CompletableFuture<Void>> action) {
@@ -440,6 +466,16 @@ final class Commands {
         return list;
     }
 
+    /**
+     * Where {@code list} says an instance stands: a ready one the balancer passes over (its health
+     * checks failed: frozen, stalled, answering errors) is {@code unhealthy}, since "ready" would
+     * hide why it gets no traffic.
+     */
+    static String poolLabel(dev.herd.cluster.ClusterApp.Member m, Set<Integer> unhealthy) {
+        return m.place() == dev.herd.cluster.ClusterApp.Place.READY && unhealthy.contains(m.id()) ? "unhealthy"
+                : m.place().label();
+    }
+
     private static InstanceView.Traffic traffic(TrafficStats t) {
         if (t == null) {
             return InstanceView.Traffic.NONE;
@@ -458,8 +494,9 @@ final class Commands {
         Map<Integer, InstanceView.Cluster> places = new HashMap<>();
         apps.clusters().forEach((name, c) -> {
             Map<Integer, TrafficStats> traffic = c.traffic().join();
+            Set<Integer> unhealthy = c.unhealthy().join();
             c.members().join().forEach(m -> places.put(m.id(), new InstanceView.Cluster(c.cluster().port(), m.port(),
-                    m.place().label(), c.lastOutcome(), traffic(traffic.get(m.id())),
+                    poolLabel(m, unhealthy), c.lastOutcome(), traffic(traffic.get(m.id())),
                     c.cluster().sharing().name().toLowerCase(java.util.Locale.ROOT))));
         });
         // The app's definition, which herd stop --watch changes, rather than each instance's copy.
@@ -581,6 +618,15 @@ final class Commands {
      */
     record StartReply(List<String> started, List<String> restarted, List<String> lines, List<String> warnings,
                       List<String> notes) {
+    }
+
+    /**
+     * What a {@code stop} or {@code delete} did.
+     *
+     * @param ids    the instances it stopped
+     * @param killed one line per instance that its stop signal did not end within kill_timeout
+     */
+    record Stopped(List<Integer> ids, List<String> killed) {
     }
 
     /** @param sent how many instances were signalled */

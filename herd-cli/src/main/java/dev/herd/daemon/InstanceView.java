@@ -107,7 +107,8 @@ public record InstanceView(int id, String name, int index, String mode, long pid
      *
      * @param publicPort its app's public port
      * @param port       its own internal port
-     * @param pool       {@code ready}, {@code starting}, {@code draining} or {@code out}
+     * @param pool       {@code ready}, {@code unhealthy} (ready, but passed over by the balancer's health),
+     *                   {@code starting}, {@code draining} or {@code out}
      * @param lastChange how its app's last reload or scale ended, or null if there was none
      * @param traffic    what the balancer measured of its requests
      * @param sharing    how its app shares the public port: {@code proxy}, {@code socket} (one

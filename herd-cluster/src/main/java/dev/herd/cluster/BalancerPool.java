@@ -5,9 +5,12 @@ import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -166,6 +169,22 @@ public final class BalancerPool implements Pool {
         Map<Integer, TrafficStats> all = new TreeMap<>();
         meters.forEach((id, m) -> all.put(id, m.latest()));
         return all;
+    }
+
+    @Override
+    public Set<Integer> unhealthy() {
+        // The balancer's ticker is System.nanoTime (the builder's default, which open() keeps).
+        long now = System.nanoTime();
+        Map<String, Backend> byId = new HashMap<>();
+        balancer.backends().forEach(b -> byId.put(b.id(), b));
+        Set<Integer> down = new TreeSet<>();
+        backendIds.forEach((id, b) -> {
+            Backend backend = byId.get(b);
+            if (backend != null && backend.admin() == AdminState.READY && !backend.isAvailable(now)) {
+                down.add(id);
+            }
+        });
+        return down;
     }
 
     @Override

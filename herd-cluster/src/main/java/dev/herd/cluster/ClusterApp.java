@@ -319,6 +319,11 @@ public final class ClusterApp {
         return onLoop(() -> pool == null ? Map.of() : pool.traffic());
     }
 
+    /** The ready instances its balancer passes over as unhealthy now (see {@link Pool#unhealthy}), by id. */
+    public CompletableFuture<java.util.Set<Integer>> unhealthy() {
+        return onLoop(() -> pool == null ? java.util.Set.of() : pool.unhealthy());
+    }
+
     /** Its traffic since the public port last opened, as of the last sample. */
     public CompletableFuture<TrafficTotals> totals() {
         return onLoop(() -> pool == null ? TrafficTotals.none() : pool.totals());

@@ -5,6 +5,7 @@ import dev.herd.supervisor.Handover;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -65,6 +66,15 @@ public interface Pool {
 
     /** The traffic since the public port opened, of instances removed since included, as of the last sample. */
     TrafficTotals totals();
+
+    /**
+     * The admitted instances the balancer now passes over as unhealthy: its active checks failed
+     * {@code health_fall} times, or a connection to it failed (a passive cool-down). Empty for a
+     * pool that does not check (the kernel spreads a shared socket's connections).
+     */
+    default Set<Integer> unhealthy() {
+        return Set.of();
+    }
 
     /** Forgets the instance; it gets no traffic from the moment this is called. */
     void remove(int id);

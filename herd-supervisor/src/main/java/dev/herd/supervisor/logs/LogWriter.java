@@ -166,7 +166,10 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
-    /** Lines refused because the buffer was full, since this writer started. */
+    /**
+     * Lines lost since this writer started: refused because the buffer was full, or not written
+     * because the sink failed (a full disk).
+     */
     public long droppedLines() {
         lock.lock();
         try {
@@ -379,14 +382,20 @@ public final class LogWriter implements AutoCloseable {
 
     private void write(LogLine line) {
         try {
+            // Not "works again" yet: a buffered sink takes lines into its buffer while the disk is
+            // full; only a flush that goes through says so (else the failure is logged again and
+            // again, each time the buffer has room for a few lines).
             sink.write(line);
-            if (failing) {
-                failing = false;
-                log.info("{}: the log sink works again; {} lines were lost", name, lostLines);
-                lostLines = 0;
-            }
         } catch (IOException | RuntimeException e) {
             lostLines++;
+            // Counted with the refused lines, so that describe says them (a full disk, say).
+            lock.lock();
+            try {
+                droppedLines++;
+                droppedBytes += utf8Length(line.text());
+            } finally {
+                lock.unlock();
+            }
             failed("writing to", e);
         }
         // Listeners still see the line when the disk is full: herd logs should not go quiet too.
@@ -403,6 +412,11 @@ public final class LogWriter implements AutoCloseable {
     private void flush() {
         try {
             sink.flush();
+            if (failing) {
+                failing = false;
+                log.info("{}: the log sink works again; {} lines were lost", name, lostLines);
+                lostLines = 0;
+            }
         } catch (IOException | RuntimeException e) {
             failed("flushing", e);
         }

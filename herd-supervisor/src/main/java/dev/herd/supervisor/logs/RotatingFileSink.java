@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
@@ -24,12 +25,19 @@ import java.util.Objects;
  *
  * <p>Writes are buffered and reach the file on {@link #flush()}. All methods are thread-safe, so
  * {@link #truncate()} may be called while a {@link LogWriter} writes. The sink keeps its file
- * open: a file renamed or deleted behind its back keeps receiving the lines.
+ * open, and at most once every {@value #RECHECK_MILLIS} ms, before a write, checks that
+ * {@code path} still names it: a file (or its whole folder) deleted, or renamed away, behind its
+ * back (an {@code rm -r} of the logs, a logrotate without {@code copytruncate}) would otherwise
+ * swallow every later line where no one can read it, so the sink makes the folder again and
+ * opens a new file there, as a reopen after logrotate does.
  */
 public final class RotatingFileSink implements LogSink {
 
     /** Per open log file, so kept small: its writer flushes it whenever it runs out of lines anyway. */
     private static final int BUFFER_SIZE = 8 * 1024;
+
+    /** How often a write checks that the file is still at its path; a stat a second costs nothing. */
+    static final long RECHECK_MILLIS = 1000;
 
     private final Path path;
     private final LogFormat format;
@@ -41,6 +49,9 @@ public final class RotatingFileSink implements LogSink {
     private LineTimes times;
     private long size;
     private boolean closed;
+    /** What the path named when the file was opened ({@code dev} and {@code ino}), or null if unknown. */
+    private Object fileKey;
+    private long checkedAtNanos;
     // Lines read in the same millisecond share a timestamp; formatting each is the costly part.
     private long stampMillis = Long.MIN_VALUE;
     private String stamp;
@@ -78,6 +89,7 @@ public final class RotatingFileSink implements LogSink {
     @Override
     public synchronized void write(LogLine line) throws IOException {
         ensureOpen();
+        reopenIfGone();
         byte[] text = format.written(line, stamp(line.epochMillis())).getBytes(StandardCharsets.UTF_8);
         long length = text.length + 1;
         if (maxSize > 0 && size > 0 && size + length > maxSize) {
@@ -156,9 +168,50 @@ public final class RotatingFileSink implements LogSink {
                 StandardOpenOption.APPEND);
         out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_SIZE);
         size = channel.size();
+        fileKey = keyOf(path);
+        checkedAtNanos = System.nanoTime();
         if (times == null) {
             times = new LineTimes(path, size);
         }
+    }
+
+    /** The identity of the file {@code p} names now (symbolic links followed), or null if there is none. */
+    private static Object keyOf(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Opens {@code path} afresh, its folder made again if need be, when it no longer names the
+     * file this sink writes: deleted, or another file in its place.
+     */
+    private void reopenIfGone() throws IOException {
+        long now = System.nanoTime();
+        if (fileKey == null || now - checkedAtNanos < RECHECK_MILLIS * 1_000_000) {
+            return;
+        }
+        checkedAtNanos = now;
+        if (fileKey.equals(keyOf(path))) {
+            return;
+        }
+        try {
+            // What is still buffered belongs to the old file (its last lines before it went).
+            out.flush();
+        } catch (IOException lostWithTheOldFile) {
+            // Nothing to do: it is gone.
+        } finally {
+            channel.close();
+            times.close();
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        times = null;
+        open();
     }
 
     private void rotate() throws IOException {

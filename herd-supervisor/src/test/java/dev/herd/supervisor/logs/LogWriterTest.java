@@ -120,6 +120,8 @@ class LogWriterTest {
             await().atMost(WAIT).until(() -> heard.size() == 4);
             assertThat(sink.texts()).containsExactly("one", "two");
             assertThat(heard).containsExactly("one", "bad 1", "bad 2", "two");
+            assertThat(writer.droppedLines()).as("the failed ones are counted as lost (a full disk)").isEqualTo(2);
+            assertThat(writer.droppedBytes()).isEqualTo("bad 1".length() + "bad 2".length());
         }
     }
 

@@ -46,6 +46,46 @@ class RotatingFileSinkTest {
     }
 
     @Test
+    void aFolderDeletedBehindItsBackIsMadeAgainAndLinesGoOnInANewFile() throws Exception {
+        Path logs = dir.resolve("logs");
+        Path log = logs.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 0, 3)) {
+            sink.write(line(0));
+            sink.flush();
+            Files.delete(log);
+            Files.delete(LineTimes.of(log));
+            Files.delete(logs);
+            int[] next = {1};
+            // Written on until the sink's next check (at most RECHECK_MILLIS) finds the file gone.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                sink.write(line(next[0]++));
+                sink.flush();
+                return Files.exists(log);
+            });
+            assertThat(read(log)).as("only lines written after it was made again").isNotEmpty()
+                    .allMatch(l -> !l.equals(line(0).text())).endsWith(line(next[0] - 1).text());
+            assertThat(LineTimes.of(log)).as("with its times").exists();
+        }
+    }
+
+    @Test
+    void aFileThatIsStillInPlaceIsNotOpenedAgain() throws Exception {
+        Path log = dir.resolve("api-out.log");
+        try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 0, 3)) {
+            Object inode = Files.getAttribute(log, "unix:ino");
+            int[] i = {0};
+            // A line every poll for longer than two checks: the same file throughout, every line in it.
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(2 * RotatingFileSink.RECHECK_MILLIS + 500))
+                    .atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                        sink.write(line(i[0]++));
+                        sink.flush();
+                        return Files.getAttribute(log, "unix:ino").equals(inode);
+                    });
+            assertThat(read(log)).hasSize(i[0]);
+        }
+    }
+
+    @Test
     void rotatesBeforeExceedingMaxSizeAndKeepsExactlyRetainFiles() throws IOException {
         Path log = dir.resolve("api-out.log");
         try (RotatingFileSink sink = new RotatingFileSink(log, LogFormat.plain(), 100, 3)) {
