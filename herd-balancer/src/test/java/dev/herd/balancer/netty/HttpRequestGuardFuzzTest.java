@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Timeout;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -50,7 +52,9 @@ class HttpRequestGuardFuzzTest {
      * Any bytes, as one read or one byte per read: what the guard passes on and answers must be
      * the same. The corpus holds literal requests, valid and not.
      */
-    @FuzzTest(maxDuration = "45s")
+    // An input that takes longer stalls an event loop of many connections; Jazzer makes it a finding.
+    @Timeout(10)
+    @FuzzTest(maxDuration = "30s")
     void anyBytesAreJudgedAlikeInOneReadOrByteByByte(byte[] input) {
         String whole = run(List.of(input));
         List<byte[]> bytes = new ArrayList<>();
@@ -61,7 +65,9 @@ class HttpRequestGuardFuzzTest {
     }
 
     /** Well-formed requests, pipelined, in reads split anywhere: each passes on byte for byte. */
-    @FuzzTest(maxDuration = "45s")
+    // An input that takes longer stalls an event loop of many connections; Jazzer makes it a finding.
+    @Timeout(10)
+    @FuzzTest(maxDuration = "30s")
     void wellFormedRequestsPassByteForByteInAnySplit(FuzzedDataProvider data) {
         byte[] first = wellFormedRequest(data);
         byte[] second = data.consumeBoolean() ? wellFormedRequest(data) : new byte[0];
