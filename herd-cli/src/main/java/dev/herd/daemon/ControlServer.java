@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -164,9 +163,9 @@ final class ControlServer implements AutoCloseable {
             }
             Envelope envelope;
             try {
-                envelope = json.readValue(frame, Envelope.class);
-            } catch (JsonProcessingException e) {
-                Protocol.write(out, error("bad request: " + e.getOriginalMessage()));
+                envelope = Protocol.request(frame);
+            } catch (IOException e) {
+                Protocol.write(out, error("bad request: " + e.getMessage()));
                 return;
             }
             if (envelope.v() != Protocol.VERSION || envelope.request() == null) {

@@ -6,7 +6,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -86,6 +90,34 @@ public final class Protocol {
             throw new IOException("frame cut short");
         }
         return bytes;
+    }
+
+    /**
+     * A request frame's bytes as the {@link Envelope} they hold.
+     *
+     * <p>Decoded as UTF-8 here rather than by Jackson, which would take bytes that look like
+     * UTF-16 or UTF-32 for those and then fail outside its {@link JsonProcessingException}s.
+     *
+     * @throws IOException for bytes that are no request (not UTF-8, not JSON, {@code null}, a
+     *                     command not in {@link Request}'s list), saying why in one line
+     */
+    public static Envelope request(byte[] frame) throws IOException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(frame)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("not UTF-8 text");
+        }
+        Envelope envelope;
+        try {
+            envelope = Mapper.JSON.readValue(text, Envelope.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(e.getOriginalMessage());
+        }
+        if (envelope == null) {
+            throw new IOException("null instead of a request");
+        }
+        return envelope;
     }
 
     /** The version of herd in this jar ("dev" when run from classes). */

@@ -95,6 +95,8 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
     private boolean firstRequest = true;
     private boolean headStarted;
     private int emptyLinesSkipped;
+    /** Whether the head being read has had its request line judged (it ended). */
+    private boolean requestLineChecked;
     private ScheduledFuture<?> timer;
     private long timerFiresAt;
     private boolean timerArmed;
@@ -300,6 +302,13 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
                 throw requestLineEnded(buf, start, lf) ? new Reject(431, "Request Header Fields Too Large")
                         : new Reject(414, "URI Too Long");
             }
+            if (!requestLineChecked) {
+                // Judged as soon as it ends rather than with the whole head: otherwise a bad line
+                // that arrived in one read waits for the rest of its head, while the same bytes
+                // in smaller reads are refused at once by the limits on an unfinished line.
+                checkRequestLine(buf, start, lf);
+                requestLineChecked = true;
+            }
             if (lf - start >= 3 && buf.getByte(lf - 2) == '\n' && buf.getByte(lf - 3) == '\r') {
                 int length = lf - start + 1;
                 byte[] bytes = new byte[length];
@@ -307,6 +316,7 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
                 HttpHead parsed = parseHead(bytes);
                 timerArmed = false;
                 scanned = 0;
+                requestLineChecked = false;
                 buf.skipBytes(length);
                 ctx.fireChannelRead(parsed);
                 if (state == State.HOLDING) {
@@ -325,7 +335,8 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
 
     /**
      * Limits on a head still arriving: too long in all is 431, or 414 while still in the request
-     * line; a target already longer than its limit with no SP after it is 414 at once.
+     * line; a target already longer than its limit, whether or not the SP after it came, is 414
+     * at once (as it is when the same bytes come in smaller reads).
      */
     private void checkIncompleteHead(ByteBuf buf, int start, int end) throws Reject {
         boolean lineEnded = requestLineEnded(buf, start, end);
@@ -334,7 +345,8 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         }
         if (!lineEnded && end - start > maxTargetBytes) {
             int targetStart = buf.indexOf(start, end, (byte) ' ') + 1;
-            if (targetStart > 0 && end - targetStart > maxTargetBytes && buf.indexOf(targetStart, end, (byte) ' ') < 0) {
+            int targetEnd = targetStart > 0 ? buf.indexOf(targetStart, end, (byte) ' ') : -1;
+            if (targetStart > 0 && (targetEnd < 0 ? end : targetEnd) - targetStart > maxTargetBytes) {
                 throw new Reject(414, "URI Too Long");
             }
         }
@@ -348,7 +360,6 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             throw new Reject(400, "Bad Request");
         }
         int lineEnd = head.startLineEnd();
-        parseRequestLine(bytes, lineEnd);
         int contentLengths = 0;
         long contentLength = 0;
         StringBuilder transferEncoding = null;
@@ -385,6 +396,13 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
             state = State.HOLDING;
         }
         return head;
+    }
+
+    /** Checks the request line {@code [start, lf]} of {@code buf}, CRLF included. */
+    private void checkRequestLine(ByteBuf buf, int start, int lf) throws Reject {
+        byte[] line = new byte[lf - start + 1];
+        buf.getBytes(start, line);
+        parseRequestLine(line, line.length - 2);
     }
 
     private void parseRequestLine(byte[] h, int lineEnd) throws Reject {

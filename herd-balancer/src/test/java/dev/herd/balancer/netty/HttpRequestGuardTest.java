@@ -131,6 +131,57 @@ class HttpRequestGuardTest {
         assertThat(drainInbound(ch)).isEqualTo(request);
     }
 
+    /**
+     * Found by {@link HttpRequestGuardFuzzTest}: a bad request line that arrived whole waited for
+     * the rest of its head (up to the header-read timeout), while the same bytes arriving in
+     * smaller reads were refused at once.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequestLines")
+    void refusesABadRequestLineAsSoonAsItEndsWhateverTheReads(String name, String line) {
+        for (boolean byteByByte : new boolean[] {false, true}) {
+            EmbeddedChannel ch = new EmbeddedChannel(new HttpRequestGuard(SETTINGS));
+            byte[] raw = line.getBytes(StandardCharsets.ISO_8859_1);
+            if (byteByByte) {
+                for (int i = 0; i < raw.length && ch.isOpen(); i++) {
+                    ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {raw[i]}));
+                }
+            } else {
+                ch.writeInbound(Unpooled.wrappedBuffer(raw));
+            }
+            assertThat((Object) ch.readInbound()).isNull();
+            ByteBuf out = ch.readOutbound();
+            assertThat(out).as("refused at once, " + (byteByByte ? "byte by byte" : "in one read")).isNotNull();
+            assertThat(out.toString(StandardCharsets.US_ASCII)).matches("HTTP/1\\.1 [45]\\d\\d (?s).*");
+            out.release();
+            assertThat(ch.isOpen()).isFalse();
+        }
+    }
+
+    /**
+     * Found by {@link HttpRequestGuardFuzzTest}: a target past its limit was refused at once only
+     * while its SP had not come, so the same unfinished request line was refused in small reads
+     * and left waiting when it came in one.
+     */
+    @Test
+    void refusesATargetPastItsLimitAtOnceWhetherOrNotTheLineGoesOn() {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpRequestGuard(SETTINGS));
+        ch.writeInbound(bytes("GET /" + "a".repeat(40) + " HTTP/1."));
+        ByteBuf out = ch.readOutbound();
+        assertThat(out).isNotNull();
+        assertThat(out.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 414 URI Too Long\r\n");
+        out.release();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    static Stream<Arguments> badRequestLines() {
+        return Stream.of(
+                Arguments.of("long target, no method", " /" + "a".repeat(40) + "\r\n"),
+                Arguments.of("long target, no version", "GET /" + "a".repeat(40) + "\r\nHost: a\r\n"),
+                Arguments.of("bad method", "G(T / HTTP/1.1\r\nHost: a\r\n"),
+                Arguments.of("unknown version", "GET / HTTP/1.2\r\n"));
+    }
+
     @Test
     void holdsAPipelinedRequestUntilTheNextIsAllowed() {
         HttpRequestGuard guard = new HttpRequestGuard(SETTINGS);
