@@ -1040,9 +1040,14 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /** Removes a run's cgroup that nothing is left in; one that still holds a process stays till the daemon stops. */
-    private static void removeCgroup(RunCgroup cgroup) {
+    private void removeCgroup(RunCgroup cgroup) {
         if (cgroup != null && !cgroup.remove()) {
-            log.debug("cgroup {} still holds processes: kept", cgroup.path());
+            // Its last process may be a zombie for a moment yet: once more after it is reaped.
+            loop.schedule(() -> {
+                if (!cgroup.remove()) {
+                    log.debug("cgroup {} still holds processes: kept", cgroup.path());
+                }
+            }, AFTER_KILL);
         }
     }
 
