@@ -135,8 +135,13 @@ class DaemonIT {
     private static final String HIDES = "( env -u " + Supervisor.TRACE_VARIABLE
             + " setsid sh -c 'echo $$ > hidden.pid; exec sleep 1003' & )\nexec sleep 300\n";
 
-    /** The folder of the daemon's cgroups, as daemon.trace records it; the test is skipped where there are none. */
-    private Path cgroupFolder() throws IOException {
+    /**
+     * Starts the app whose grandchild hides, and gives the folder of the daemon's cgroups, as
+     * daemon.trace records it; the test is skipped where there are none.
+     */
+    private Path startHiding() throws Exception {
+        herd.script("hides.sh", HIDES);
+        herd.run("start", "hides.sh", "--name", "hides").ok();
         List<String> trace = Files.readAllLines(herd.home.resolve("daemon.trace"));
         Assumptions.assumeTrue(trace.size() > 1, "this machine has no cgroup v2 the daemon may write");
         return Path.of(trace.get(1));
@@ -153,9 +158,7 @@ class DaemonIT {
 
     @Test
     void aGrandchildThatLeftTheSessionAndClearedItsEnvironmentIsStoppedByItsInstancesCgroup() throws Exception {
-        herd.script("hides.sh", HIDES);
-        herd.run("start", "hides.sh", "--name", "hides").ok();
-        Path folder = cgroupFolder();
+        Path folder = startHiding();
         ProcessTree.Stat grandchild = hidden();
         Path run = folder.resolve("hides-0.1");
         assertThat(Files.readString(Path.of("/proc", Long.toString(grandchild.pid()), "cgroup")))
@@ -169,9 +172,7 @@ class DaemonIT {
 
     @Test
     void whatADeadDaemonLeftInItsCgroupsIsStoppedByTheNextOne() throws Exception {
-        herd.script("hides.sh", HIDES);
-        herd.run("start", "hides.sh", "--name", "hides").ok();
-        Path folder = cgroupFolder();
+        Path folder = startHiding();
         ProcessTree.Stat grandchild = hidden();
         ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
         daemon.destroyForcibly();

@@ -34,8 +34,6 @@ public final class Cgroups {
     private static final Path MOUNTS = Path.of("/proc/self/mountinfo");
     private static final Path OWN = Path.of("/proc/self/cgroup");
 
-    private static volatile Cgroups system;
-
     private final Path folder;
     private final String unavailable;
     private volatile boolean warned;
@@ -45,22 +43,17 @@ public final class Cgroups {
         this.unavailable = unavailable;
     }
 
+    /** Found once, when first asked for. */
+    private static final class Holder {
+        static final Cgroups INSTANCE = locate(MOUNTS, OWN, "herd-" + Supervisor.traceToken());
+    }
+
     /**
      * This process's, its folder named after {@link Supervisor#traceToken()}: found once, made at
      * the first run placed in it.
      */
     public static Cgroups system() {
-        Cgroups c = system;
-        if (c == null) {
-            synchronized (Cgroups.class) {
-                c = system;
-                if (c == null) {
-                    c = locate(MOUNTS, OWN, "herd-" + Supervisor.traceToken());
-                    system = c;
-                }
-            }
-        }
-        return c;
+        return Holder.INSTANCE;
     }
 
     /** Cgroups under the folder {@code name} in this process's own cgroup, as the two files tell. */
@@ -134,7 +127,9 @@ public final class Cgroups {
         StringBuilder out = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7')) {
+            boolean octal = c == '\\' && i + 3 < field.length()
+                    && field.substring(i + 1, i + 4).chars().allMatch(d -> d >= '0' && d <= '7');
+            if (octal) {
                 out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
                 i += 3;
             } else {
