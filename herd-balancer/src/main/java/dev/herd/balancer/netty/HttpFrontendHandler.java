@@ -258,8 +258,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 localResponse(400, "Bad Request");
             }
         } else if (evt == DRAIN) {
-            if (!active && !guard.headStarted()) {
-                // Between requests: closing now beats a request racing the close.
+            if (!active && !guard.headStarted() && guard.answeredOne()) {
+                // Between requests: closing now beats a request racing the close, and a client
+                // may send again what a kept-alive connection lost (RFC 9112, 9.3.1). A fresh
+                // connection is waited for instead: its client connected to send a request and
+                // would see a reset it has no reason to retry. Its answer says connection: close,
+                // and the head timeout and the drain grace bound the wait.
                 closeAfterFlush();
             }
             return;

@@ -115,6 +115,11 @@ final class HttpRequestGuard extends ChannelDuplexHandler {
         return state == State.HEAD && cumulation != null && cumulation.isReadable();
     }
 
+    /** Whether a request was answered on this connection: it is then a kept-alive one, not a fresh one. */
+    boolean answeredOne() {
+        return !firstRequest;
+    }
+
     /** The proxy finished the previous exchange: parse (and read) the next request. */
     void nextRequest() {
         if (state != State.HOLDING) {

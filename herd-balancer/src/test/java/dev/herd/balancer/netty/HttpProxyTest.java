@@ -40,6 +40,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import dev.herd.balancer.netty.TcpProxyInitializerTest.Transport;
 
 /** Black-box tests: fixture backends, the proxy on loopback, raw-socket clients. */
@@ -548,6 +549,28 @@ class HttpProxyTest {
         assertThat(r.body()).isEqualTo("ok");
         assertThat(r.headers()).containsEntry("connection", "close");
         assertThat(busy.readToEof()).isEmpty();
+        await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
+        assertNothingInFlight();
+    }
+
+    @Test
+    void drainingWaitsForTheFirstRequestOfAFreshConnectionAndAnswersItWithClose() throws Exception {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client fresh = client();
+        await().atMost(WAIT).until(() -> proxy.openConnections() == 1);
+
+        proxy.drain();
+        // Tasks queued after the drain's on every event loop: once they ran, the connection heard of it.
+        for (EventExecutor loop : group) {
+            loop.submit(() -> { }).syncUninterruptibly();
+        }
+        // Its client connected to send this; a close now would reach it as a reset it cannot retry.
+        fresh.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        Response r = fresh.read();
+        assertThat(r.body()).isEqualTo("ok");
+        assertThat(r.headers()).containsEntry("connection", "close");
+        assertThat(fresh.readToEof()).isEmpty();
         await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
         assertNothingInFlight();
     }
