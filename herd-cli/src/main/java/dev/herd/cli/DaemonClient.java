@@ -22,6 +22,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
+import dev.herd.daemon.Daemon;
 import dev.herd.daemon.Envelope;
 import dev.herd.daemon.HerdException;
 import dev.herd.daemon.HerdHome;
@@ -185,20 +186,23 @@ final class DaemonClient {
     }
 
     /**
-     * Starts {@code herd daemon} in the background: its own session (no terminal's signals reach
-     * it), stdin from /dev/null, output to {@code daemon.log}; then waits until it answers.
+     * Starts {@code herd daemon} in the background under its {@link DaemonGuardian}: its own
+     * session (no terminal's signals reach it), stdin from /dev/null, output to
+     * {@code daemon.log}; then waits until it answers.
      */
     void startDaemon() throws HerdException {
         home.ensure();
+        List<String> daemon = new ArrayList<>();
+        daemon.add(javaBinary());
+        daemon.addAll(daemonJvmArgs(InstanceLimit.of(System.getenv(), "herd update"), DaemonClient::vmHasOption));
+        DaemonArchive archive = new DaemonArchive(Path.of(ownJar()), System.getProperty("java.version"));
+        daemon.addAll(archive.options());
+        daemon.add("-cp");
+        daemon.add(ownJar());
+        daemon.add(DaemonMain.class.getName());
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
-        argv.add(javaBinary());
-        argv.addAll(daemonJvmArgs(InstanceLimit.of(System.getenv(), "herd update"), DaemonClient::vmHasOption));
-        DaemonArchive archive = new DaemonArchive(Path.of(ownJar()), System.getProperty("java.version"));
-        argv.addAll(archive.options());
-        argv.add("-cp");
-        argv.add(ownJar());
-        argv.add(DaemonMain.class.getName());
+        argv.addAll(DaemonGuardian.standard().wrap(home.dir(), daemon));
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.daemonLog().toFile()))
@@ -210,14 +214,16 @@ final class DaemonClient {
         } catch (IOException e) {
             throw new HerdException("cannot start the daemon: " + e.getMessage());
         }
-        // setsid(1) execs java in place (it forks only as a group leader, which our child is not): the daemon's pid.
+        // setsid(1) execs the guardian in place (it forks only as a group leader, which our child
+        // is not): it lives until the daemon that dumps has exited for good.
         archive.started(p.pid());
         long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
         while (System.nanoTime() < deadline) {
             if (isRunning()) {
                 return;
             }
-            if (!p.isAlive() && !isRunning()) {
+            // Refused for another daemon's lock (a guardian started one first): that one answers soon.
+            if (!p.isAlive() && p.exitValue() != Daemon.AlreadyRunning.EXIT_CODE && !isRunning()) {
                 throw new HerdException("the daemon exited at start (code " + p.exitValue() + "): " + lastLine(home.daemonLog()));
             }
             try {
@@ -228,6 +234,23 @@ final class DaemonClient {
             }
         }
         throw new HerdException("the daemon did not answer within " + START_TIMEOUT_MS + " ms (see " + home.daemonLog() + ")");
+    }
+
+    /** Waits until {@code daemon}, just started, answers; false when it exits first or does not answer in time. */
+    boolean awaitAnswer(ProcessHandle daemon) throws HerdException {
+        long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
+        while (System.nanoTime() < deadline && daemon.isAlive()) {
+            if (isRunning()) {
+                return true;
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HerdException("interrupted while waiting for the daemon");
+            }
+        }
+        return isRunning();
     }
 
     private static String lastLine(Path file) {

@@ -17,6 +17,9 @@ public final class DaemonMain {
     public static void main(String[] args) {
         try {
             Daemon.run(Main.home());
+        } catch (Daemon.AlreadyRunning e) {
+            System.err.println("herd: " + e.getMessage());
+            System.exit(Daemon.AlreadyRunning.EXIT_CODE);
         } catch (HerdException e) {
             System.err.println("herd: " + e.getMessage());
             System.exit(1);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -611,8 +612,16 @@ public final class Main {
         public Integer call() throws HerdException {
             DaemonClient client = client();
             if (!client.isRunning()) {
-                System.out.println("herd: no daemon is running");
-                return 0;
+                // A daemon that died may have a guardian about to start it again (or that just
+                // did) and apps still running: neither is wanted after a kill.
+                Optional<DaemonGuardian.Stopped> guardian = DaemonGuardian.stop(home().dir());
+                Optional<ProcessHandle> starting = guardian.flatMap(DaemonGuardian.Stopped::starting);
+                if (starting.isEmpty() || !client.awaitAnswer(starting.get())) {
+                    int left = Daemon.stopWhatADeadDaemonLeft(home());
+                    System.out.println("herd: no daemon is running" + (left > 0
+                            ? "; the one that died left " + left + " process(es) running: stopped them" : ""));
+                    return 0;
+                }
             }
             waitGone(client.call(new Request.Kill(false), false));
             System.out.println("herd: daemon stopped");

@@ -68,11 +68,51 @@ public final class Daemon {
         try (FileChannel lockChannel = FileChannel.open(home.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = lockChannel.tryLock()) {
             if (lock == null) {
-                throw new HerdException("a herd daemon is already running for " + home.dir() + readPid(home));
+                throw new AlreadyRunning("a herd daemon is already running for " + home.dir() + readPid(home));
             }
             new Daemon(home, limit).serve();
         } catch (IOException e) {
             throw new HerdException("daemon failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Another daemon holds the home's lock: it runs, or is starting and answers soon. Apart from
+     * other failures to start, since whoever started this one may wait for that one instead.
+     */
+    public static final class AlreadyRunning extends HerdException {
+
+        /** The exit code of a daemon refused so ({@code EX_TEMPFAIL}): {@code DaemonMain}'s, known to the guardian. */
+        public static final int EXIT_CODE = 75;
+
+        AlreadyRunning(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What {@code herd kill} does when no daemon answers: stops what a daemon that died left
+     * running and forgets its apps (the running file), as that daemon's kill would have, so that
+     * the next daemon starts with none. Holds the lock meanwhile: no daemon starts in between.
+     *
+     * @return how many processes were stopped
+     * @throws HerdException if a daemon holds the lock: one is starting
+     */
+    public static int stopWhatADeadDaemonLeft(HerdHome home) throws HerdException {
+        if (!Files.exists(home.traceFile())) {
+            // Every daemon here stopped cleanly, or none ever ran.
+            return 0;
+        }
+        try (FileChannel lockChannel = FileChannel.open(home.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockChannel.tryLock()) {
+            if (lock == null) {
+                throw new HerdException("a herd daemon is starting for " + home.dir() + readPid(home) + ": run 'herd kill' again");
+            }
+            int stopped = Leftovers.stopAndForget(home.traceFile(), LEFTOVER_GRACE);
+            Files.deleteIfExists(home.runningFile());
+            return stopped;
+        } catch (IOException e) {
+            throw new HerdException("cannot stop what the dead daemon left: " + e.getMessage(), e);
         }
     }
 

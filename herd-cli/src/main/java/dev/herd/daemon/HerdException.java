@@ -4,7 +4,7 @@ package dev.herd.daemon;
  * A failure the user can act on, with a one-line message meant to be printed as is, without a
  * stack trace: a bad argument, a missing file, a daemon that cannot be reached.
  */
-public final class HerdException extends Exception {
+public class HerdException extends Exception {
 
     public HerdException(String message) {
         super(message);

@@ -52,34 +52,52 @@ final class Leftovers {
      * @return how many processes were stopped
      */
     static int stopAndRecord(Path file, String token, Path cgroups, Duration grace) throws IOException {
-        List<String> previous = List.of();
-        try {
-            previous = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException first) {
-            // No daemon ran here before this one, or it was of an earlier herd.
-        }
-        int stopped = 0;
-        String previousToken = previous.isEmpty() ? "" : previous.get(0).strip();
-        if (!previousToken.isEmpty() && !previousToken.equals(token)) {
-            Path previousCgroups = previousCgroups(previous, previousToken);
-            List<ProcessTree.Stat> left = new ArrayList<>(
-                    ProcessTree.withEnvironmentPrefix(Supervisor.TRACE_VARIABLE + "=" + previousToken + "-"));
-            if (previousCgroups != null) {
-                Set<Long> seen = new HashSet<>();
-                left.forEach(p -> seen.add(p.pid()));
-                Cgroups.members(previousCgroups).stream().filter(p -> seen.add(p.pid())).forEach(left::add);
-            }
-            stopped = stop(left, grace);
-            if (previousCgroups != null && !Cgroups.removeTree(previousCgroups)) {
-                log.warn("the previous daemon's cgroups in {} still hold processes", previousCgroups);
-            }
-        }
+        int stopped = stopLeft(file, token, grace);
         Path tmp = Files.createTempFile(file.getParent(), "daemon.trace", ".tmp");
         try {
             Files.writeString(tmp, token + "\n" + (cgroups == null ? "" : cgroups + "\n"), StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        return stopped;
+    }
+
+    /**
+     * Stops what the daemon that {@code file} names left running and removes the file, as that
+     * daemon would have had it stopped cleanly: {@code herd kill} when no daemon answers.
+     *
+     * @return how many processes were stopped
+     */
+    static int stopAndForget(Path file, Duration grace) throws IOException {
+        int stopped = stopLeft(file, null, grace);
+        Files.deleteIfExists(file);
+        return stopped;
+    }
+
+    /** Stops what the daemon {@code file} names left, unless that is the daemon of {@code token} (this one). */
+    private static int stopLeft(Path file, String token, Duration grace) throws IOException {
+        List<String> previous = List.of();
+        try {
+            previous = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException first) {
+            // No daemon ran here before this one, or it was of an earlier herd.
+        }
+        String previousToken = previous.isEmpty() ? "" : previous.get(0).strip();
+        if (previousToken.isEmpty() || previousToken.equals(token)) {
+            return 0;
+        }
+        Path previousCgroups = previousCgroups(previous, previousToken);
+        List<ProcessTree.Stat> left = new ArrayList<>(
+                ProcessTree.withEnvironmentPrefix(Supervisor.TRACE_VARIABLE + "=" + previousToken + "-"));
+        if (previousCgroups != null) {
+            Set<Long> seen = new HashSet<>();
+            left.forEach(p -> seen.add(p.pid()));
+            Cgroups.members(previousCgroups).stream().filter(p -> seen.add(p.pid())).forEach(left::add);
+        }
+        int stopped = stop(left, grace);
+        if (previousCgroups != null && !Cgroups.removeTree(previousCgroups)) {
+            log.warn("the previous daemon's cgroups in {} still hold processes", previousCgroups);
         }
         return stopped;
     }

@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.herd.daemon.Protocol;
 import dev.herd.daemon.Response;
+import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.ProcessTree;
+import dev.herd.supervisor.Signal;
 import dev.herd.supervisor.Supervisor;
 
 /** The real herd jar and daemon, each test in its own HERD_HOME. */
@@ -174,9 +176,7 @@ class DaemonIT {
     void whatADeadDaemonLeftInItsCgroupsIsStoppedByTheNextOne() throws Exception {
         Path folder = startHiding();
         ProcessTree.Stat grandchild = hidden();
-        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
-        daemon.destroyForcibly();
-        daemon.onExit().join();
+        herd.killDaemonAndGuardian();
         Files.delete(herd.home.resolve("running.json"));
 
         assertThat(herd.list()).as("nothing to bring back").isEmpty();
@@ -252,9 +252,7 @@ class DaemonIT {
         herd.script("app.sh", SLEEPER);
         herd.run("start", "app.sh", "--name", "survivor").ok();
         long oldPid = herd.list().get(0).path("pid").asLong();
-        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
-        daemon.destroyForcibly();
-        daemon.onExit().join();
+        herd.killDaemonAndGuardian();
         assertThat(ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false))
                 .as("the app outlived its daemon").isTrue();
 
@@ -298,9 +296,7 @@ class DaemonIT {
         // Each instance is a sleep 300 now, and left a sleep 1002 outside its tree.
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.withEnvironmentPrefix(mark).size() == 6);
         List<ProcessTree.Stat> left = ProcessTree.withEnvironmentPrefix(mark);
-        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
-        daemon.destroyForcibly();
-        daemon.onExit().join();
+        herd.killDaemonAndGuardian();
         // As a daemon out of memory leaves it: nothing recorded of what it ran.
         Files.delete(herd.home.resolve("running.json"));
 
@@ -311,6 +307,64 @@ class DaemonIT {
         }
         assertThat(Files.readString(herd.home.resolve("daemon.log")))
                 .contains("the previous daemon died and left " + left.size() + " process(es) running: stopping them");
+    }
+
+    @Test
+    void aDaemonKilledBySigkillIsStartedAgainByItsGuardianWhichBringsItsAppsBackBeforeAnyCommand() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        herd.run("start", "app.sh", "-i", "2", "--name", "web").ok();
+        List<Long> oldPids = new ArrayList<>();
+        herd.list().forEach(i -> oldPids.add(i.path("pid").asLong()));
+        long oldDaemon = herd.daemonPid();
+        ProcessHandle guardian = herd.guardian().orElseThrow();
+        assertThat(ProcessHandle.of(oldDaemon).flatMap(ProcessHandle::parent)).as("the daemon's parent").contains(guardian);
+
+        ProcessHandle daemon = ProcessHandle.of(oldDaemon).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+
+        // No herd command meanwhile: the guardian starts a daemon, which stops the dead one's
+        // instances and starts them again.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> herd.daemonPid() != oldDaemon
+                && Files.exists(herd.home.resolve("running.json"))
+                && oldPids.stream().noneMatch(pid -> ProcessTree.stat(pid).filter(st -> !st.isZombie()).isPresent())
+                && Files.readString(herd.home.resolve("daemon.log")).contains("restarted after the daemon crashed"));
+        long newDaemon = herd.daemonPid();
+        assertThat(ProcessHandle.of(newDaemon).flatMap(ProcessHandle::parent)).as("the same guardian").contains(guardian);
+        assertThat(Files.readString(herd.home.resolve("daemon.log")))
+                .contains("DaemonGuardian - the daemon died (killed by SIGKILL): starting it again in 1 s")
+                .contains("the previous daemon died and left 2 process(es) running: stopping them")
+                .doesNotContain("Killed\n");
+        JsonNode list = herd.list();
+        assertThat(herd.daemonPid()).as("the command found the guardian's daemon").isEqualTo(newDaemon);
+        assertThat(list).extracting(i -> i.path("name").asText() + " " + i.path("status").asText())
+                .containsExactly("web online", "web online");
+        assertThat(list).allSatisfy(i -> assertThat(i.path("pid").asLong()).isNotIn(oldPids));
+
+        herd.run("kill").ok();
+        assertThat(guardian.onExit()).as("a clean stop ends the guardian too").succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void killWhileTheGuardianOfADeadDaemonWaitsEndsItAndStopsWhatTheDeadDaemonLeft() throws Exception {
+        herd.script("app.sh", SLEEPER);
+        herd.run("start", "app.sh", "--name", "web").ok();
+        long app = herd.list().get(0).path("pid").asLong();
+        ProcessHandle guardian = herd.guardian().orElseThrow();
+        // Frozen, the guardian is caught in its pause however slow this machine is.
+        Posix.kill(guardian.pid(), Signal.SIGSTOP);
+        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
+        daemon.destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.stat(daemon.pid()).map(ProcessTree.Stat::isZombie)
+                .orElse(true));
+
+        Herd.Result r = herd.run("kill").ok();
+
+        assertThat(r.out()).contains("herd: no daemon is running; the one that died left 1 process(es) running: stopped them");
+        assertThat(guardian.onExit()).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(ProcessTree.stat(app).filter(st -> !st.isZombie())).as("the dead daemon's instance").isEmpty();
+        assertThat(herd.home.resolve("running.json")).as("nothing to bring back").doesNotExist();
+        assertThat(herd.list()).as("what the next daemon runs").isEmpty();
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,6 +87,24 @@ final class Herd implements AutoCloseable {
         return Protocol.json().readTree(run("list", "--json").ok().out());
     }
 
+    /** The guardian of this home's daemon ({@link DaemonGuardian}), if one is alive. */
+    Optional<ProcessHandle> guardian() {
+        return DaemonGuardian.of(home);
+    }
+
+    /**
+     * SIGKILLs the daemon and, first, its guardian: as when both died (the machine's OOM killer
+     * picked both), so that nothing starts a daemon before the next command.
+     */
+    void killDaemonAndGuardian() throws IOException {
+        ProcessHandle daemon = ProcessHandle.of(daemonPid()).orElseThrow();
+        ProcessHandle guardian = guardian().orElseThrow();
+        guardian.destroyForcibly();
+        guardian.onExit().join();
+        daemon.destroyForcibly();
+        daemon.onExit().join();
+    }
+
     long daemonPid() throws IOException {
         return Long.parseLong(Files.readString(home.resolve("daemon.pid")).trim());
     }
@@ -104,6 +123,11 @@ final class Herd implements AutoCloseable {
         }
         long pid = daemonPid();
         run("kill");
+        // Whatever the kill left: the guardian first, so that it starts nothing again.
+        guardian().ifPresent(g -> {
+            g.destroyForcibly();
+            g.onExit().join();
+        });
         ProcessHandle.of(pid).ifPresent(h -> {
             h.destroyForcibly();
             h.onExit().join();

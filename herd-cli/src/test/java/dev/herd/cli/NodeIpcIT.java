@@ -309,9 +309,8 @@ class NodeIpcIT {
         long pid = instance("steady").path("pid").asLong();
         orphanGroup = pid;
 
-        long daemon = herd.daemonPid();
-        Posix.kill(daemon, Signal.SIGKILL);
-        ProcessHandle.of(daemon).ifPresent(h -> h.onExit().join());
+        // And its guardian, which would stop the orphan within a second or two by starting another.
+        herd.killDaemonAndGuardian();
 
         Path steady = herd.work.resolve("steady.log");
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(steady)

@@ -324,9 +324,7 @@ class ProcessFaultsIT {
 
         // The daemon dies; its instance too (its pid free for reuse), and the stranger now has
         // "its" pid in every file herd wrote: the daemon's, the instance's pid file, the running file.
-        ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
-        daemon.destroyForcibly();
-        daemon.onExit().join();
+        herd.killDaemonAndGuardian();
         Posix.kill(oldInstance, Signal.SIGKILL);
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.stat(oldInstance).filter(s -> !s.isZombie()).isEmpty());
         Files.writeString(herd.home.resolve("daemon.pid"), stranger + "\n");
