@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -32,6 +33,17 @@ public final class Backend {
     private volatile AdminState admin;
     /** Until when (ticker nanos) a passive failure keeps it unhealthy; 0 when none. */
     private volatile long coolDownUntilNanos;
+    /** A response timed out here and none came since: one request at a time until one does. */
+    private volatile boolean suspect;
+    /** While suspect: a request claimed the probe and has until {@link #probeClaimUntilNanos} to start. */
+    private volatile boolean probeClaimed;
+    private volatile long probeClaimUntilNanos;
+    /** While suspect: no probe before this (ticker nanos), after a probe that timed out too. */
+    private volatile long nextProbeNanos;
+    /** The pause before the next probe; 0 until a probe timed out. */
+    private long probeBackoffNanos;
+    /** When (ticker nanos) the suspicion began: a request started since is a probe. */
+    private long suspectSinceNanos;
 
     private final AtomicInteger active = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
@@ -118,9 +130,98 @@ public final class Backend {
         return admin;
     }
 
-    /** Whether new traffic may go here: ready, and not known unhealthy nor cooling down. */
+    /**
+     * Whether new traffic may go here: ready, not known unhealthy nor cooling down, and, while
+     * {@link #suspect()}, with nothing in flight.
+     */
     public boolean isAvailable(long nowNanos) {
-        return admin == AdminState.READY && health != Health.UNHEALTHY && nowNanos - coolDownUntilNanos >= 0;
+        return admin == AdminState.READY && health != Health.UNHEALTHY && nowNanos - coolDownUntilNanos >= 0
+                && (!suspect || probeFree(nowNanos));
+    }
+
+    private boolean probeFree(long nowNanos) {
+        return active.get() == 0 && (!probeClaimed || nowNanos - probeClaimUntilNanos >= 0)
+                && nowNanos - nextProbeNanos >= 0;
+    }
+
+    /**
+     * Claims the one request a {@link #suspect()} backend takes at a time, for a request just
+     * picked for it: picks on other event loops may have chosen it at once. The claim holds until
+     * the request starts here ({@link #onStart()}), which then counts in flight, or lapses at
+     * {@code untilNanos} (its connect failed or its client left), so that it is never held for good.
+     *
+     * @return true when the request may go here: the backend is not suspect, or the probe was free
+     */
+    public synchronized boolean claimProbe(long nowNanos, long untilNanos) {
+        if (!suspect) {
+            return true;
+        }
+        if (!probeFree(nowNanos)) {
+            return false;
+        }
+        probeClaimed = true;
+        probeClaimUntilNanos = untilNanos;
+        return true;
+    }
+
+    /**
+     * A response did not come within the response timeout (passive health): until one comes,
+     * the backend takes one request at a time ({@link #claimProbe}), a probe, as Finagle's
+     * failure accrual probes a node it marked dead; each probe that times out too doubles a pause
+     * before the next one, from {@value #FIRST_PROBE_PAUSE_SECONDS} s up to
+     * {@value #MAX_PROBE_PAUSE_SECONDS} s. A frozen process (SIGSTOP, a deadlock) then holds one
+     * waiting request at a time, ever fewer, instead of a share of all of them, with no active
+     * check configured; one that was merely slow once is back to its full share at its next
+     * answer. The first timeout pauses nothing: if every backend timed out on one slow endpoint,
+     * a pause would refuse every request meanwhile. Nor do the timeouts of the other requests
+     * that were in flight when it began: they say nothing new.
+     *
+     * @param startedNanos when the request that timed out started here
+     * @return whether this starts the suspicion (it was not suspect), to be reported once
+     */
+    public synchronized boolean responseTimedOut(long nowNanos, long startedNanos) {
+        if (!suspect) {
+            suspect = true;
+            suspectSinceNanos = nowNanos;
+            return true;
+        }
+        if (startedNanos - suspectSinceNanos < 0) {
+            return false;
+        }
+        probeBackoffNanos = probeBackoffNanos == 0 ? TimeUnit.SECONDS.toNanos(FIRST_PROBE_PAUSE_SECONDS)
+                : Math.min(2 * probeBackoffNanos, TimeUnit.SECONDS.toNanos(MAX_PROBE_PAUSE_SECONDS));
+        nextProbeNanos = nowNanos + probeBackoffNanos;
+        return false;
+    }
+
+    private static final long FIRST_PROBE_PAUSE_SECONDS = 1;
+    private static final long MAX_PROBE_PAUSE_SECONDS = 32;
+
+    /**
+     * A response came: whatever {@link #responseTimedOut} started ends.
+     *
+     * @return whether it was suspect until now
+     */
+    public boolean answered() {
+        if (!suspect) {
+            return false;
+        }
+        synchronized (this) {
+            boolean was = suspect;
+            clearSuspicion();
+            return was;
+        }
+    }
+
+    private synchronized void clearSuspicion() {
+        suspect = false;
+        probeBackoffNanos = 0;
+        probeClaimed = false;
+    }
+
+    /** Whether a response timed out here since its last answer ({@link #responseTimedOut}). */
+    public boolean suspect() {
+        return suspect;
     }
 
     /** Sets the health, as an active check decides. */
@@ -145,7 +246,7 @@ public final class Backend {
      * in flight. Back to ready, a drain still pending is called off (its futures fail with a
      * {@link CancellationException}), the next drain starts afresh, and the slow-start ramp
      * starts at {@code nowNanos}: it took no new traffic meanwhile, so it may be cold. Out of
-     * maintenance it also starts with its health unknown and no passive cool-down: active checks
+     * maintenance it also starts with its health unknown and no passive cool-down nor suspicion: active checks
      * do not run in maintenance, so what they said before (of a process that crashed, say) is
      * out of date, and whoever admits it knows it can serve.
      *
@@ -161,6 +262,7 @@ public final class Backend {
             if (before == AdminState.MAINTENANCE) {
                 health = Health.UNKNOWN;
                 coolDownUntilNanos = nowNanos;
+                clearSuspicion();
             }
         }
         // Last, so that a pick that sees it ready also sees its ramp and health.
@@ -187,6 +289,10 @@ public final class Backend {
     public void onStart() {
         active.incrementAndGet();
         requests.increment();
+        if (probeClaimed) {
+            // In flight now: that keeps the probe taken.
+            probeClaimed = false;
+        }
     }
 
     /**

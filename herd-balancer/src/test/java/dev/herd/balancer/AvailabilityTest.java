@@ -31,8 +31,85 @@ class AvailabilityTest {
             all.add(Arguments.of(a, "draining", (Consumer<Backend>) b -> b.setAdmin(AdminState.DRAINING, NOW)));
             all.add(Arguments.of(a, "maintenance", (Consumer<Backend>) b -> b.setAdmin(AdminState.MAINTENANCE, NOW)));
             all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDown(NOW, NOW + 1)));
+            all.add(Arguments.of(a, "suspect with a probe out", (Consumer<Backend>) b -> {
+                b.responseTimedOut(NOW, NOW);
+                b.onStart();
+            }));
+            all.add(Arguments.of(a, "suspect in a pause between probes", (Consumer<Backend>) b -> {
+                b.responseTimedOut(NOW, NOW);
+                b.responseTimedOut(NOW, NOW);
+            }));
         }
         return all.stream();
+    }
+
+    private static final long SECOND = 1_000_000_000L;
+
+    @Test
+    void aBackendThatLetAResponseTimeOutTakesOneRequestAtATimeWithLongerPausesUntilOneIsAnswered() {
+        Backend b = backends(1).get(0);
+        b.onStart();
+        b.onStart();
+        assertThat(b.responseTimedOut(NOW, NOW - 2 * SECOND)).as("starts the suspicion").isTrue();
+        b.onEnd(SECOND, NOW, ErrorKind.RESPONSE_TIMEOUT);
+        assertThat(b.isAvailable(NOW)).as("one still in flight").isFalse();
+        assertThat(b.responseTimedOut(NOW, NOW - 2 * SECOND)).as("reported once").isFalse();
+        b.onEnd(SECOND, NOW, ErrorKind.RESPONSE_TIMEOUT);
+        assertThat(b.isAvailable(NOW)).as("the other one in flight before says nothing new: a probe may go").isTrue();
+
+        long t = NOW;
+        assertThat(b.claimProbe(t, t + 100)).isTrue();
+        assertThat(b.isAvailable(t)).as("claimed by a pick, not started yet").isFalse();
+        assertThat(b.claimProbe(t, t + 100)).as("by one pick only").isFalse();
+        assertThat(b.isAvailable(t + 100)).as("a claim whose request never started lapses").isTrue();
+        assertThat(b.claimProbe(t + 100, t + 200)).isTrue();
+        b.onStart();
+        assertThat(b.isAvailable(t + 200)).as("while the probe is out").isFalse();
+
+        b.responseTimedOut(t + 2 * SECOND, t + 200);
+        b.onEnd(SECOND, t, ErrorKind.RESPONSE_TIMEOUT);
+        t += 2 * SECOND;
+        assertThat(b.isAvailable(t)).as("the probe timed out too: a pause").isFalse();
+        assertThat(b.isAvailable(t + SECOND)).as("of a second").isTrue();
+        b.onStart();
+        b.responseTimedOut(t + 3 * SECOND, t + SECOND);
+        b.onEnd(SECOND, t, ErrorKind.RESPONSE_TIMEOUT);
+        t += 3 * SECOND;
+        assertThat(b.isAvailable(t + SECOND)).as("the next probe timed out too: twice the pause").isFalse();
+        assertThat(b.isAvailable(t + 2 * SECOND)).isTrue();
+        for (int i = 0; i < 10; i++) {
+            b.responseTimedOut(t, t);
+        }
+        assertThat(b.isAvailable(t + 31 * SECOND)).isFalse();
+        assertThat(b.isAvailable(t + 32 * SECOND)).as("the pause is at most 32 s").isTrue();
+
+        t += 32 * SECOND;
+        assertThat(b.claimProbe(t, t + 100)).isTrue();
+        b.onStart();
+        b.onEnd(SECOND, t, null);
+        assertThat(b.answered()).as("its answer ends the suspicion").isTrue();
+        assertThat(b.answered()).isFalse();
+        b.onStart();
+        assertThat(b.claimProbe(t, t + 100)).as("nothing to claim").isTrue();
+        assertThat(b.isAvailable(t)).as("its full share again, with no pause").isTrue();
+        assertThat(b.responseTimedOut(t, t)).as("a new suspicion").isTrue();
+        b.onEnd(SECOND, t, null);
+        assertThat(b.isAvailable(t)).as("which pauses nothing at first").isTrue();
+    }
+
+    @Test
+    void aSuspectBackendBackFromMaintenanceIsSuspectNoMore() {
+        Backend b = backends(1).get(0);
+        b.responseTimedOut(NOW, NOW);
+        b.responseTimedOut(NOW, NOW);
+        b.setAdmin(AdminState.MAINTENANCE, NOW);
+        b.setAdmin(AdminState.READY, NOW);
+        assertThat(b.suspect()).as("a new process, say").isFalse();
+        assertThat(b.isAvailable(NOW)).as("and no pause").isTrue();
+        b.setAdmin(AdminState.DRAINING, NOW);
+        b.responseTimedOut(NOW, NOW);
+        b.setAdmin(AdminState.READY, NOW);
+        assertThat(b.suspect()).as("the same process, back from draining").isTrue();
     }
 
     @ParameterizedTest(name = "{0} never picks a backend {1}")

@@ -161,6 +161,73 @@ class ProcessFaultsIT {
     }
 
     @Test
+    void aSigstoppedClusterInstanceWithNoHealthCheckHoldsOneRequestPerResponseTimeoutWhileTheOthersServe()
+            throws Exception {
+        int port = Herd.freePort();
+        herd.run("start", herd.script("eco.yml", """
+                apps:
+                  - name: api
+                    script: server.js
+                    exec_mode: cluster
+                    instances: 3
+                    port: %d
+                    balancer: {host: 127.0.0.1, instance_header: true, response_timeout: 2s}
+                """.formatted(port)).toString()).ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> readyCount("api") == 3);
+        JsonNode victim = herd.list().get(0);
+        String victimId = victim.path("id").asText();
+        long victimPid = victim.path("pid").asLong();
+        Posix.kill(victimPid, Signal.SIGSTOP);
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> ProcessTree.stat(victimPid).orElseThrow().state() == 'T');
+            // Six clients, 50 requests each, one after another: round robin alone would send the
+            // frozen instance a third of them, each waiting out the response timeout.
+            AtomicInteger ok = new AtomicInteger();
+            AtomicInteger timedOut = new AtomicInteger();
+            List<String> other = new CopyOnWriteArrayList<>();
+            long start = System.nanoTime();
+            List<CompletableFuture<Void>> clients = new ArrayList<>();
+            for (int c = 0; c < 6; c++) {
+                clients.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        try {
+                            HttpResponse<String> r = get(port, "/", Duration.ofSeconds(20));
+                            if (r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                            } else if (r.statusCode() == 504) {
+                                timedOut.incrementAndGet();
+                            } else {
+                                other.add(Integer.toString(r.statusCode()));
+                            }
+                        } catch (Exception e) {
+                            other.add(e.toString());
+                        }
+                    }
+                }));
+            }
+            CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            System.out.println("frozen instance, no health check: " + ok + " answered, " + timedOut + " timed out in "
+                    + seconds + " s");
+
+            assertThat(other).isEmpty();
+            // Until its first timeout it took a request of each client at most (each then waits);
+            // after, one at a time, with pauses of 1, 2, 4... s between probes that time out too.
+            // Round robin alone: about 100, and the run some 35 s.
+            assertThat(timedOut.get()).as("%d answered in %d s", ok.get(), seconds).isLessThanOrEqualTo(6 + 8);
+            assertThat(ok.get() + timedOut.get()).isEqualTo(300);
+        } finally {
+            Posix.kill(victimPid, Signal.SIGCONT);
+        }
+        // Its probe answered once it runs again: its full share back.
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(port, "/", Duration.ofSeconds(5)).headers()
+                .firstValue("x-herd-instance").orElse("?").equals(victimId));
+        assertThat(Files.readString(herd.home.resolve("daemon.log")))
+                .contains("did not answer within 2000 ms: one request at a time until it answers")
+                .contains("answers again: back to its full share");
+    }
+
+    @Test
     void aCrashLoopingAppBacksOffAndEndsErroredWhileAnotherAppServesEveryRequestAndTheDaemonAnswers() throws Exception {
         int port = Herd.freePort();
         herd.script("crash.sh", "echo crashing; exit 1\n");

@@ -60,6 +60,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
 
     /** User event: the proxy is stopping gracefully (see {@link HttpProxyInitializer#drain()}). */
+    /** Picks for one request while suspect backends' probes are taken from under it ({@link Backend#claimProbe}). */
+    private static final int MAX_PICKS = 4;
+
     static final Object DRAIN = new Object() {
         @Override
         public String toString() {
@@ -296,7 +299,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     // ---- choosing and connecting ----
 
     private void pickAndStart() {
-        Backend picked = balancer.get().pick(new RequestInfo(clientKey));
+        RequestInfo info = new RequestInfo(clientKey);
+        Backend picked = null;
+        for (int tries = 0; tries < MAX_PICKS && picked == null; tries++) {
+            Backend b = balancer.get().pick(info);
+            if (b == null) {
+                break;
+            }
+            long now = nanoTime.getAsLong();
+            // A suspect backend's one request may have gone to a pick on another event loop
+            // since: the next pick passes it over.
+            if (b.claimProbe(now, now + settings.connectTimeout().toNanos())) {
+                picked = b;
+            }
+        }
         if (picked == null) {
             listener.onNoBackend();
             localResponse(503, "Service Unavailable", "no backend available");
@@ -601,6 +617,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             armResponseTimer(timeout - quiet);
             return;
         }
+        PassiveHealth.responseTimedOut(backend, settings.responseTimeout(), nanoTime.getAsLong(), attemptStartNanos,
+                listener);
         dropBackend();
         if (responseStarted) {
             abort(ErrorKind.RESPONSE_TIMEOUT);
@@ -629,6 +647,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         long startedAt = attemptStartNanos;
         Backend b = backend;
         started = false;
+        // Its 101 is an answer.
+        PassiveHealth.answered(b);
         HttpTunnelHandler.Link link = new HttpTunnelHandler.Link(() -> {
             long now = nanoTime.getAsLong();
             b.onEnd(now - startedAt, now, null);
@@ -709,6 +729,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             started = false;
             long now = nanoTime.getAsLong();
             backend.onEnd(now - attemptStartNanos, now, error);
+            if (error == null) {
+                PassiveHealth.answered(backend);
+            }
         }
     }
 

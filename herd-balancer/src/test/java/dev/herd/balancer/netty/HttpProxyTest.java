@@ -403,6 +403,56 @@ class HttpProxyTest {
     }
 
     @Test
+    void aBackendThatLetAResponseTimeOutGetsOneRequestAtATimeUntilItAnswersAgain() throws Exception {
+        // b1 frozen (as under SIGSTOP, with no active check): it reads requests and answers none
+        // until thawed.
+        CountDownLatch thaw = new CountDownLatch(1);
+        scripted("b1", head -> {
+            try {
+                thaw.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nb1", false);
+        });
+        fixture("b2", HttpFixtureBackend.Behaviour.NORMAL);
+        HttpProxySettings d = HttpProxySettings.DEFAULT;
+        startProxy(d.withTimeouts(d.connectTimeout(), d.headerReadTimeout(), Duration.ofSeconds(1), d.idleTimeout()));
+        // Until one request has gone to b1 and timed out.
+        while (backend("b1").errors(ErrorKind.RESPONSE_TIMEOUT) == 0) {
+            Client c = client();
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            c.read();
+        }
+        assertThat(backend("b1").suspect()).isTrue();
+        long before = backend("b1").requests();
+
+        // Six at once: round robin would give b1 three; it gets one, a probe.
+        List<Client> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Client c = client();
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            six.add(c);
+        }
+        List<String> answers = new ArrayList<>();
+        for (Client c : six) {
+            Response r = c.read();
+            answers.add(r.status().endsWith("504 Gateway Timeout") ? "504" : r.body());
+        }
+        assertThat(answers).containsOnly("b2", "504").filteredOn("504"::equals).hasSize(1);
+        assertThat(backend("b1").requests() - before).isEqualTo(1);
+
+        thaw.countDown();
+        while (backend("b1").suspect()) {
+            Client c = client();
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            c.read();
+        }
+        assertThat(backend("b1").isAvailable(System.nanoTime())).isTrue();
+        assertNothingInFlight();
+    }
+
+    @Test
     void timesOutALaterRequestOnAKeptAliveConnectionFromItsOwnStart() throws IOException {
         fixture("b1", HttpFixtureBackend.Behaviour.SILENT_AFTER_FIRST);
         HttpProxySettings d = HttpProxySettings.DEFAULT;
