@@ -246,9 +246,9 @@ public final class Backend {
      * in flight. Back to ready, a drain still pending is called off (its futures fail with a
      * {@link CancellationException}), the next drain starts afresh, and the slow-start ramp
      * starts at {@code nowNanos}: it took no new traffic meanwhile, so it may be cold. Out of
-     * maintenance it also starts with its health unknown and no passive cool-down nor suspicion: active checks
-     * do not run in maintenance, so what they said before (of a process that crashed, say) is
-     * out of date, and whoever admits it knows it can serve.
+     * maintenance it also starts with its health unknown and no passive cool-down nor
+     * suspicion: active checks do not run in maintenance, so what they said before (of a process
+     * that crashed, say) is out of date, and whoever admits it knows it can serve.
      *
      * @param nowNanos ticker time, the one the balancer's algorithms read
      */

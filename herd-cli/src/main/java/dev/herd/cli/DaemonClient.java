@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -186,11 +187,12 @@ final class DaemonClient {
     }
 
     /**
-     * Starts {@code herd daemon} in the background under its {@link DaemonGuardian}: its own
-     * session (no terminal's signals reach it), stdin from /dev/null, output to
-     * {@code daemon.log}; then waits until it answers.
+     * Starts {@code herd daemon} in the background under its {@link DaemonGuardian} (unless
+     * {@value DaemonGuardian#VARIABLE} is off): its own session (no terminal's signals reach it),
+     * stdin from /dev/null, output to {@code daemon.log}; then waits until it answers.
      */
     void startDaemon() throws HerdException {
+        boolean guarded = DaemonGuardian.wanted(System.getenv());
         home.ensure();
         List<String> daemon = new ArrayList<>();
         daemon.add(javaBinary());
@@ -202,7 +204,7 @@ final class DaemonClient {
         daemon.add(DaemonMain.class.getName());
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
-        argv.addAll(DaemonGuardian.standard().wrap(home.dir(), daemon));
+        argv.addAll(guarded ? DaemonGuardian.standard().wrap(home.dir(), daemon) : daemon);
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.daemonLog().toFile()))
@@ -214,34 +216,32 @@ final class DaemonClient {
         } catch (IOException e) {
             throw new HerdException("cannot start the daemon: " + e.getMessage());
         }
-        // setsid(1) execs the guardian in place (it forks only as a group leader, which our child
-        // is not): it lives until the daemon that dumps has exited for good.
+        // setsid(1) execs the guardian (or the daemon) in place, as it forks only as a group
+        // leader, which our child is not: it lives until the daemon that dumps has exited for good.
         archive.started(p.pid());
-        long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
-        while (System.nanoTime() < deadline) {
-            if (isRunning()) {
-                return;
-            }
-            // Refused for another daemon's lock (a guardian started one first): that one answers soon.
-            if (!p.isAlive() && p.exitValue() != Daemon.AlreadyRunning.EXIT_CODE && !isRunning()) {
-                throw new HerdException("the daemon exited at start (code " + p.exitValue() + "): " + lastLine(home.daemonLog()));
-            }
-            try {
-                Thread.sleep(POLL_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HerdException("interrupted while starting the daemon");
-            }
+        // Refused for another daemon's lock (its guardian started one first): that one answers soon.
+        if (awaitAnswer(() -> p.isAlive() || p.exitValue() == Daemon.AlreadyRunning.EXIT_CODE)) {
+            return;
+        }
+        if (!p.isAlive()) {
+            throw new HerdException("the daemon exited at start (code " + p.exitValue() + "): " + lastLine(home.daemonLog()));
         }
         throw new HerdException("the daemon did not answer within " + START_TIMEOUT_MS + " ms (see " + home.daemonLog() + ")");
     }
 
     /** Waits until {@code daemon}, just started, answers; false when it exits first or does not answer in time. */
     boolean awaitAnswer(ProcessHandle daemon) throws HerdException {
+        return awaitAnswer(daemon::isAlive);
+    }
+
+    private boolean awaitAnswer(BooleanSupplier starting) throws HerdException {
         long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
-        while (System.nanoTime() < deadline && daemon.isAlive()) {
+        while (System.nanoTime() < deadline) {
             if (isRunning()) {
                 return true;
+            }
+            if (!starting.getAsBoolean()) {
+                return isRunning();
             }
             try {
                 Thread.sleep(POLL_MS);
@@ -250,7 +250,7 @@ final class DaemonClient {
                 throw new HerdException("interrupted while waiting for the daemon");
             }
         }
-        return isRunning();
+        return false;
     }
 
     private static String lastLine(Path file) {

@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.herd.daemon.Daemon;
+import dev.herd.daemon.HerdException;
 import dev.herd.supervisor.Posix;
 import dev.herd.supervisor.Signal;
 
@@ -26,13 +28,28 @@ import dev.herd.supervisor.Signal;
  * daemon holds the home, as when a command started one first) or a signal that asks a process to
  * end (SIGHUP, SIGINT, SIGTERM: someone meant it). And like systemd's start limit it gives up when
  * the daemon dies too often in a window, saying so in {@code daemon.log}; the next command then
- * starts a daemon as ever. A daemon run by {@code herd startup}'s unit has systemd for this and
- * no guardian.
+ * starts a daemon as ever. {@code herd startup}'s unit sets {@value #VARIABLE}{@code =off}:
+ * systemd restarts it there ({@code Restart=on-failure}), and two restarters would race.
  */
 final class DaemonGuardian {
 
     /** The guardian's name in {@code ps}: its {@code $0}. */
     static final String NAME = "herd-guardian";
+
+    /** {@code off} starts the daemon with no guardian, {@code on} (the default) with one. */
+    static final String VARIABLE = "HERD_GUARDIAN";
+
+    /** Whether the environment wants a guardian ({@value #VARIABLE}). */
+    static boolean wanted(Map<String, String> env) throws HerdException {
+        String value = env.getOrDefault(VARIABLE, "on").strip();
+        if (value.equalsIgnoreCase("on") || value.isEmpty()) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("off")) {
+            return false;
+        }
+        throw new HerdException(VARIABLE + " must be 'on' or 'off', not '" + value + "'");
+    }
 
     /**
      * {@code $1} the delay before a restart in seconds, {@code $2} the restarts allowed in a

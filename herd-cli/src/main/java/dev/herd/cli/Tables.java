@@ -340,6 +340,8 @@ final class Tables {
                 + "Type=forking\n"
                 + "User=" + user + "\n"
                 + "Environment=HERD_HOME=" + home.dir() + "\n"
+                + "# systemd starts the daemon again if it dies (Restart=on-failure): no guardian of herd's own.\n"
+                + "Environment=" + DaemonGuardian.VARIABLE + "=off\n"
                 + "PIDFile=" + home.pidFile() + "\n"
                 + "ExecStart=" + herd + " resurrect\n"
                 + "ExecReload=" + herd + " update\n"

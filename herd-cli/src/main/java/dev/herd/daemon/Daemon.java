@@ -77,8 +77,8 @@ public final class Daemon {
     }
 
     /**
-     * Another daemon holds the home's lock: it runs, or is starting and answers soon. Apart from
-     * other failures to start, since whoever started this one may wait for that one instead.
+     * Another daemon holds the home's lock: it runs, or is starting and answers soon. Told apart
+     * from the other failures to start, since whoever started this daemon may wait for that one.
      */
     public static final class AlreadyRunning extends HerdException {
 

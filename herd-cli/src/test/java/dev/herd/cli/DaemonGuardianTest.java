@@ -1,6 +1,7 @@
 package dev.herd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,12 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.herd.daemon.Daemon;
+import dev.herd.daemon.HerdException;
+import dev.herd.daemon.HerdHome;
 
 /**
  * The guardian's loop run for real by {@code /bin/sh}, over a stand-in daemon (a shell command
@@ -83,6 +87,22 @@ class DaemonGuardianTest {
         assertThat(r.output()).contains("to stderr");
         // ls's own listing: 0, 1, 2 and the directory it reads (3); nothing the guardian kept open.
         assertThat(r.output().lines().filter(l -> l.matches("\\d+"))).containsExactly("0", "1", "2", "3");
+    }
+
+    @Test
+    void herdGuardianOffStartsTheDaemonWithoutOneAndAnyOtherWordIsAnError() throws Exception {
+        assertThat(DaemonGuardian.wanted(Map.of())).isTrue();
+        assertThat(DaemonGuardian.wanted(Map.of("HERD_GUARDIAN", "on"))).isTrue();
+        assertThat(DaemonGuardian.wanted(Map.of("HERD_GUARDIAN", "OFF"))).isFalse();
+        assertThatThrownBy(() -> DaemonGuardian.wanted(Map.of("HERD_GUARDIAN", "of")))
+                .isInstanceOf(HerdException.class).hasMessage("HERD_GUARDIAN must be 'on' or 'off', not 'of'");
+    }
+
+    @Test
+    void herdStartupsUnitLeavesRestartsToSystemd() {
+        String unit = Tables.systemdUnit(new HerdHome(tmp), "ann", "/usr/bin/java", "/opt/herd.jar");
+
+        assertThat(unit).contains("Restart=on-failure\n").contains("Environment=HERD_GUARDIAN=off\n");
     }
 
     @Test

@@ -59,10 +59,10 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
 
-    /** User event: the proxy is stopping gracefully (see {@link HttpProxyInitializer#drain()}). */
     /** Picks for one request while suspect backends' probes are taken from under it ({@link Backend#claimProbe}). */
     private static final int MAX_PICKS = 4;
 
+    /** User event: the proxy is stopping gracefully (see {@link HttpProxyInitializer#drain()}). */
     static final Object DRAIN = new Object() {
         @Override
         public String toString() {
