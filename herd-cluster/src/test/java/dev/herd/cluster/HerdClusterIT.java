@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,9 +34,14 @@ class HerdClusterIT {
     private List<ProcessHandle> workersSeen = List.of();
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         if (primary != null && primary.isAlive()) {
-            primary.destroyForcibly();
+            // As a user stops it: its workers stop and their cgroups go with them, which a
+            // SIGKILL would leave behind, empty.
+            primary.destroy();
+            if (!primary.waitFor(30, TimeUnit.SECONDS)) {
+                primary.destroyForcibly();
+            }
         }
         workersSeen.forEach(ProcessHandle::destroyForcibly);
     }

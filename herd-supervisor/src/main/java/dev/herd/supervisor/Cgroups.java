@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -37,6 +39,7 @@ public final class Cgroups {
     private final Path folder;
     private final String unavailable;
     private volatile boolean warned;
+    private volatile boolean swept;
 
     private Cgroups(Path folder, String unavailable) {
         this.folder = folder;
@@ -164,6 +167,10 @@ public final class Cgroups {
         }
         Path dir = folder.resolve(run);
         try {
+            if (!swept) {
+                swept = true;
+                removeStale(folder.getParent());
+            }
             Files.createDirectories(folder);
             try {
                 Files.createDirectory(dir);
@@ -190,6 +197,38 @@ public final class Cgroups {
             removeTree(folder);
         }
     }
+
+    /**
+     * Removes the cgroups that herd processes no longer alive left empty in {@code parent}: one
+     * killed by SIGKILL (a cluster API's primary, a daemon whose home went with it) had no chance
+     * to, and the next daemon of a home removes only its own home's. The folder is known by its
+     * name, {@code herd-<pid>-<token>}, and kept while that pid lives, whoever has it now; a
+     * cgroup that still holds a process stays, for the next daemon of its home to stop.
+     *
+     * @return how many folders went entirely
+     */
+    static int removeStale(Path parent) {
+        List<Path> stale;
+        try (Stream<Path> dirs = Files.list(parent)) {
+            stale = dirs.filter(d -> {
+                Matcher m = STALE_NAME.matcher(d.getFileName().toString());
+                return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty();
+            }).toList();
+        } catch (IOException | java.io.UncheckedIOException | NumberFormatException e) {
+            log.debug("cannot look for stale cgroups in {}: {}", parent, e.getMessage());
+            return 0;
+        }
+        int removed = 0;
+        for (Path d : stale) {
+            removed += removeTree(d) ? 1 : 0;
+        }
+        if (removed > 0) {
+            log.info("removed {} empty cgroup folder(s) that herd processes no longer running left in {}", removed, parent);
+        }
+        return removed;
+    }
+
+    private static final Pattern STALE_NAME = Pattern.compile("herd-(\\d{1,18})-[0-9a-f]+");
 
     /** The live processes in {@code dir} and every cgroup below it; none if it does not exist. */
     public static List<ProcessTree.Stat> members(Path dir) {

@@ -2,11 +2,13 @@ package dev.herd.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CgroupsTest {
 
@@ -48,5 +50,35 @@ class CgroupsTest {
         assertThat(Cgroups.ownDirectory(List.of(HYBRID_V1), List.of("4:memory:/x", "0::/"))).isEmpty();
         assertThat(Cgroups.ownDirectory(List.of(UNIFIED), List.of("4:memory:/x"))).as("v1 only").isEmpty();
         assertThat(Cgroups.ownDirectory(List.of(UNIFIED), List.of("0::/gone (deleted)"))).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void theEmptyFoldersOfHerdProcessesNoLongerAliveAreRemovedAndNothingElse(@TempDir Path parent) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path stale = Files.createDirectories(parent.resolve("herd-" + gone.pid() + "-1a2b/api-0.1"));
+        Path live = Files.createDirectories(parent.resolve("herd-" + ProcessHandle.current().pid() + "-3c4d/api-0.1"));
+        Path notOurs = Files.createDirectories(parent.resolve("herd-web/api-0.1"));
+        Path service = Files.createDirectories(parent.resolve("nginx.service"));
+
+        assertThat(Cgroups.removeStale(parent)).isEqualTo(1);
+
+        assertThat(stale.getParent()).doesNotExist();
+        assertThat(live).as("its process lives").exists();
+        assertThat(notOurs).as("not a name herd makes").exists();
+        assertThat(service).exists();
+    }
+
+    @Test
+    void aStaleFolderWithAProcessStillInItStays(@TempDir Path parent) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        // In a real cgroup the files go with rmdir and a populated one refuses it; here a file
+        // stands for the process.
+        Path run = Files.createDirectories(parent.resolve("herd-" + gone.pid() + "-1a2b/api-0.1"));
+        Files.writeString(run.resolve("cgroup.procs"), "4242\n");
+
+        assertThat(Cgroups.removeStale(parent)).isZero();
+        assertThat(run).exists();
     }
 }
