@@ -35,9 +35,9 @@ public final class Backend {
     private volatile long coolDownUntilNanos;
     /** A response timed out here and none came since: one request at a time until one does. */
     private volatile boolean suspect;
-    /** While suspect: a request claimed the probe and has until {@link #probeClaimUntilNanos} to start. */
-    private volatile boolean probeClaimed;
-    private volatile long probeClaimUntilNanos;
+    /** While suspect: a request holds the probe, until it ends or {@link #probeHeldUntilNanos}. */
+    private volatile boolean probeHeld;
+    private volatile long probeHeldUntilNanos;
     /** While suspect: no probe before this (ticker nanos), after a probe that timed out too. */
     private volatile long nextProbeNanos;
     /** The pause before the next probe; 0 until a probe timed out. */
@@ -132,7 +132,7 @@ public final class Backend {
 
     /**
      * Whether new traffic may go here: ready, not known unhealthy nor cooling down, and, while
-     * {@link #suspect()}, with nothing in flight.
+     * {@link #suspect()}, with its probe free.
      */
     public boolean isAvailable(long nowNanos) {
         return admin == AdminState.READY && health != Health.UNHEALTHY && nowNanos - coolDownUntilNanos >= 0
@@ -140,33 +140,51 @@ public final class Backend {
     }
 
     private boolean probeFree(long nowNanos) {
-        return active.get() == 0 && (!probeClaimed || nowNanos - probeClaimUntilNanos >= 0)
-                && nowNanos - nextProbeNanos >= 0;
+        return (!probeHeld || nowNanos - probeHeldUntilNanos >= 0) && nowNanos - nextProbeNanos >= 0;
+    }
+
+    /** What {@link #claimProbe} gives a request just picked for this backend. */
+    public enum Claim {
+        /** Not suspect: it goes here as any request. */
+        NOT_SUSPECT,
+        /** Suspect, and this request is its probe: {@link #probeEnded()} when it ends. */
+        PROBE,
+        /** Suspect, and its probe was taken meanwhile (a pick on another event loop): pick again. */
+        TAKEN
     }
 
     /**
-     * Claims the one request a {@link #suspect()} backend takes at a time, for a request just
-     * picked for it: picks on other event loops may have chosen it at once. The claim holds until
-     * the request starts here ({@link #onStart()}), which then counts in flight, or lapses at
-     * {@code untilNanos} (its connect failed or its client left), so that it is never held for good.
-     *
-     * @return true when the request may go here: the backend is not suspect, or the probe was free
+     * Claims the one request a {@link #suspect()} backend takes at a time for a request just
+     * picked for it: picks on other event loops may have chosen it at once. Requests in flight
+     * from before do not hold it (a long download or a WebSocket would keep it forever). The
+     * probe is held until {@link #probeEnded()}, or at most until {@code untilNanos} (give the
+     * connect and response timeouts), so that it is never held for good.
      */
-    public synchronized boolean claimProbe(long nowNanos, long untilNanos) {
+    public Claim claimProbe(long nowNanos, long untilNanos) {
         if (!suspect) {
-            return true;
+            return Claim.NOT_SUSPECT;
         }
-        if (!probeFree(nowNanos)) {
-            return false;
+        synchronized (this) {
+            if (!suspect) {
+                return Claim.NOT_SUSPECT;
+            }
+            if (!probeFree(nowNanos)) {
+                return Claim.TAKEN;
+            }
+            probeHeld = true;
+            probeHeldUntilNanos = untilNanos;
+            return Claim.PROBE;
         }
-        probeClaimed = true;
-        probeClaimUntilNanos = untilNanos;
-        return true;
+    }
+
+    /** The request that {@link Claim#PROBE held the probe} ended, answered or not. */
+    public void probeEnded() {
+        probeHeld = false;
     }
 
     /**
      * A response did not come within the response timeout (passive health): until one comes,
-     * the backend takes one request at a time ({@link #claimProbe}), a probe, as Finagle's
+     * the backend takes one new request at a time ({@link #claimProbe}), a probe, as Finagle's
      * failure accrual probes a node it marked dead; each probe that times out too doubles a pause
      * before the next one, from {@value #FIRST_PROBE_PAUSE_SECONDS} s up to
      * {@value #MAX_PROBE_PAUSE_SECONDS} s. A frozen process (SIGSTOP, a deadlock) then holds one
@@ -183,6 +201,7 @@ public final class Backend {
         if (!suspect) {
             suspect = true;
             suspectSinceNanos = nowNanos;
+            nextProbeNanos = nowNanos;
             return true;
         }
         if (startedNanos - suspectSinceNanos < 0) {
@@ -216,7 +235,7 @@ public final class Backend {
     private synchronized void clearSuspicion() {
         suspect = false;
         probeBackoffNanos = 0;
-        probeClaimed = false;
+        probeHeld = false;
     }
 
     /** Whether a response timed out here since its last answer ({@link #responseTimedOut}). */
@@ -289,10 +308,6 @@ public final class Backend {
     public void onStart() {
         active.incrementAndGet();
         requests.increment();
-        if (probeClaimed) {
-            // In flight now: that keeps the probe taken.
-            probeClaimed = false;
-        }
     }
 
     /**

@@ -33,7 +33,7 @@ class AvailabilityTest {
             all.add(Arguments.of(a, "cooling down", (Consumer<Backend>) b -> b.coolDown(NOW, NOW + 1)));
             all.add(Arguments.of(a, "suspect with a probe out", (Consumer<Backend>) b -> {
                 b.responseTimedOut(NOW, NOW);
-                b.onStart();
+                b.claimProbe(NOW, NOW + 1);
             }));
             all.add(Arguments.of(a, "suspect in a pause between probes", (Consumer<Backend>) b -> {
                 b.responseTimedOut(NOW, NOW);
@@ -52,28 +52,27 @@ class AvailabilityTest {
         b.onStart();
         assertThat(b.responseTimedOut(NOW, NOW - 2 * SECOND)).as("starts the suspicion").isTrue();
         b.onEnd(SECOND, NOW, ErrorKind.RESPONSE_TIMEOUT);
-        assertThat(b.isAvailable(NOW)).as("one still in flight").isFalse();
+        assertThat(b.isAvailable(NOW)).as("what is still in flight from before does not hold the probe").isTrue();
         assertThat(b.responseTimedOut(NOW, NOW - 2 * SECOND)).as("reported once").isFalse();
-        b.onEnd(SECOND, NOW, ErrorKind.RESPONSE_TIMEOUT);
-        assertThat(b.isAvailable(NOW)).as("the other one in flight before says nothing new: a probe may go").isTrue();
+        assertThat(b.isAvailable(NOW)).as("a timeout from before the suspicion pauses nothing").isTrue();
 
         long t = NOW;
-        assertThat(b.claimProbe(t, t + 100)).isTrue();
-        assertThat(b.isAvailable(t)).as("claimed by a pick, not started yet").isFalse();
-        assertThat(b.claimProbe(t, t + 100)).as("by one pick only").isFalse();
-        assertThat(b.isAvailable(t + 100)).as("a claim whose request never started lapses").isTrue();
-        assertThat(b.claimProbe(t + 100, t + 200)).isTrue();
+        assertThat(b.claimProbe(t, t + 100)).isEqualTo(Backend.Claim.PROBE);
+        assertThat(b.isAvailable(t)).as("while a request holds the probe").isFalse();
+        assertThat(b.claimProbe(t, t + 100)).as("by one pick only").isEqualTo(Backend.Claim.TAKEN);
+        assertThat(b.isAvailable(t + 100)).as("a probe that never ended lapses").isTrue();
+        assertThat(b.claimProbe(t + 100, t + 10 * SECOND)).isEqualTo(Backend.Claim.PROBE);
         b.onStart();
-        assertThat(b.isAvailable(t + 200)).as("while the probe is out").isFalse();
 
-        b.responseTimedOut(t + 2 * SECOND, t + 200);
+        b.responseTimedOut(t + 2 * SECOND, t + 100);
         b.onEnd(SECOND, t, ErrorKind.RESPONSE_TIMEOUT);
+        b.probeEnded();
         t += 2 * SECOND;
         assertThat(b.isAvailable(t)).as("the probe timed out too: a pause").isFalse();
         assertThat(b.isAvailable(t + SECOND)).as("of a second").isTrue();
-        b.onStart();
+        assertThat(b.claimProbe(t + SECOND, t + 10 * SECOND)).isEqualTo(Backend.Claim.PROBE);
         b.responseTimedOut(t + 3 * SECOND, t + SECOND);
-        b.onEnd(SECOND, t, ErrorKind.RESPONSE_TIMEOUT);
+        b.probeEnded();
         t += 3 * SECOND;
         assertThat(b.isAvailable(t + SECOND)).as("the next probe timed out too: twice the pause").isFalse();
         assertThat(b.isAvailable(t + 2 * SECOND)).isTrue();
@@ -84,16 +83,12 @@ class AvailabilityTest {
         assertThat(b.isAvailable(t + 32 * SECOND)).as("the pause is at most 32 s").isTrue();
 
         t += 32 * SECOND;
-        assertThat(b.claimProbe(t, t + 100)).isTrue();
-        b.onStart();
-        b.onEnd(SECOND, t, null);
+        assertThat(b.claimProbe(t, t + 100)).isEqualTo(Backend.Claim.PROBE);
         assertThat(b.answered()).as("its answer ends the suspicion").isTrue();
         assertThat(b.answered()).isFalse();
-        b.onStart();
-        assertThat(b.claimProbe(t, t + 100)).as("nothing to claim").isTrue();
+        assertThat(b.claimProbe(t, t + 100)).isEqualTo(Backend.Claim.NOT_SUSPECT);
         assertThat(b.isAvailable(t)).as("its full share again, with no pause").isTrue();
         assertThat(b.responseTimedOut(t, t)).as("a new suspicion").isTrue();
-        b.onEnd(SECOND, t, null);
         assertThat(b.isAvailable(t)).as("which pauses nothing at first").isTrue();
     }
 
@@ -106,6 +101,9 @@ class AvailabilityTest {
         b.setAdmin(AdminState.READY, NOW);
         assertThat(b.suspect()).as("a new process, say").isFalse();
         assertThat(b.isAvailable(NOW)).as("and no pause").isTrue();
+        assertThat(b.responseTimedOut(NOW + SECOND, NOW + SECOND)).isTrue();
+        assertThat(b.isAvailable(NOW + SECOND)).as("a new suspicion inherits no pause").isTrue();
+        b.answered();
         b.setAdmin(AdminState.DRAINING, NOW);
         b.responseTimedOut(NOW, NOW);
         b.setAdmin(AdminState.READY, NOW);

@@ -1,5 +1,8 @@
 package dev.herd.cli;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,13 +25,15 @@ import dev.herd.supervisor.Signal;
  * dead one left and brings its apps back from the running file, as systemd's
  * {@code Restart=on-failure} does for a service.
  *
- * <p>Like systemd it starts the daemon again only after a failure: not after a clean exit
- * ({@code herd kill}, {@code herd update}), a refusal to start (exit code 1, an unusable home or
- * setting, which starting again would not mend; {@value Daemon.AlreadyRunning#EXIT_CODE}, another
- * daemon holds the home, as when a command started one first) or a signal that asks a process to
- * end (SIGHUP, SIGINT, SIGTERM: someone meant it). And like systemd's start limit it gives up when
- * the daemon dies too often in a window, saying so in {@code daemon.log}; the next command then
- * starts a daemon as ever. {@code herd startup}'s unit sets {@value #VARIABLE}{@code =off}:
+ * <p>Like systemd it starts the daemon again only after a failure (a signal such as SIGKILL or
+ * SIGSEGV, out of memory, any other exit code, a JVM that could not start included): not after a
+ * clean exit ({@code herd kill}, {@code herd update}), a refusal to start
+ * ({@value DaemonMain#REFUSED}: an unusable home or setting, which starting again would not mend;
+ * {@value Daemon.AlreadyRunning#EXIT_CODE}: another daemon holds the home, as when a command
+ * started one first), a signal that asks a process to end (SIGHUP, SIGINT, SIGTERM: someone meant
+ * it), or when the home is gone. And like systemd's start limit it gives up when the daemon dies
+ * too often in a window, saying so in {@code daemon.log}; the next command then starts a daemon
+ * as ever. {@code herd startup}'s unit sets {@value #VARIABLE}{@code =off}:
  * systemd restarts it there ({@code Restart=on-failure}), and two restarters would race.
  */
 final class DaemonGuardian {
@@ -58,16 +63,18 @@ final class DaemonGuardian {
      * daemon's output goes, {@code daemon.log}, shaped like the daemon's own.
      */
     private static final String SCRIPT = """
-            delay=$1 burst=$2 window=$3; shift 4
+            delay=$1 burst=$2 window=$3 home=$4; shift 4
             since=$(date +%s) deaths=0
             # The daemon's stderr goes to the log, the shell's complaints ("Killed") do not: run in
             # a subshell, whose death by a signal the shell does not report.
             exec 3>&2 2>/dev/null
             while :; do
-              ("$@" 2>&3 3>&-)
+              (exec "$@" 2>&3 3>&-)
               rc=$?
-              case $rc in 0|1|75|129|130|143) exit "$rc" ;; esac
-              if [ "$rc" -gt 128 ]; then why="killed by SIG$(kill -l "$rc")"; else why="exit code $rc"; fi
+              case $rc in 0|75|78|129|130|143) exit "$rc" ;; esac
+              # A home deleted meanwhile (a test's, a user's rm -r) is not made again by a restart.
+              [ -d "$home" ] || exit "$rc"
+              if [ "$rc" -gt 128 ] && name=$(kill -l "$rc"); then why="killed by SIG$name"; else why="exit code $rc"; fi
               [ "$rc" -eq 3 ] && why="$why: out of memory"
               now=$(date +%s)
               if [ $((now - since)) -ge "$window" ]; then since=$now deaths=0; fi
@@ -123,14 +130,13 @@ final class DaemonGuardian {
      * @return empty when no guardian was alive
      */
     static Optional<Stopped> stop(Path home) {
-        Optional<ProcessHandle> guardian = of(home);
-        if (guardian.isEmpty()) {
+        List<ProcessHandle> guardians = of(home);
+        if (guardians.isEmpty()) {
             return Optional.empty();
         }
-        long pid = guardian.get().pid();
-        Posix.kill(pid, Signal.SIGSTOP);
-        List<ProcessHandle> children = guardian.get().children().toList();
-        Posix.kill(pid, Signal.SIGKILL);
+        guardians.forEach(g -> Posix.kill(g.pid(), Signal.SIGSTOP));
+        List<ProcessHandle> children = guardians.stream().flatMap(ProcessHandle::children).toList();
+        guardians.forEach(g -> Posix.kill(g.pid(), Signal.SIGKILL));
         Optional<ProcessHandle> daemon = Optional.empty();
         for (ProcessHandle c : children) {
             if (c.info().command().map(command -> command.endsWith("/java")).orElse(false)) {
@@ -146,16 +152,33 @@ final class DaemonGuardian {
     record Stopped(Optional<ProcessHandle> starting) {
     }
 
-    /** The guardian of {@code home} that is alive now, if any: found by its arguments. */
-    static Optional<ProcessHandle> of(Path home) {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> guards(Arrays.asList(a), home)).orElse(false))
-                .findFirst();
+    /**
+     * The guardians of {@code home} alive now: found by their arguments, which are read from
+     * {@code /proc} whole (the JDK's {@code ProcessHandle.Info} gives none past a page). Usually
+     * one; two for a moment when a command started a daemon while a guardian paused, or a guardian's
+     * own short-lived subshell.
+     */
+    static List<ProcessHandle> of(Path home) {
+        return ProcessHandle.allProcesses().filter(p -> guards(arguments(p.pid()), home)).toList();
     }
 
-    /** Whether {@code arguments} (a process's, after its command) are those of the guardian of {@code home}. */
+    private static List<String> arguments(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            List<String> all = new ArrayList<>(Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0")));
+            return all.isEmpty() ? all : all.subList(1, all.size());
+        } catch (IOException | RuntimeException gone) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Whether {@code arguments} (a process's, after its command) are those of the guardian of
+     * {@code home}, of this version of herd or another: {@code -c <script> herd-guardian <delay>
+     * <burst> <window> <home>}.
+     */
     static boolean guards(List<String> arguments, Path home) {
-        return arguments.size() > 6 && arguments.get(0).equals("-c") && arguments.get(1).equals(SCRIPT)
-                && arguments.get(2).equals(NAME) && arguments.get(6).equals(home.toString());
+        return arguments.size() > 6 && arguments.get(0).equals("-c") && arguments.get(2).equals(NAME)
+                && arguments.get(6).equals(home.toString());
     }
 }

@@ -10,6 +10,13 @@ import dev.herd.daemon.HerdException;
  */
 public final class DaemonMain {
 
+    /**
+     * The exit code of a daemon that refused to start ({@code EX_CONFIG}): an unusable home or
+     * setting. Apart from 1, which a JVM that could not start gives too, and which its guardian
+     * starts again.
+     */
+    static final int REFUSED = 78;
+
     private DaemonMain() {
     }
 
@@ -22,7 +29,7 @@ public final class DaemonMain {
             System.exit(Daemon.AlreadyRunning.EXIT_CODE);
         } catch (HerdException e) {
             System.err.println("herd: " + e.getMessage());
-            System.exit(1);
+            System.exit(REFUSED);
         }
         System.exit(0);
     }

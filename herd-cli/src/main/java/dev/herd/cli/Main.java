@@ -611,20 +611,24 @@ public final class Main {
         @Override
         public Integer call() throws HerdException {
             DaemonClient client = client();
-            if (!client.isRunning()) {
-                // A daemon that died may have a guardian about to start it again (or that just
-                // did) and apps still running: neither is wanted after a kill.
-                Optional<DaemonGuardian.Stopped> guardian = DaemonGuardian.stop(home().dir());
-                Optional<ProcessHandle> starting = guardian.flatMap(DaemonGuardian.Stopped::starting);
+            boolean stopped = false;
+            for (int round = 0; round < 3; round++) {
+                if (client.isRunning()) {
+                    waitGone(client.call(new Request.Kill(false), false));
+                    stopped = true;
+                }
+                // A guardian would start a daemon after the kill: the dead daemon's, about to
+                // start it again, or a second one of this home. Ended too, with what it started.
+                Optional<ProcessHandle> starting = DaemonGuardian.stop(home().dir())
+                        .flatMap(DaemonGuardian.Stopped::starting);
                 if (starting.isEmpty() || !client.awaitAnswer(starting.get())) {
-                    int left = Daemon.stopWhatADeadDaemonLeft(home());
-                    System.out.println("herd: no daemon is running" + (left > 0
-                            ? "; the one that died left " + left + " process(es) running: stopped them" : ""));
-                    return 0;
+                    break;
                 }
             }
-            waitGone(client.call(new Request.Kill(false), false));
-            System.out.println("herd: daemon stopped");
+            // A daemon that died left its apps running: stopped as its kill would have.
+            int left = Daemon.stopWhatADeadDaemonLeft(home());
+            System.out.println(stopped ? "herd: daemon stopped" : "herd: no daemon is running" + (left > 0
+                    ? "; the one that died left " + left + " process(es) running: stopped them" : ""));
             return 0;
         }
     }

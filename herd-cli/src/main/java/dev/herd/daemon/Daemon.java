@@ -96,7 +96,7 @@ public final class Daemon {
      * the next daemon starts with none. Holds the lock meanwhile: no daemon starts in between.
      *
      * @return how many processes were stopped
-     * @throws HerdException if a daemon holds the lock: one is starting
+     * @throws HerdException if a daemon holds the lock: one is starting, or hangs
      */
     public static int stopWhatADeadDaemonLeft(HerdHome home) throws HerdException {
         if (!Files.exists(home.traceFile())) {
@@ -106,7 +106,8 @@ public final class Daemon {
         try (FileChannel lockChannel = FileChannel.open(home.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = lockChannel.tryLock()) {
             if (lock == null) {
-                throw new HerdException("a herd daemon is starting for " + home.dir() + readPid(home) + ": run 'herd kill' again");
+                throw new HerdException("a herd daemon holds the lock of " + home.dir() + readPid(home)
+                        + " but does not answer: if it is not starting, it hangs (kill -9 it, then herd kill)");
             }
             int stopped = Leftovers.stopAndForget(home.traceFile(), LEFTOVER_GRACE);
             Files.deleteIfExists(home.runningFile());

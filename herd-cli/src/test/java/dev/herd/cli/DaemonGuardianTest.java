@@ -71,13 +71,40 @@ class DaemonGuardianTest {
 
     @Test
     void aCleanStopARefusalAndASignalAskingToEndAreNotFollowedByARestart() throws Exception {
-        for (String end : List.of("exit 0", "exit 1", "exit " + Daemon.AlreadyRunning.EXIT_CODE, "kill -TERM $$",
-                "kill -INT $$", "kill -HUP $$")) {
+        for (String end : List.of("exit 0", "exit " + DaemonMain.REFUSED, "exit " + Daemon.AlreadyRunning.EXIT_CODE,
+                "kill -TERM $$", "kill -INT $$", "kill -HUP $$")) {
             Files.deleteIfExists(tmp.resolve("starts"));
             Run r = guard(end);
             assertThat(r.starts()).as(end).isEqualTo(1);
             assertThat(r.output()).as(end).doesNotContain("DaemonGuardian");
         }
+    }
+
+    @Test
+    void anyOtherExitCodeIsStartedAgainAJvmThatCouldNotStartIncluded() throws Exception {
+        // The java launcher exits 1 when it cannot reserve its heap, as may happen right after an OOM kill.
+        Path once = tmp.resolve("once");
+        Run r = guard("if [ -e '" + once + "' ]; then exit 0; fi; touch '" + once + "'; exit 1");
+
+        assertThat(r.starts()).isEqualTo(2);
+        assertThat(r.output()).contains("the daemon died (exit code 1): starting it again");
+        Files.delete(tmp.resolve("starts"));
+        Files.delete(once);
+        r = guard("if [ -e '" + once + "' ]; then exit 0; fi; touch '" + once + "'; exit 200");
+        assertThat(r.output()).as("not a signal").contains("the daemon died (exit code 200): starting it again");
+    }
+
+    @Test
+    void aDaemonWhoseHomeWasDeletedIsNotStartedAgain() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        Path starts = tmp.resolve("starts");
+        List<String> daemon = List.of("/bin/sh", "-c", "echo started >> '" + starts + "'; rm -r '" + home + "'; kill -KILL $$");
+        Process p = new ProcessBuilder(guardian.wrap(home, daemon)).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("out").toFile()).start();
+
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readAllLines(starts)).as("a restart would make the home again").hasSize(1);
+        assertThat(home).doesNotExist();
     }
 
     @Test
@@ -112,7 +139,9 @@ class DaemonGuardianTest {
 
         assertThat(DaemonGuardian.guards(arguments, tmp)).isTrue();
         assertThat(DaemonGuardian.guards(arguments, tmp.resolve("other"))).isFalse();
-        assertThat(DaemonGuardian.guards(List.of("-c", "sleep 1", DaemonGuardian.NAME, "0", "2", "300", tmp.toString()), tmp))
-                .as("another script under the name").isFalse();
+        assertThat(DaemonGuardian.guards(List.of("-c", "another version's loop", DaemonGuardian.NAME, "1", "5", "300",
+                tmp.toString(), "java"), tmp)).as("another version's guardian").isTrue();
+        assertThat(DaemonGuardian.guards(List.of("-c", "sleep 1", "sh", "1", "5", "300", tmp.toString(), "java"), tmp))
+                .as("another program").isFalse();
     }
 }

@@ -351,7 +351,8 @@ class DaemonIT {
         herd.run("start", "app.sh", "--name", "web").ok();
         long app = herd.list().get(0).path("pid").asLong();
         ProcessHandle guardian = herd.guardian().orElseThrow();
-        // Frozen, the guardian is caught in its pause however slow this machine is.
+        // Frozen, the guardian cannot start the daemon again (nor reap it) however slow this
+        // machine is: the kill finds it as one about to.
         Posix.kill(guardian.pid(), Signal.SIGSTOP);
         ProcessHandle daemon = ProcessHandle.of(herd.daemonPid()).orElseThrow();
         daemon.destroyForcibly();

@@ -89,7 +89,9 @@ final class Herd implements AutoCloseable {
 
     /** The guardian of this home's daemon ({@link DaemonGuardian}), if one is alive. */
     Optional<ProcessHandle> guardian() {
-        return DaemonGuardian.of(home);
+        List<ProcessHandle> all = DaemonGuardian.of(home);
+        // Not one of its own short-lived subshells, which carry its arguments.
+        return all.stream().filter(g -> g.parent().map(p -> !all.contains(p)).orElse(true)).findFirst();
     }
 
     /**
@@ -124,7 +126,7 @@ final class Herd implements AutoCloseable {
         long pid = daemonPid();
         run("kill");
         // Whatever the kill left: the guardian first, so that it starts nothing again.
-        guardian().ifPresent(g -> {
+        DaemonGuardian.of(home).forEach(g -> {
             g.destroyForcibly();
             g.onExit().join();
         });

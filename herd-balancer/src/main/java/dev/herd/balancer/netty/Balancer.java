@@ -429,7 +429,8 @@ public final class Balancer implements AutoCloseable {
     /**
      * Stops accepting, lets in-flight requests (or connections) finish for at most {@code grace},
      * then closes everything. In http mode kept-alive clients are told: responses from then on
-     * carry {@code connection: close}, and connections between requests are closed at once.
+     * carry {@code connection: close}, and connections between requests are closed at once (a
+     * fresh one that has sent nothing yet after a second, see {@link HttpProxyInitializer#drain()}).
      */
     public void shutdownGracefully(Duration grace) {
         server.close().syncUninterruptibly();

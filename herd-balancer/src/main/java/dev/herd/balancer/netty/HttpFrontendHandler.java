@@ -1,6 +1,7 @@
 package dev.herd.balancer.netty;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
     private static final byte[] LAST_CHUNK = HttpHead.ascii("0\r\n\r\n");
     private static final byte[] CRLF = HttpHead.ascii("\r\n");
 
+    /** How long a drain waits for the first request of a connection that has sent none. */
+    private static final Duration FRESH_CONNECTION_DRAIN_WAIT = Duration.ofSeconds(1);
+
     /** Picks for one request while suspect backends' probes are taken from under it ({@link Backend#claimProbe}). */
     private static final int MAX_PICKS = 4;
 
@@ -82,6 +86,8 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
 
     // The current exchange; reset by endExchange().
     private boolean active;
+    /** The suspect backend whose probe the current attempt holds, if any ({@link Backend#claimProbe}). */
+    private Backend probe;
     private HttpHead request;
     private String clientKey;
     private boolean clientKeepAlive;
@@ -261,13 +267,22 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
                 localResponse(400, "Bad Request");
             }
         } else if (evt == DRAIN) {
-            if (!active && !guard.headStarted() && guard.answeredOne()) {
-                // Between requests: closing now beats a request racing the close, and a client
-                // may send again what a kept-alive connection lost (RFC 9112, 9.3.1). A fresh
-                // connection is waited for instead: its client connected to send a request and
-                // would see a reset it has no reason to retry. Its answer says connection: close,
-                // and the head timeout and the drain grace bound the wait.
-                closeAfterFlush();
+            if (!active && !guard.headStarted()) {
+                if (guard.answeredOne()) {
+                    // Between requests: closing now beats a request racing the close, and a
+                    // client may send again what a kept-alive connection lost (RFC 9112, 9.3.1).
+                    closeAfterFlush();
+                } else {
+                    // A fresh connection: its client connected to send a request, and a close
+                    // would reach it as a reset it has no reason to retry. Its request, if it
+                    // comes soon, is answered with connection: close; an idle one (a browser's
+                    // speculative connect) does not hold the stop up for long.
+                    ctx.executor().schedule(() -> {
+                        if (client.isActive() && !active && !guard.headStarted() && !guard.answeredOne()) {
+                            closeAfterFlush();
+                        }
+                    }, FRESH_CONNECTION_DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
             return;
         } else if (evt instanceof ChannelInputShutdownEvent) {
@@ -309,8 +324,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             long now = nanoTime.getAsLong();
             // A suspect backend's one request may have gone to a pick on another event loop
             // since: the next pick passes it over.
-            if (b.claimProbe(now, now + settings.connectTimeout().toNanos())) {
+            Backend.Claim claim = b.claimProbe(now, now + settings.connectTimeout().toNanos()
+                    + settings.responseTimeout().toNanos());
+            if (claim != Backend.Claim.TAKEN) {
                 picked = b;
+                probe = claim == Backend.Claim.PROBE ? b : null;
             }
         }
         if (picked == null) {
@@ -349,6 +367,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             endStarted(kind);
         } else {
             backend.onError(kind);
+            endProbe();
         }
         PassiveHealth.connectFailed(backend, kind, now, settings.passiveCoolDown(), listener);
         if (retries < settings.maxRetries() && (!anySent || replayable)) {
@@ -455,6 +474,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseStarted = true;
+        // A head is an answer: a long body (a download, a stream) need not end for that.
+        PassiveHealth.answered(backend);
+        endProbe();
         backendReusable = reader.keepAlive();
         persist = clientKeepAlive && !draining.getAsBoolean();
         HttpForwardHeaders.BodyFraming framing = HttpForwardHeaders.BodyFraming.AS_IS;
@@ -617,8 +639,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             armResponseTimer(timeout - quiet);
             return;
         }
-        PassiveHealth.responseTimedOut(backend, settings.responseTimeout(), nanoTime.getAsLong(), attemptStartNanos,
-                listener);
+        if (!responseStarted) {
+            // A stall after the head may be the client's, which stopped reading: only silence is the backend's.
+            PassiveHealth.responseTimedOut(backend, settings.responseTimeout(), nanoTime.getAsLong(), attemptStartNanos,
+                    listener);
+        }
         dropBackend();
         if (responseStarted) {
             abort(ErrorKind.RESPONSE_TIMEOUT);
@@ -649,6 +674,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
         started = false;
         // Its 101 is an answer.
         PassiveHealth.answered(b);
+        endProbe();
         HttpTunnelHandler.Link link = new HttpTunnelHandler.Link(() -> {
             long now = nanoTime.getAsLong();
             b.onEnd(now - startedAt, now, null);
@@ -732,6 +758,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (error == null) {
                 PassiveHealth.answered(backend);
             }
+            endProbe();
+        }
+    }
+
+    private void endProbe() {
+        if (probe != null) {
+            probe.probeEnded();
+            probe = null;
         }
     }
 

@@ -80,9 +80,11 @@ public final class HttpProxyInitializer extends ChannelInitializer<Channel> {
 
     /**
      * Starts a graceful stop of the client connections (HAProxy's soft-stop): every response from
-     * now on carries {@code connection: close} and ends its connection, and connections waiting
-     * for their next request are closed at once, so no client sends a request into a connection
-     * that is about to close. Call it after the listener stopped accepting; then wait for
+     * now on carries {@code connection: close} and ends its connection, and kept-alive connections
+     * waiting for their next request are closed at once, so no client sends a request into a
+     * connection that is about to close; a fresh connection that has sent nothing yet has a second
+     * for its first request (its client would take a close for a reset, not for a kept-alive
+     * connection's end). Call it after the listener stopped accepting; then wait for
      * {@link #openConnections()} to reach 0.
      */
     public void drain() {

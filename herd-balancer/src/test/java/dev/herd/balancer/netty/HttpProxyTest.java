@@ -625,6 +625,20 @@ class HttpProxyTest {
         assertNothingInFlight();
     }
 
+    @Test
+    void drainingClosesAFreshConnectionThatSendsNothingAfterItsWait() throws Exception {
+        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        startProxy(HttpProxySettings.DEFAULT);
+        Client idle = client();
+        await().atMost(WAIT).until(() -> proxy.openConnections() == 1);
+
+        proxy.drain();
+
+        // Not held until the 30 s head timeout: a browser's speculative connect would hold a stop up so.
+        assertThat(idle.readToEof()).as("closed without a byte").isEmpty();
+        await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
+    }
+
     // ---- response framing ----
 
     private static final String CHUNKED_RESPONSE = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n"
