@@ -226,13 +226,16 @@ public final class Backend {
             return false;
         }
         synchronized (this) {
-            boolean was = suspect;
+            if (!suspect) {
+                return false;
+            }
             clearSuspicion();
-            return was;
+            return true;
         }
     }
 
-    private synchronized void clearSuspicion() {
+    /** Called holding the lock. */
+    private void clearSuspicion() {
         suspect = false;
         probeBackoffNanos = 0;
         probeHeld = false;

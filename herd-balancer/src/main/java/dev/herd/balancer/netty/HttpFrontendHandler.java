@@ -321,11 +321,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             if (b == null) {
                 break;
             }
-            long now = nanoTime.getAsLong();
             // A suspect backend's one request may have gone to a pick on another event loop
-            // since: the next pick passes it over.
-            Backend.Claim claim = b.claimProbe(now, now + settings.connectTimeout().toNanos()
-                    + settings.responseTimeout().toNanos());
+            // since: the next pick passes it over. (The ticker is read only for a suspect one.)
+            Backend.Claim claim = Backend.Claim.NOT_SUSPECT;
+            if (b.suspect()) {
+                long now = nanoTime.getAsLong();
+                claim = b.claimProbe(now, now + settings.connectTimeout().toNanos() + settings.responseTimeout().toNanos());
+            }
             if (claim != Backend.Claim.TAKEN) {
                 picked = b;
                 probe = claim == Backend.Claim.PROBE ? b : null;
@@ -755,9 +757,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter implements 
             started = false;
             long now = nanoTime.getAsLong();
             backend.onEnd(now - attemptStartNanos, now, error);
-            if (error == null) {
-                PassiveHealth.answered(backend);
-            }
+            // An answer ended any suspicion at its head (onResponseHead, switchToTunnel).
             endProbe();
         }
     }

@@ -595,17 +595,24 @@ class HttpProxyTest {
         proxy.drain();
         assertThat(idle.readToEof()).as("closed between requests, without a byte").isEmpty();
         release.countDown();
-        Response r = busy.read();
+        assertOkWithCloseThenClosed(busy);
+    }
+
+    /** The client's response is "ok" with {@code connection: close}, then the proxy closes it, holding nothing. */
+    private void assertOkWithCloseThenClosed(Client c) throws IOException {
+        Response r = c.read();
         assertThat(r.body()).isEqualTo("ok");
         assertThat(r.headers()).containsEntry("connection", "close");
-        assertThat(busy.readToEof()).isEmpty();
+        assertThat(c.readToEof()).isEmpty();
         await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
         assertNothingInFlight();
     }
 
+    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
     @Test
     void drainingWaitsForTheFirstRequestOfAFreshConnectionAndAnswersItWithClose() throws Exception {
-        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        scripted("b1", head -> new HttpFixtureBackend.Reply(OK, false));
         startProxy(HttpProxySettings.DEFAULT);
         Client fresh = client();
         await().atMost(WAIT).until(() -> proxy.openConnections() == 1);
@@ -617,17 +624,12 @@ class HttpProxyTest {
         }
         // Its client connected to send this; a close now would reach it as a reset it cannot retry.
         fresh.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-        Response r = fresh.read();
-        assertThat(r.body()).isEqualTo("ok");
-        assertThat(r.headers()).containsEntry("connection", "close");
-        assertThat(fresh.readToEof()).isEmpty();
-        await().atMost(WAIT).until(() -> proxy.openConnections() == 0);
-        assertNothingInFlight();
+        assertOkWithCloseThenClosed(fresh);
     }
 
     @Test
     void drainingClosesAFreshConnectionThatSendsNothingAfterItsWait() throws Exception {
-        scripted("b1", head -> new HttpFixtureBackend.Reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false));
+        scripted("b1", head -> new HttpFixtureBackend.Reply(OK, false));
         startProxy(HttpProxySettings.DEFAULT);
         Client idle = client();
         await().atMost(WAIT).until(() -> proxy.openConnections() == 1);
